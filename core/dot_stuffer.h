@@ -1,0 +1,127 @@
+// DotStuffer: HOT PATH 2. A streaming encoder from message bytes to the
+// DATA wire form (RFC 5321 §4.1.1.4, §4.5.2), or to BDAT chunk payloads
+// (RFC 3030) without dot-stuffing.
+//
+// Invariants (property-tested in dot_stuffer_test.cc):
+//  - Output lines end in CRLF. A bare LF or bare CR in the input becomes
+//    CRLF (or is refused with `LineEndingPolicy::kReject`), so "\n.\n",
+//    "\r\n.\n", "\n.\r\n" and friends can never reach the wire: no end-of-data
+//    sequence but ours (SMTP smuggling, SEC Consult 2023).
+//  - With `stuff_dots`, every line starting with '.' gets one more '.',
+//    including the very first byte of the body (§4.5.2).
+//  - The result is the same whatever the chunking of the input: state (at a
+//    line start? last byte a CR?) carries across `Encode` calls.
+//  - Zero copy: `Encode` appends `IoSlice`s that point into the caller's
+//    chunk or into static storage (".", "\n", "\r\n", terminators). The
+//    caller keeps each chunk alive and unchanged until every slice pointing
+//    into it has been written.
+//
+// Finish() appends the end-of-data marker: ".\r\n" if the body ended with a
+// line break, "\r\n.\r\n" otherwise (an empty body gives ".\r\n").
+
+#ifndef SMTP_CORE_DOT_STUFFER_H_
+#define SMTP_CORE_DOT_STUFFER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "core/io_slice.h"
+
+namespace smtpcore {
+
+// LineEndingPolicy says what happens to a bare CR or bare LF in a body.
+enum class LineEndingPolicy : uint8_t {
+  kNormalize,  // turn it into CRLF (default)
+  kReject,     // fail the chunk with kInvalidArgument / kBareLineEnding
+};
+
+// LongLinePolicy says what happens to a line over `max_line_length` octets
+// (RFC 5322 §2.1.1: 998 plus CRLF).
+enum class LongLinePolicy : uint8_t {
+  kIgnore,  // do not look
+  kReport,  // count them in `DotStufferStats::long_lines`, send unchanged
+  kReject,  // fail the chunk with kInvalidArgument / kLineTooLong
+};
+
+// DotStufferOptions configures a DotStuffer.
+struct DotStufferOptions {
+  // stuff_dots: true for DATA; false for BDAT payloads (RFC 3030 §2).
+  bool stuff_dots = true;
+  // terminator: true for DATA (Finish appends the end-of-data marker);
+  // false for BDAT (Finish only completes a pending CR).
+  bool terminator = true;
+  // normalize: false passes bytes through untouched (BINARYMIME over BDAT;
+  // only allowed together with stuff_dots == false).
+  bool normalize = true;
+  LineEndingPolicy line_endings = LineEndingPolicy::kNormalize;
+  LongLinePolicy long_lines = LongLinePolicy::kIgnore;
+  size_t max_line_length = 998;  // octets, excluding CRLF
+};
+
+// DotStufferStats reports what the encoder saw so far.
+struct DotStufferStats {
+  uint64_t input_bytes = 0;
+  uint64_t output_bytes = 0;
+  uint64_t dots_stuffed = 0;
+  uint64_t bare_lf = 0;     // LFs not preceded by CR
+  uint64_t bare_cr = 0;     // CRs not followed by LF
+  uint64_t long_lines = 0;  // with LongLinePolicy::kReport
+  bool eight_bit = false;   // some byte >= 0x80 (needs 8BITMIME)
+  bool has_nul = false;     // some NUL byte (needs BINARYMIME)
+};
+
+// DotStuffer encodes one message. Not thread-safe. Reuse with `Reset()`.
+class DotStuffer {
+ public:
+  explicit DotStuffer(DotStufferOptions options = DotStufferOptions());
+
+  // Encode appends to `*out` the slices that encode `chunk`. Slices point
+  // into `chunk` or static storage (see file comment for lifetimes).
+  // Returns OK, or kInvalidArgument (detail kBareLineEnding / kLineTooLong)
+  // under a kReject policy; on error nothing is appended and the encoder's
+  // state is as before the call. Must not be called after `Finish`.
+  absl::Status Encode(absl::string_view chunk, std::vector<IoSlice>* out);
+
+  // Finish appends what a pending CR needs and, with `terminator`, the
+  // end-of-data marker. Call once, after the last `Encode`.
+  void Finish(std::vector<IoSlice>* out);
+
+  // MaxEncodedSize bounds the output of `EncodeCopy` for `input_len` input
+  // bytes (every byte could become two), plus room for `FinishCopy`.
+  static constexpr size_t MaxEncodedSize(size_t input_len) {
+    return 2 * input_len + 5;
+  }
+
+  // EncodeCopy is the copying variant of `Encode`: it writes the encoding of
+  // `chunk` to `out`, which must have room for MaxEncodedSize(chunk.size())
+  // bytes, and returns the number of bytes written. Same errors as `Encode`
+  // (then 0 bytes are written, state unchanged). Sets `*written`.
+  absl::Status EncodeCopy(absl::string_view chunk, char* out, size_t* written);
+
+  // FinishCopy is the copying variant of `Finish`; `out` needs 5 bytes.
+  // Returns the number of bytes written.
+  size_t FinishCopy(char* out);
+
+  // Reset makes the encoder ready for a new message with the same options.
+  void Reset();
+
+  const DotStufferStats& stats() const { return stats_; }
+  const DotStufferOptions& options() const { return options_; }
+  // at_line_start is true if the next input byte starts a line.
+  bool at_line_start() const { return at_line_start_; }
+
+ private:
+  DotStufferOptions options_;
+  DotStufferStats stats_;
+  bool at_line_start_ = true;  // next byte begins a line
+  bool pending_cr_ = false;    // last byte seen was a CR (LF not yet seen)
+  size_t line_length_ = 0;     // octets in the current line so far
+  bool finished_ = false;
+};
+
+}  // namespace smtpcore
+
+#endif  // SMTP_CORE_DOT_STUFFER_H_
