@@ -1,0 +1,528 @@
+#include "transports/tls/tls_layer.h"
+
+#include <arpa/inet.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "core/errors.h"
+
+namespace smtpcore {
+namespace {
+
+// RFC 9266 §2: the tls-exporter channel binding is 32 bytes exported with
+// this label and no context.
+constexpr char kExporterLabel[] = "EXPORTER-Channel-Binding";
+constexpr size_t kExporterLength = 32;
+
+// Largest plaintext handed to one SSL_write: one full record.
+constexpr size_t kMaxRecordPlaintext = 16384;
+
+uint16_t ToProtocolVersion(TlsVersion version) {
+  return version == TlsVersion::kTls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
+}
+
+bool IsIpLiteral(const std::string& host) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, host.c_str(), buf) == 1 ||
+         inet_pton(AF_INET6, host.c_str(), buf) == 1;
+}
+
+// LastSslError describes the first entry of the thread's BoringSSL error
+// queue ("SSL routines: WRONG_VERSION_NUMBER"), or `fallback`.
+std::string LastSslError(absl::string_view fallback) {
+  uint32_t err = ERR_peek_error();
+  if (err == 0) return std::string(fallback);
+  const char* lib = ERR_lib_error_string(err);
+  const char* reason = ERR_reason_error_string(err);
+  return absl::StrCat(lib != nullptr ? lib : "unknown library", ": ",
+                      reason != nullptr ? reason : "unknown reason");
+}
+
+// ParseCertificates reads every CERTIFICATE block of `pem`.
+absl::StatusOr<std::vector<bssl::UniquePtr<X509>>> ParseCertificates(
+    absl::string_view pem, absl::string_view what) {
+  std::vector<bssl::UniquePtr<X509>> certs;
+  bssl::UniquePtr<BIO> bio(BIO_new_mem_buf(pem.data(), pem.size()));
+  if (bio == nullptr) {
+    return absl::InternalError("BIO_new_mem_buf failed");
+  }
+  for (;;) {
+    bssl::UniquePtr<X509> cert(
+        PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    if (cert == nullptr) break;
+    certs.push_back(std::move(cert));
+  }
+  // The loop ends with a PEM "no start line" error at the end of input.
+  ERR_clear_error();
+  if (certs.empty()) {
+    return LocalError(ErrorDetail::kInvalidArgument,
+                      absl::StrCat(what, ": no PEM certificate found"));
+  }
+  return certs;
+}
+
+absl::Status LoadOwnCertificate(SSL_CTX* ctx, const TlsOptions& options) {
+  absl::StatusOr<std::vector<bssl::UniquePtr<X509>>> chain =
+      ParseCertificates(options.certificate_chain_pem, "certificate_chain_pem");
+  if (!chain.ok()) return chain.status();
+  if (!SSL_CTX_use_certificate(ctx, (*chain)[0].get())) {
+    std::string why = LastSslError("rejected");
+    ERR_clear_error();
+    return LocalError(ErrorDetail::kInvalidArgument,
+                      absl::StrCat("certificate_chain_pem: ", why));
+  }
+  for (size_t i = 1; i < chain->size(); ++i) {
+    if (!SSL_CTX_add1_chain_cert(ctx, (*chain)[i].get())) {
+      ERR_clear_error();
+      return absl::InternalError("SSL_CTX_add1_chain_cert failed");
+    }
+  }
+  bssl::UniquePtr<BIO> bio(BIO_new_mem_buf(options.private_key_pem.data(),
+                                           options.private_key_pem.size()));
+  bssl::UniquePtr<EVP_PKEY> key(
+      PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  // Never echo key material: the message names the field only.
+  if (key == nullptr) {
+    ERR_clear_error();
+    return LocalError(ErrorDetail::kInvalidArgument,
+                      "private_key_pem: no usable PEM private key");
+  }
+  if (!SSL_CTX_use_PrivateKey(ctx, key.get()) ||
+      !SSL_CTX_check_private_key(ctx)) {
+    ERR_clear_error();
+    return LocalError(ErrorDetail::kInvalidArgument,
+                      "private_key_pem does not match certificate_chain_pem");
+  }
+  return absl::OkStatus();
+}
+
+// LoadTrustAnchors fills the context's store from `ca_pem`, `ca_file` or the
+// system bundle, in that order of preference.
+absl::Status LoadTrustAnchors(SSL_CTX* ctx, const TlsOptions& options) {
+  if (!options.ca_pem.empty()) {
+    absl::StatusOr<std::vector<bssl::UniquePtr<X509>>> certs =
+        ParseCertificates(options.ca_pem, "ca_pem");
+    if (!certs.ok()) return certs.status();
+    X509_STORE* store = SSL_CTX_get_cert_store(ctx);
+    for (const bssl::UniquePtr<X509>& cert : *certs) {
+      if (!X509_STORE_add_cert(store, cert.get())) {
+        ERR_clear_error();  // duplicates are harmless
+      }
+    }
+    return absl::OkStatus();
+  }
+  const std::string file =
+      options.ca_file.empty() ? std::string(kSystemCaFile) : options.ca_file;
+  if (access(file.c_str(), R_OK) != 0) {
+    return MakeError(
+        absl::StatusCode::kFailedPrecondition, ErrorDetail::kTlsRequired,
+        absl::StrCat("cannot read CA bundle ", file,
+                     options.ca_file.empty()
+                         ? " (system trust store missing: install "
+                           "ca-certificates or set TlsOptions::ca_file)"
+                         : ""));
+  }
+  if (!SSL_CTX_load_verify_locations(ctx, file.c_str(), nullptr)) {
+    std::string why = LastSslError("no certificates");
+    ERR_clear_error();
+    return MakeError(absl::StatusCode::kFailedPrecondition,
+                     ErrorDetail::kTlsRequired,
+                     absl::StrCat("cannot load CA bundle ", file, ": ", why));
+  }
+  return absl::OkStatus();
+}
+
+// AcceptAnyCertificate is the verify callback of an `insecure` server: it
+// overrides every verification error (the result is still recorded).
+int AcceptAnyCertificate(int ok, X509_STORE_CTX* store_ctx) { return 1; }
+
+// NoteCertificateRequest runs (client side) when the server sent a
+// CertificateRequest; it records that our certificate, if any, is sent.
+int NoteCertificateRequest(SSL* ssl, void* arg) {
+  *static_cast<bool*>(arg) = true;
+  return 1;
+}
+
+std::string DerToPem(absl::string_view der) {
+  std::string b64 = absl::Base64Escape(der);
+  std::string pem = "-----BEGIN CERTIFICATE-----\n";
+  for (size_t i = 0; i < b64.size(); i += 64) {
+    absl::StrAppend(&pem, b64.substr(i, 64), "\n");
+  }
+  absl::StrAppend(&pem, "-----END CERTIFICATE-----\n");
+  return pem;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<TlsLayer>> TlsLayer::Create(
+    const TlsOptions& options) {
+  const bool client = options.role == TlsRole::kClient;
+  if (options.min_version == TlsVersion::kTls13 &&
+      options.max_version == TlsVersion::kTls12) {
+    return LocalError(ErrorDetail::kInvalidArgument,
+                      "TlsOptions: min_version > max_version");
+  }
+  if (client && options.server_name.empty() && !options.insecure) {
+    return LocalError(ErrorDetail::kInvalidArgument,
+                      "TlsOptions: a verifying client needs server_name");
+  }
+  if (!client && options.certificate_chain_pem.empty()) {
+    return LocalError(ErrorDetail::kInvalidArgument,
+                      "TlsOptions: a server needs certificate_chain_pem");
+  }
+  if (options.certificate_chain_pem.empty() !=
+      options.private_key_pem.empty()) {
+    return LocalError(ErrorDetail::kInvalidArgument,
+                      "TlsOptions: certificate_chain_pem and private_key_pem "
+                      "go together");
+  }
+
+  ERR_clear_error();
+  std::unique_ptr<TlsLayer> layer(new TlsLayer());
+  layer->role_ = options.role;
+  layer->ctx_.reset(SSL_CTX_new(TLS_method()));
+  SSL_CTX* ctx = layer->ctx_.get();
+  if (ctx == nullptr ||
+      !SSL_CTX_set_min_proto_version(ctx,
+                                     ToProtocolVersion(options.min_version)) ||
+      !SSL_CTX_set_max_proto_version(ctx,
+                                     ToProtocolVersion(options.max_version))) {
+    ERR_clear_error();
+    return absl::InternalError("SSL_CTX setup failed");
+  }
+  if (!options.certificate_chain_pem.empty()) {
+    absl::Status loaded = LoadOwnCertificate(ctx, options);
+    if (!loaded.ok()) return loaded;
+    layer->client_cert_configured_ = client;
+  }
+  if (client) {
+    absl::Status anchors = LoadTrustAnchors(ctx, options);
+    // An insecure client proceeds without anchors; verification then simply
+    // reports failure in TlsInfo.
+    if (!anchors.ok() && !options.insecure) return anchors;
+    SSL_CTX_set_verify(ctx, options.insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER,
+                       nullptr);
+  } else if (options.request_client_certificate) {
+    absl::Status anchors = LoadTrustAnchors(ctx, options);
+    if (!anchors.ok() && !options.insecure) return anchors;
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER,
+                       options.insecure ? AcceptAnyCertificate : nullptr);
+  }
+
+  layer->ssl_.reset(SSL_new(ctx));
+  SSL* ssl = layer->ssl_.get();
+  if (ssl == nullptr) {
+    ERR_clear_error();
+    return absl::InternalError("SSL_new failed");
+  }
+  if (client) {
+    SSL_set_connect_state(ssl);
+    SSL_set_cert_cb(ssl, NoteCertificateRequest,
+                    &layer->client_cert_requested_);
+    const std::string& host = options.server_name;
+    if (!host.empty()) {
+      X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+      bool ok;
+      if (IsIpLiteral(host)) {
+        // RFC 6066 §3: literal IP addresses are not sent as SNI.
+        ok = X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) == 1;
+      } else {
+        X509_VERIFY_PARAM_set_hostflags(param,
+                                        X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+        ok = SSL_set_tlsext_host_name(ssl, host.c_str()) == 1 &&
+             X509_VERIFY_PARAM_set1_host(param, host.data(), host.size()) == 1;
+      }
+      if (!ok) {
+        ERR_clear_error();
+        return LocalError(ErrorDetail::kInvalidArgument,
+                          absl::StrCat("TlsOptions: unusable server_name \"",
+                                       host, "\""));
+      }
+    }
+    layer->info_.server_name = host;
+  } else {
+    SSL_set_accept_state(ssl);
+  }
+
+  BIO* rbio = BIO_new(BIO_s_mem());
+  BIO* wbio = BIO_new(BIO_s_mem());
+  if (rbio == nullptr || wbio == nullptr) {
+    BIO_free(rbio);
+    BIO_free(wbio);
+    ERR_clear_error();
+    return absl::InternalError("BIO_new failed");
+  }
+  // An empty read BIO means "no data yet" (retry), not EOF.
+  BIO_set_mem_eof_return(rbio, -1);
+  SSL_set_bio(ssl, rbio, wbio);  // takes ownership of both
+  layer->rbio_ = rbio;
+  layer->wbio_ = wbio;
+  return layer;
+}
+
+TlsLayer::~TlsLayer() = default;
+
+absl::Status TlsLayer::Start() {
+  if (started_) return WrongStateError("TlsLayer::Start called twice");
+  started_ = true;
+  return AdvanceHandshake();
+}
+
+absl::Status TlsLayer::ReceiveCiphertext(absl::string_view bytes) {
+  if (!status_.ok()) return status_;
+  if (peer_eof_) {
+    return WrongStateError("TlsLayer: ciphertext after ReceiveCiphertextEof");
+  }
+  if (!started_) started_ = true;  // a server may skip Start
+  if (!bytes.empty()) {
+    // A memory BIO grows as needed; a write only fails on allocation failure.
+    if (BIO_write(rbio_, bytes.data(), static_cast<int>(bytes.size())) !=
+        static_cast<int>(bytes.size())) {
+      ERR_clear_error();
+      return Fail(absl::ResourceExhaustedError("TlsLayer: BIO_write failed"));
+    }
+  }
+  if (handshake_done_) return absl::OkStatus();
+  return AdvanceHandshake();
+}
+
+absl::Status TlsLayer::ReceiveCiphertextEof() {
+  if (!status_.ok()) return status_;
+  peer_eof_ = true;
+  // From now on an empty read BIO is EOF.
+  BIO_set_mem_eof_return(rbio_, 0);
+  if (!handshake_done_) {
+    return Fail(MakeError(absl::StatusCode::kUnavailable,
+                          ErrorDetail::kConnectionClosed,
+                          "peer closed the connection during the TLS "
+                          "handshake"));
+  }
+  return absl::OkStatus();
+}
+
+absl::string_view TlsLayer::PendingCiphertext() const {
+  return absl::string_view(out_).substr(out_offset_);
+}
+
+void TlsLayer::ConsumeCiphertext(size_t n) {
+  out_offset_ += std::min(n, out_.size() - out_offset_);
+  if (out_offset_ == out_.size()) {
+    out_.clear();
+    out_offset_ = 0;
+  } else if (out_offset_ >= 4096 && out_offset_ * 2 >= out_.size()) {
+    out_.erase(0, out_offset_);
+    out_offset_ = 0;
+  }
+}
+
+absl::StatusOr<size_t> TlsLayer::WritePlaintext(absl::string_view bytes) {
+  if (!status_.ok()) return status_;
+  if (shut_down_) {
+    return MakeError(absl::StatusCode::kFailedPrecondition,
+                     ErrorDetail::kClosed, "TlsLayer: write after Shutdown");
+  }
+  if (!handshake_done_) return 0;
+  size_t consumed = 0;
+  while (consumed < bytes.size() &&
+         out_.size() - out_offset_ < kMaxPendingCiphertext) {
+    const size_t chunk = std::min(bytes.size() - consumed, kMaxRecordPlaintext);
+    ERR_clear_error();
+    int n = SSL_write(ssl_.get(), bytes.data() + consumed,
+                      static_cast<int>(chunk));
+    DrainOutput();
+    if (n <= 0) {
+      std::string why = LastSslError("SSL_write failed");
+      ERR_clear_error();
+      return Fail(MakeError(absl::StatusCode::kDataLoss, ErrorDetail::kIo,
+                            absl::StrCat("TLS write failed: ", why)));
+    }
+    consumed += static_cast<size_t>(n);
+  }
+  return consumed;
+}
+
+absl::StatusOr<size_t> TlsLayer::ReadPlaintext(absl::Span<char> out) {
+  if (!status_.ok()) return status_;
+  if (!handshake_done_ || peer_closed_ || out.empty()) return 0;
+  ERR_clear_error();
+  const int want = static_cast<int>(std::min<size_t>(out.size(), INT32_MAX));
+  int n = SSL_read(ssl_.get(), out.data(), want);
+  // Reading may produce records (TLS 1.3 KeyUpdate acknowledgements, alerts).
+  DrainOutput();
+  if (n > 0) return static_cast<size_t>(n);
+  const int err = SSL_get_error(ssl_.get(), n);
+  switch (err) {
+    case SSL_ERROR_WANT_READ:
+      return 0;
+    case SSL_ERROR_ZERO_RETURN:  // close_notify
+      peer_closed_ = true;
+      return 0;
+    case SSL_ERROR_SYSCALL:
+      // The memory BIO reported EOF: the peer closed the transport without
+      // close_notify. SMTP frames its own data (QUIT/221), so this is a
+      // closed connection, not a truncation attack.
+      if (peer_eof_) {
+        ERR_clear_error();
+        peer_closed_ = true;
+        return 0;
+      }
+      break;
+    default:
+      break;
+  }
+  std::string why = LastSslError("SSL_read failed");
+  ERR_clear_error();
+  return Fail(MakeError(absl::StatusCode::kDataLoss, ErrorDetail::kIo,
+                        absl::StrCat("TLS read failed: ", why)));
+}
+
+absl::Status TlsLayer::Shutdown() {
+  if (!status_.ok()) return status_;
+  if (shut_down_) return absl::OkStatus();
+  shut_down_ = true;
+  if (!handshake_done_) return absl::OkStatus();
+  ERR_clear_error();
+  // Returns 0 ("sent, peer's not seen yet") or 1; both are fine here.
+  if (SSL_shutdown(ssl_.get()) < 0) ERR_clear_error();
+  DrainOutput();
+  return absl::OkStatus();
+}
+
+std::vector<std::string> TlsLayer::PeerCertificateChainDer() const {
+  std::vector<std::string> chain;
+  const STACK_OF(CRYPTO_BUFFER)* certs = SSL_get0_peer_certificates(ssl_.get());
+  if (certs == nullptr) return chain;
+  for (size_t i = 0; i < sk_CRYPTO_BUFFER_num(certs); ++i) {
+    const CRYPTO_BUFFER* cert = sk_CRYPTO_BUFFER_value(certs, i);
+    chain.emplace_back(reinterpret_cast<const char*>(CRYPTO_BUFFER_data(cert)),
+                       CRYPTO_BUFFER_len(cert));
+  }
+  return chain;
+}
+
+std::string TlsLayer::PeerCertificateChainPem() const {
+  std::string pem;
+  for (const std::string& der : PeerCertificateChainDer()) {
+    pem += DerToPem(der);
+  }
+  return pem;
+}
+
+absl::Status TlsLayer::AdvanceHandshake() {
+  if (!status_.ok()) return status_;
+  ERR_clear_error();
+  const int r = SSL_do_handshake(ssl_.get());
+  DrainOutput();
+  if (r == 1) {
+    handshake_done_ = true;
+    FillInfo();
+    return absl::OkStatus();
+  }
+  const int err = SSL_get_error(ssl_.get(), r);
+  if (err == SSL_ERROR_WANT_READ) {
+    ERR_clear_error();
+    return absl::OkStatus();
+  }
+  return Fail(HandshakeError(err));
+}
+
+absl::Status TlsLayer::HandshakeError(int ssl_error) {
+  const uint32_t err = ERR_peek_error();
+  std::string why = LastSslError(
+      ssl_error == SSL_ERROR_SYSCALL ? "unexpected end of input"
+                                     : "unknown error");
+  const bool verify_failed = ERR_GET_LIB(err) == ERR_LIB_SSL &&
+                             ERR_GET_REASON(err) ==
+                                 SSL_R_CERTIFICATE_VERIFY_FAILED;
+  ERR_clear_error();
+  if (verify_failed) {
+    const long result = SSL_get_verify_result(ssl_.get());
+    return MakeError(
+        absl::StatusCode::kUnauthenticated, ErrorDetail::kTlsVerification,
+        absl::StrCat("TLS certificate verification failed: ",
+                     X509_verify_cert_error_string(result)));
+  }
+  return MakeError(absl::StatusCode::kDataLoss, ErrorDetail::kTlsHandshake,
+                   absl::StrCat("TLS handshake failed: ", why));
+}
+
+absl::Status TlsLayer::Fail(absl::Status status) {
+  if (status_.ok()) status_ = std::move(status);
+  return status_;
+}
+
+void TlsLayer::DrainOutput() {
+  const uint8_t* data = nullptr;
+  size_t len = 0;
+  if (BIO_mem_contents(wbio_, &data, &len) && len > 0) {
+    out_.append(reinterpret_cast<const char*>(data), len);
+    BIO_reset(wbio_);
+  }
+}
+
+void TlsLayer::FillInfo() {
+  SSL* ssl = ssl_.get();
+  info_.version = SSL_get_version(ssl);
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
+  info_.cipher = cipher != nullptr ? SSL_CIPHER_standard_name(cipher) : "";
+  if (role_ == TlsRole::kServer) {
+    const char* sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    info_.server_name = sni != nullptr ? sni : "";
+  }
+
+  const STACK_OF(CRYPTO_BUFFER)* peer = SSL_get0_peer_certificates(ssl);
+  const bool peer_has_cert =
+      peer != nullptr && sk_CRYPTO_BUFFER_num(peer) > 0;
+  const long result = SSL_get_verify_result(ssl);
+  if (!peer_has_cert) {
+    info_.verified = false;
+    info_.verify_error = "peer sent no certificate";
+  } else {
+    info_.verified = result == X509_V_OK;
+    info_.verify_error =
+        info_.verified ? "" : X509_verify_cert_error_string(result);
+  }
+  info_.client_certificate = role_ == TlsRole::kServer
+                                 ? peer_has_cert
+                                 : client_cert_configured_ &&
+                                       client_cert_requested_;
+
+  info_.channel_binding_type.clear();
+  info_.channel_binding.clear();
+  if (SSL_version(ssl) >= TLS1_3_VERSION) {
+    uint8_t buf[kExporterLength];
+    if (SSL_export_keying_material(ssl, buf, sizeof(buf), kExporterLabel,
+                                   sizeof(kExporterLabel) - 1, nullptr, 0,
+                                   /*use_context=*/0)) {
+      info_.channel_binding_type = "tls-exporter";
+      info_.channel_binding.assign(reinterpret_cast<const char*>(buf),
+                                   sizeof(buf));
+    }
+  } else {
+    // RFC 5929 §3.1: the first Finished message of the handshake. BoringSSL
+    // refuses (returns 0) on a resumption without extended master secret.
+    uint8_t buf[64];
+    size_t len = 0;
+    if (SSL_get_tls_unique(ssl, buf, &len, sizeof(buf))) {
+      info_.channel_binding_type = "tls-unique";
+      info_.channel_binding.assign(reinterpret_cast<const char*>(buf), len);
+    }
+  }
+  ERR_clear_error();
+}
+
+}  // namespace smtpcore
