@@ -1,0 +1,101 @@
+// Delivery: what `Session::Deliver` takes (an `Envelope`) and reports (a
+// `DeliveryResult` with one `RecipientResult` per recipient).
+//
+// One delivery may need several transactions on the connection: a server
+// that answers 452 (or 552, RFC 5321 §4.5.3.1.10) to some RCPTs, or
+// announces LIMITS RCPTMAX/RCPTDOMAINMAX (RFC 9422), gets the remaining
+// recipients in a further MAIL transaction. Every recipient ends with one
+// status: delivered, rejected (permanent) or deferred (temporary: retry
+// later, possibly on another connection).
+
+#ifndef SMTP_CORE_DELIVERY_H_
+#define SMTP_CORE_DELIVERY_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "core/command.h"
+#include "core/reply.h"
+
+namespace smtpcore {
+
+// DeliveryId identifies one `Session::Deliver` call; ids start at 1.
+using DeliveryId = uint64_t;
+
+// Recipient is one forward-path (no angle brackets) with its RCPT params.
+struct Recipient {
+  std::string address;
+  RcptParams params;
+};
+
+// Envelope is the SMTP envelope of one message (RFC 5321 §2.3.1).
+//
+// `mail` is sent as given, except that the session fills in, when unset:
+// SIZE (if the server advertises SIZE and the body size is known), BODY
+// (8BITMIME if the body has 8-bit bytes, or if it is streamed and the server
+// offers 8BITMIME) and SMTPUTF8 (if an address is not ASCII and the server
+// offers SMTPUTF8).
+struct Envelope {
+  std::string from;  // reverse-path; "" = null sender "<>"
+  MailParams mail;
+  std::vector<Recipient> recipients;
+
+  // AddRecipient appends `address` with default parameters.
+  Envelope& AddRecipient(std::string address) {
+    recipients.push_back(Recipient{std::move(address), RcptParams()});
+    return *this;
+  }
+};
+
+// RecipientStatus is the final outcome for one recipient.
+enum class RecipientStatus : uint8_t {
+  kPending,    // not decided yet (only seen in partial results)
+  kDelivered,  // RCPT 2xx and the transaction's final data reply 2xx
+  kRejected,   // a 5xx to RCPT or to the data (permanent)
+  kDeferred,   // a 4xx (or 452/552 retries exhausted, MAILMAX reached,
+               // connection lost): temporary, retry later
+};
+
+// RecipientStatusName returns "pending", "delivered", "rejected" or
+// "deferred".
+absl::string_view RecipientStatusName(RecipientStatus status);
+
+// RecipientResult is the outcome for one recipient. Owns its data.
+struct RecipientResult {
+  std::string address;
+  RecipientStatus status = RecipientStatus::kPending;
+  // rcpt_reply is the last reply to RCPT for this address (code 0 when no
+  // RCPT was sent for it).
+  Reply rcpt_reply;
+  // data_reply is the final reply to DATA / BDAT of the transaction in which
+  // the recipient was accepted (code 0 otherwise).
+  Reply data_reply;
+  // transaction is the 1-based index of the transaction of `rcpt_reply`
+  // within this delivery (0 if none).
+  int transaction = 0;
+};
+
+// DeliveryResult is the outcome of one delivery. Owns its data.
+struct DeliveryResult {
+  // recipients are in envelope order.
+  std::vector<RecipientResult> recipients;
+  // transactions counts MAIL transactions started for this delivery.
+  int transactions = 0;
+
+  size_t Count(RecipientStatus status) const {
+    size_t n = 0;
+    for (const RecipientResult& r : recipients) n += (r.status == status);
+    return n;
+  }
+  size_t delivered() const { return Count(RecipientStatus::kDelivered); }
+  size_t rejected() const { return Count(RecipientStatus::kRejected); }
+  size_t deferred() const { return Count(RecipientStatus::kDeferred); }
+};
+
+}  // namespace smtpcore
+
+#endif  // SMTP_CORE_DELIVERY_H_

@@ -1,0 +1,181 @@
+// Event: what a `Connection` or `Session` reports through `PollEvent()`.
+//
+// Lifetime: every event OWNS its data (replies are copied into `Reply`,
+// strings are std::string). An event stays valid as long as the caller keeps
+// it, independent of later calls and of the input buffers. The copy is a few
+// hundred bytes per reply, off the body path.
+//
+// Order: events come out in the order things happened on the wire. For one
+// reply the `ReplyReceived` (when emitted) comes first, then what is derived
+// from it (CapabilitiesUpdated, Authenticated, RecipientReply, ...). Trace
+// events (option `trace`) come right before the event of the same line.
+//
+// `EventToString` gives the one-line form the transcript tests compare
+// (tests/transcripts/*.md). The formats are a contract; exactly:
+//
+//   greeting 220                              Greeting (code only)
+//   reply MAIL 250 2.1.0                      ReplyReceived: kind, code,
+//                                             enhanced code if present
+//   capabilities PIPELINING SIZE=10240000 AUTH=PLAIN,LOGIN
+//                                             CapabilitiesUpdated:
+//                                             `Capabilities::ToString()`;
+//                                             just "capabilities" after HELO
+//   tls_upgrade_required                      TlsUpgradeRequired
+//   tls_established                           TlsEstablished
+//   authenticated PLAIN                       Authenticated (mechanism)
+//   auth_failed 535 5.7.8                     AuthFailed with a reply;
+//   auth_failed insecure_auth                 ... without one: ErrorDetailName
+//   ready                                     SessionReady
+//   recipient <bob@example.org> 250 2.1.5     RecipientReply
+//   delivered 250 2.0.0 accepted=2 rejected=1 TransactionComplete, 2xx data
+//   data_rejected 554 5.6.0 accepted=2 rejected=1
+//                                             TransactionComplete, 4xx/5xx
+//   delivery_done delivered=2 rejected=1 deferred=0
+//                                             DeliveryDone (counts)
+//   delivery_failed rejected 550 5.1.1        DeliveryFailed: ErrorDetailName
+//   delivery_failed message_too_large 0       of the cause, code (0 if none),
+//                                             enhanced code if present
+//   closed ok                                 ConnectionClosed, OK status
+//   closed timeout                            ... else ErrorDetailName
+//   trace C: MAIL FROM:<a@example.org>        Trace from the client
+//   trace S: 250 2.1.0 Ok                     Trace from the server
+//
+// In TransactionComplete, `accepted` counts RCPTs of that transaction that
+// got 2xx; `rejected` those that got a final 4xx/5xx (recipients retried in
+// a later transaction after 452/552 are counted in neither).
+
+#ifndef SMTP_CORE_EVENT_H_
+#define SMTP_CORE_EVENT_H_
+
+#include <cstddef>
+#include <string>
+#include <variant>
+
+#include "absl/status/status.h"
+#include "core/capabilities.h"
+#include "core/command.h"
+#include "core/delivery.h"
+#include "core/reply.h"
+#include "core/sasl_mechanism.h"
+#include "core/smtp_error.h"
+
+namespace smtpcore {
+
+// Greeting is the server's opening 220 reply (Connection and Session). A
+// 421/554 greeting is reported as this event followed by ConnectionClosed.
+struct Greeting {
+  Reply reply;
+};
+
+// ReplyReceived is one reply matched, FIFO, to the command `id` of kind
+// `kind` (RFC 2920). Emitted by `Connection` for every reply except the
+// greeting and AUTH's 334 challenges (never exposed: they belong to the
+// mechanism); DATA gives two (354, then the final reply). `Session` forwards
+// them only with `SessionOptions::reply_events`.
+struct ReplyReceived {
+  CommandId id = 0;
+  CommandKind kind = CommandKind::kNoop;
+  Reply reply;
+};
+
+// CapabilitiesUpdated carries the capabilities after a successful EHLO
+// (`esmtp`) or HELO (empty, `!esmtp`), after the capability filter.
+struct CapabilitiesUpdated {
+  Capabilities capabilities;
+  bool esmtp = true;
+};
+
+// TlsUpgradeRequired: the server said 220 to STARTTLS. The adapter must now
+// run the TLS handshake on the same stream and call
+// `OnTlsEstablished` or `OnTlsFailed`; until then the core sends nothing and
+// any received byte is a kStartTlsInjection error (RFC 3207 §5).
+struct TlsUpgradeRequired {};
+
+// TlsEstablished: `OnTlsEstablished` was accepted; `info` is a copy.
+struct TlsEstablished {
+  TlsInfo info;
+};
+
+// Authenticated: the server said 235 to AUTH with `mechanism`.
+struct Authenticated {
+  std::string mechanism;
+};
+
+// AuthFailed: AUTH failed (`error.cause` kAuthFailed with the reply,
+// kAuthMechanism, kTooManyChallenges, kInsecureAuth, kNeedsAuth, ...).
+struct AuthFailed {
+  SmtpError error;
+};
+
+// SessionReady: the session finished greeting, EHLO/HELO, STARTTLS and AUTH
+// as configured, and can run transactions (emitted once per connection).
+struct SessionReady {};
+
+// RecipientReply: the final reply to one RCPT of delivery `delivery`.
+struct RecipientReply {
+  DeliveryId delivery = 0;
+  std::string address;
+  Reply reply;
+};
+
+// TransactionComplete: the final reply to DATA (or BDAT ... LAST, or a
+// DATA/BDAT refusal) ended one transaction of delivery `delivery`.
+struct TransactionComplete {
+  DeliveryId delivery = 0;
+  Reply reply;
+  size_t accepted = 0;
+  size_t rejected = 0;
+};
+
+// DeliveryDone: delivery `delivery` ended with at least one recipient
+// delivered and no connection failure; `result` tells about each recipient.
+struct DeliveryDone {
+  DeliveryId delivery = 0;
+  DeliveryResult result;
+};
+
+// DeliveryFailed: delivery `delivery` ended without reaching the end
+// normally: no recipient was delivered, or the connection failed, or the
+// message was refused locally before sending (SIZE, 8BITMIME, SMTPUTF8,
+// REQUIRETLS, BINARYMIME). `result` still tells which recipients were
+// delivered in earlier transactions (to avoid duplicates when retrying).
+struct DeliveryFailed {
+  DeliveryId delivery = 0;
+  SmtpError error;
+  DeliveryResult result;
+};
+
+// ConnectionClosed: the connection is over; the adapter should close the
+// transport once `PollTransmit` has nothing left. `status` is OK after a
+// 221 to QUIT (or EOF after QUIT), otherwise the error (its `ErrorDetail`
+// says why: kTimeout, kServiceClosing, kConnectionClosed, kStartTlsInjection
+// ...). Always the last event.
+struct ConnectionClosed {
+  absl::Status status;
+  // error is the typed form of `status` (code 0, empty lines for OK).
+  SmtpError error;
+};
+
+// Trace is one line on the wire, for debug output (`C:`/`S:`), when the
+// option `trace` is set. `line` has no line ending. Secrets are redacted:
+// "AUTH PLAIN <redacted>", and every AUTH continuation line or 334
+// challenge is "<redacted>"; a body is one line "<body 1234 bytes>".
+struct Trace {
+  bool from_client = false;
+  std::string line;
+};
+
+// Event is anything `PollEvent()` returns.
+using Event = std::variant<Greeting, ReplyReceived, CapabilitiesUpdated,
+                           TlsUpgradeRequired, TlsEstablished, Authenticated,
+                           AuthFailed, SessionReady, RecipientReply,
+                           TransactionComplete, DeliveryDone, DeliveryFailed,
+                           ConnectionClosed, Trace>;
+
+// EventToString renders `event` in the one-line format documented above.
+// Never fails.
+std::string EventToString(const Event& event);
+
+}  // namespace smtpcore
+
+#endif  // SMTP_CORE_EVENT_H_

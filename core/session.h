@@ -1,0 +1,266 @@
+// Session: the high-level, sans-I/O SMTP client. It runs the whole standard
+// sequence by itself on top of a `Connection`:
+//
+//   greeting (220; 421/554 -> error)
+//   -> EHLO (-> HELO only if EHLO got 500..504, or with `force_helo`)
+//   -> STARTTLS per `TlsMode` -> TLS handshake (adapter) -> EHLO again
+//   -> AUTH (mechanism from the `auth` chooser)
+//   -> SessionReady
+//   -> per `Deliver`: [RSET] MAIL, RCPT..., DATA + body or BDAT ... LAST,
+//      retrying 452/552'd recipients in further transactions
+//   -> `Close`: QUIT -> 221 -> ConnectionClosed{ok}
+//
+// It is the equivalent of mox's smtpclient New + Deliver/DeliverMultiple +
+// Close and of Go's smtp.SendMail, without I/O: the inputs, outputs, time
+// handling and lifetimes are exactly those of `Connection` (read
+// core/connection.h). Deliveries may be queued at any time, even before the
+// greeting; they run one after the other.
+//
+// Refusals before sending (each a DeliveryFailed event, nothing sent, the
+// connection stays usable): SIZE over the announced limit
+// (kMessageTooLarge), an 8-bit body without 8BITMIME (kNeeds8BitMime),
+// non-ASCII addresses without SMTPUTF8 (kNeedsSmtpUtf8), REQUIRETLS without
+// TLS or without the extension (kNeedsRequireTls), BINARYMIME without
+// BINARYMIME+CHUNKING (kNeedsBinaryMime).
+//
+// Fatal for the session (ConnectionClosed with the error, and every queued
+// delivery fails with it): greeting 421/554, 421 anywhere, EOF, timeouts,
+// protocol errors, STARTTLS required but unavailable or failed (never falls
+// back to plaintext), authentication failure or no usable mechanism.
+// After a fatal error the session sends QUIT when the connection is still
+// in sync (rejected greeting, failed AUTH, refused STARTTLS), otherwise it
+// just closes.
+//
+// Not thread-safe.
+
+#ifndef SMTP_CORE_SESSION_H_
+#define SMTP_CORE_SESSION_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/optional.h"
+#include "absl/types/span.h"
+#include "core/capabilities.h"
+#include "core/connection.h"
+#include "core/delivery.h"
+#include "core/event.h"
+#include "core/instant.h"
+#include "core/io_slice.h"
+#include "core/sasl_mechanism.h"
+#include "core/smtp_error.h"
+
+namespace smtpcore {
+
+// TlsMode says how the session uses TLS.
+enum class TlsMode : uint8_t {
+  kNone,           // never STARTTLS
+  kOpportunistic,  // STARTTLS if advertised; plaintext otherwise. A refused
+                   // STARTTLS (4xx/5xx) continues in plaintext; a failed
+                   // handshake is fatal (the stream is unusable).
+  kRequired,       // STARTTLS even if not advertised; any failure is fatal
+                   // (kTlsRequired / kNeedsStartTls), never plaintext
+  kImplicit,       // TLS from the first byte (port 465): the adapter calls
+                   // OnTlsEstablished before the greeting; no STARTTLS
+};
+
+// TlsModeName returns "none", "opportunistic", "required" or "implicit".
+absl::string_view TlsModeName(TlsMode mode);
+
+// AuthChooser picks the SASL mechanism for a server from its capabilities
+// (AUTH list) and the TLS state (nullptr without TLS). Returning nullptr
+// means "no acceptable mechanism": the session fails with kNeedsAuth.
+using AuthChooser = std::function<std::unique_ptr<SaslMechanism>(
+    const Capabilities& capabilities, const TlsInfo* tls)>;
+
+// SessionOptions configures a Session.
+struct SessionOptions {
+  // ehlo_domain is the client's name for EHLO/HELO: a domain or an address
+  // literal ("[192.0.2.1]"). Validated by the constructor's first Submit.
+  std::string ehlo_domain = "localhost";
+  TlsMode tls_mode = TlsMode::kOpportunistic;
+  // force_helo: send HELO instead of EHLO (broken servers). No extensions.
+  bool force_helo = false;
+  // auth: when set, the session authenticates after (STARTTLS and) EHLO;
+  // it fails with kNeedsAuth if the server lists no AUTH or the chooser
+  // returns nullptr. Unset: no AUTH.
+  AuthChooser auth;
+  // allow_insecure_auth: permit AUTH without TLS (transports set it for
+  // loopback peers). Otherwise AUTH without TLS fails with kInsecureAuth.
+  bool allow_insecure_auth = false;
+  // max_auth_challenges bounds the 334 loop (kTooManyChallenges).
+  int max_auth_challenges = 8;
+  // chunking: use BDAT when the server offers CHUNKING (RFC 3030).
+  bool chunking = true;
+  // pipelining: use PIPELINING when offered (RFC 2920).
+  bool pipelining = true;
+  // capability_filter: ignore or force extensions for this peer.
+  CapabilityFilter capability_filter;
+  Timeouts timeouts;
+  ReplyLimits reply_limits;
+  LineEndingPolicy line_endings = LineEndingPolicy::kNormalize;
+  // trace: emit `Trace` events (C:/S: lines, secrets redacted).
+  bool trace = false;
+  // reply_events: also emit the connection's `ReplyReceived` events.
+  bool reply_events = false;
+  // max_transactions_per_delivery bounds the 452/RCPTMAX splitting of one
+  // delivery (the remaining recipients are deferred).
+  int max_transactions_per_delivery = 100;
+};
+
+// SessionState is the coarse progress of a Session.
+enum class SessionState : uint8_t {
+  kGreeting,      // waiting for the 220
+  kHello,         // EHLO/HELO sent
+  kStartTls,      // STARTTLS sent, or the adapter is doing the handshake
+  kAuth,          // AUTH in progress
+  kReady,         // idle: may run a delivery
+  kTransaction,   // running a delivery
+  kQuitting,      // QUIT sent
+  kClosed,        // closed cleanly
+  kFailed,        // closed with an error (see close_status())
+};
+
+// SessionStateName returns the lower-case state name ("ready", ...).
+absl::string_view SessionStateName(SessionState state);
+
+// Session runs the delivery flow over one connection. See the file comment
+// and core/connection.h (same inputs/outputs and lifetimes).
+class Session {
+ public:
+  // Session starts waiting for the greeting at `now`.
+  Session(SessionOptions options, Instant now);
+  ~Session();
+
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // --- Getters --------------------------------------------------------
+
+  SessionState state() const { return state_; }
+  const SessionOptions& options() const { return options_; }
+  // capabilities are the current EHLO capabilities (empty until EHLO).
+  const Capabilities& capabilities() const ABSL_ATTRIBUTE_LIFETIME_BOUND {
+    return connection_.capabilities();
+  }
+  // connection gives read access to the underlying connection.
+  const Connection& connection() const ABSL_ATTRIBUTE_LIFETIME_BOUND {
+    return connection_;
+  }
+  // close_status is the fatal error, OK while running or after a clean
+  // close.
+  const absl::Status& close_status() const { return close_status_; }
+  // queued_deliveries counts deliveries not finished yet.
+  size_t queued_deliveries() const { return deliveries_.size(); }
+
+  // --- Inputs (as Connection) -----------------------------------------
+
+  // Receive processes server bytes (see Connection::Receive). Returns the
+  // fatal error if this input ended the session, else OK.
+  absl::Status Receive(absl::string_view bytes, Instant now);
+  // ReceiveEof reports the server's EOF (see Connection::ReceiveEof).
+  absl::Status ReceiveEof(Instant now);
+  // HandleTimeout fires an expired stage timer (no-op if early).
+  void HandleTimeout(Instant now);
+  // OnTlsEstablished reports TLS up: after TlsUpgradeRequired, or before
+  // the greeting in TlsMode::kImplicit. kFailedPrecondition otherwise.
+  absl::Status OnTlsEstablished(TlsInfo info, Instant now);
+  // OnTlsFailed reports a failed handshake/verification: fatal.
+  void OnTlsFailed(absl::Status status, Instant now);
+  // Abort ends the session with `status` (e.g. I/O error, detail kIo).
+  void Abort(absl::Status status, Instant now);
+
+  // --- Operations -----------------------------------------------------
+
+  // Deliver queues one message: `body` is the RFC 5322 message (never
+  // copied; kept until the delivery's last event). Returns its id; the
+  // outcome arrives as RecipientReply/TransactionComplete events and one
+  // final DeliveryDone or DeliveryFailed. Errors (local, nothing queued):
+  // kInvalidArgument (kControlCharacter, kLineTooLong, kInvalidArgument:
+  // no recipients, bad address syntax); kFailedPrecondition / kClosed after
+  // Close, kBroken after a fatal error.
+  absl::StatusOr<DeliveryId> Deliver(Envelope envelope, absl::Cord body,
+                                     Instant now);
+
+  // StartDelivery queues a message whose body is streamed with
+  // `AppendBody`. The message's BODY type is taken from `envelope.mail.body`
+  // (or 8BITMIME when the server offers it) and SIZE only if set in the
+  // envelope. Same errors as Deliver.
+  absl::StatusOr<DeliveryId> StartDelivery(Envelope envelope, Instant now);
+
+  // AppendBody adds `chunk` to the body of streamed delivery `id`; `last`
+  // completes it. Chunks are kept (not copied) until the delivery ends (a
+  // 452 retry resends them). Errors: kFailedPrecondition / kWrongState if
+  // `id` is not an open streamed delivery (connection unchanged).
+  absl::Status AppendBody(DeliveryId id, absl::Cord chunk, bool last,
+                          Instant now);
+
+  // Close sends QUIT once queued deliveries are done, then ends with
+  // ConnectionClosed{ok} on 221 (or EOF). Idempotent. Returns
+  // kFailedPrecondition / kBroken if the session already failed.
+  absl::Status Close(Instant now);
+
+  // --- Outputs (as Connection) ----------------------------------------
+
+  size_t PollTransmit(absl::Span<IoSlice> out) {
+    return connection_.PollTransmit(out);
+  }
+  void ConsumeTransmit(size_t bytes_written, Instant now);
+  absl::optional<Instant> NextDeadline() const {
+    return connection_.NextDeadline();
+  }
+  // PollEvent returns the next event (owning its data), or nullopt.
+  absl::optional<Event> PollEvent();
+
+ private:
+  struct Delivery;
+  struct Transaction;
+
+  void Pump(Instant now);
+  void OnConnectionEvent(Event event, Instant now);
+  void OnReply(const ReplyReceived& r, Instant now);
+  void SendHello(Instant now);
+  void AfterHello(Instant now);
+  void StartAuthentication(Instant now);
+  void BecomeReady(Instant now);
+  void MaybeStartTransaction(Instant now);
+  void StartTransaction(Delivery& d, Instant now);
+  void FinishTransaction(Delivery& d, Instant now);
+  void FinishDelivery(Instant now);
+  void FailDelivery(SmtpError error, Instant now);
+  void FailSession(SmtpError error, bool send_quit, Instant now);
+  void SendQuit(Instant now);
+  void OnConnectionClosed(const ConnectionClosed& closed, Instant now);
+  absl::Status PrecheckDelivery(Delivery& d) const;
+  absl::Status SubmitOrFail(Command command, Instant now,
+                            CommandId* out_id = nullptr);
+  void Emit(Event event);
+
+  SessionOptions options_;
+  Connection connection_;
+  SessionState state_ = SessionState::kGreeting;
+  std::deque<Event> events_;
+  absl::Status close_status_;
+  bool close_requested_ = false;
+  bool tls_attempted_ = false;
+  bool ehlo_failed_ = false;
+  int mail_transactions_ = 0;
+
+  std::deque<std::unique_ptr<Delivery>> deliveries_;
+  std::unique_ptr<Transaction> txn_;
+  DeliveryId next_delivery_id_ = 1;
+  bool need_rset_ = false;
+};
+
+}  // namespace smtpcore
+
+#endif  // SMTP_CORE_SESSION_H_
