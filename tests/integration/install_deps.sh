@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# install_deps.sh: installs the Debian packages the interop tests need (Postfix, Dovecot auth, aiosmtpd,
+# openssl) on a fresh Debian 12 as root, WITHOUT starting or configuring the packages' own system-wide
+# instances. Idempotent: does nothing when everything is already installed.
+#
+# - Postfix is preseeded to "No configuration" so postinst writes no main.cf and starts nothing.
+# - A temporary /usr/sbin/policy-rc.d returning 101 forbids invoke-rc.d from starting services during the
+#   install (Dovecot's postinst would otherwise try to start the system instance). A pre-existing
+#   policy-rc.d is left alone (and restored if we had to replace it).
+set -euo pipefail
+
+PKGS=(postfix dovecot-core python3-aiosmtpd openssl python3)
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install_deps.sh: missing packages (${missing[*]}) and not root" >&2
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+echo "postfix postfix/mailname string localhost" | debconf-set-selections
+
+policy=/usr/sbin/policy-rc.d
+backup=""
+if [[ -e $policy ]]; then
+  backup=$(mktemp)
+  cp -p "$policy" "$backup"
+fi
+restore_policy() {
+  if [[ -n $backup ]]; then
+    cp -p "$backup" "$policy"
+    rm -f "$backup"
+  else
+    rm -f "$policy"
+  fi
+}
+trap restore_policy EXIT
+printf '#!/bin/sh\n# interop install_deps.sh: do not start services during package install\nexit 101\n' >"$policy"
+chmod 755 "$policy"
+
+apt_install() {
+  apt-get install -y -q --no-install-recommends \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@"
+}
+if ! apt_install "${missing[@]}"; then
+  apt-get update -q
+  apt_install "${missing[@]}"
+fi
