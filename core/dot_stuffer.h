@@ -18,6 +18,19 @@
 //
 // Finish() appends the end-of-data marker: ".\r\n" if the body ended with a
 // line break, "\r\n.\r\n" otherwise (an empty body gives ".\r\n").
+//
+// Lines. A line ends at CRLF, at a bare LF or at a bare CR; CR and LF octets
+// are never part of a line's length. A CR is emitted as soon as it is seen;
+// whether it was bare (so a "\n" is added) is decided by the next byte, which
+// may be in the next chunk, or by `Finish`. The long-line check counts input
+// octets, not the stuffed dot (RFC 5321 §4.5.3.1.6), and fires on the byte
+// that makes a line one octet too long.
+//
+// Speed. The body is scanned 64 bytes at a time with AVX-512BW, AVX2 or a
+// portable word-at-a-time (SWAR) kernel, chosen at run time from the CPU
+// (see `internal::SetDotStufferKernelForTesting`); only blocks that need an
+// insertion, or all blocks under a LongLinePolicy other than kIgnore, leave
+// the fast path.
 
 #ifndef SMTP_CORE_DOT_STUFFER_H_
 #define SMTP_CORE_DOT_STUFFER_H_
@@ -54,7 +67,10 @@ struct DotStufferOptions {
   // false for BDAT (Finish only completes a pending CR).
   bool terminator = true;
   // normalize: false passes bytes through untouched (BINARYMIME over BDAT;
-  // only allowed together with stuff_dots == false).
+  // only allowed together with stuff_dots == false). It is honoured only
+  // when both `stuff_dots` and `terminator` are false; otherwise the encoder
+  // normalises anyway, so a DATA stream can never carry a bare CR or LF.
+  // Stats and the reject policies work the same in pass-through mode.
   bool normalize = true;
   LineEndingPolicy line_endings = LineEndingPolicy::kNormalize;
   LongLinePolicy long_lines = LongLinePolicy::kIgnore;
@@ -82,11 +98,15 @@ class DotStuffer {
   // into `chunk` or static storage (see file comment for lifetimes).
   // Returns OK, or kInvalidArgument (detail kBareLineEnding / kLineTooLong)
   // under a kReject policy; on error nothing is appended and the encoder's
-  // state is as before the call. Must not be called after `Finish`.
+  // state is as before the call. Must not be called after `Finish` (then
+  // returns kFailedPrecondition / kWrongState).
   absl::Status Encode(absl::string_view chunk, std::vector<IoSlice>* out);
 
   // Finish appends what a pending CR needs and, with `terminator`, the
-  // end-of-data marker. Call once, after the last `Encode`.
+  // end-of-data marker. Call once, after the last `Encode`. Finish cannot
+  // fail: a body ending in a bare CR is completed to CRLF (and counted in
+  // `bare_cr`) even under LineEndingPolicy::kReject; check `pending_cr()`
+  // first to refuse it. A second call appends nothing.
   void Finish(std::vector<IoSlice>* out);
 
   // MaxEncodedSize bounds the output of `EncodeCopy` for `input_len` input
@@ -98,11 +118,13 @@ class DotStuffer {
   // EncodeCopy is the copying variant of `Encode`: it writes the encoding of
   // `chunk` to `out`, which must have room for MaxEncodedSize(chunk.size())
   // bytes, and returns the number of bytes written. Same errors as `Encode`
-  // (then 0 bytes are written, state unchanged). Sets `*written`.
+  // (then `*written` is 0 and the state unchanged). Sets `*written`. Bytes
+  // of `out` past `*written`, within the MaxEncodedSize room, may be
+  // overwritten.
   absl::Status EncodeCopy(absl::string_view chunk, char* out, size_t* written);
 
   // FinishCopy is the copying variant of `Finish`; `out` needs 5 bytes.
-  // Returns the number of bytes written.
+  // Returns the number of bytes written (0 on a second call).
   size_t FinishCopy(char* out);
 
   // Reset makes the encoder ready for a new message with the same options.
@@ -110,17 +132,62 @@ class DotStuffer {
 
   const DotStufferStats& stats() const { return stats_; }
   const DotStufferOptions& options() const { return options_; }
-  // at_line_start is true if the next input byte starts a line.
+  // at_line_start is true if the input so far is empty or ends in a line
+  // break (a pending CR counts: the next byte starts a line unless it is the
+  // LF of that CR).
   bool at_line_start() const { return at_line_start_; }
+  // pending_cr is true if the last input byte was a CR whose LF has not been
+  // seen yet (the CR itself has already been emitted).
+  bool pending_cr() const { return pending_cr_; }
 
  private:
+  template <typename Sink>
+  absl::Status EncodeImpl(absl::string_view chunk, Sink* sink);
+  absl::string_view FinishImpl();  // the bytes Finish appends; updates state
+
   DotStufferOptions options_;
   DotStufferStats stats_;
+  bool normalize_ = true;      // effective: options_.normalize or DATA mode
   bool at_line_start_ = true;  // next byte begins a line
   bool pending_cr_ = false;    // last byte seen was a CR (LF not yet seen)
-  size_t line_length_ = 0;     // octets in the current line so far
+  uint64_t line_length_ = 0;   // octets in the current line so far
   bool finished_ = false;
 };
+
+namespace internal {
+
+// DotStufferKernel names one implementation of the 64-byte block scan behind
+// every DotStuffer. All kernels give byte-identical results; tests run each
+// one the machine supports.
+enum class DotStufferKernel : uint8_t {
+  kScalar,  // byte at a time, the reference
+  kSwar,    // 8 bytes per uint64_t, portable
+  kAvx2,    // x86-64 with AVX2
+  kAvx512,  // x86-64 with AVX-512F and AVX-512BW
+};
+
+// DotStufferKernelSupported returns true if `kernel` was compiled in and can
+// run on this CPU. kScalar and kSwar are always supported.
+bool DotStufferKernelSupported(DotStufferKernel kernel);
+
+// BestDotStufferKernel returns the kernel chosen by default: the widest
+// supported one.
+DotStufferKernel BestDotStufferKernel();
+
+// SetDotStufferKernelForTesting makes every DotStuffer in the process use
+// `kernel` from the next `Encode`/`EncodeCopy` call on. Returns false, and
+// changes nothing, if the kernel is not supported. For tests, fuzzers and
+// benchmarks; must not race with encoding on other threads.
+bool SetDotStufferKernelForTesting(DotStufferKernel kernel);
+
+// ActiveDotStufferKernel returns the kernel in use.
+DotStufferKernel ActiveDotStufferKernel();
+
+// DotStufferKernelName returns "scalar", "swar", "avx2" or "avx512" (static
+// storage).
+const char* DotStufferKernelName(DotStufferKernel kernel);
+
+}  // namespace internal
 
 }  // namespace smtpcore
 
