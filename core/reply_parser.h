@@ -104,9 +104,18 @@ class ReplyParser {
   const ReplyLimits& limits() const { return limits_; }
 
  private:
+  ParseResult ParseCarried(absl::string_view input, ReplyView* out);
+  ParseResult Fail(ReplyError error);
+
   ReplyLimits limits_;
   std::string carry_;    // head of a reply that straddles inputs
+  // done_ holds the last reply completed in carry_ (swapped out of it, so
+  // has_partial() is false) while the ReplyView returned for it is valid.
+  std::string done_;
+  size_t line_start_ = 0;  // offset in carry_ of the unfinished line
   size_t scanned_ = 0;   // bytes of carry_ already validated (no rescans)
+  size_t line_count_ = 0;  // complete lines in carry_
+  uint8_t flags_ = kReplyFlagNone;  // ReplyFlags of the carried lines
   bool failed_ = false;
   ReplyError error_ = ReplyError::kNone;
 };
