@@ -1,0 +1,65 @@
+// Transcript runner: replays a parsed `TranscriptCase` (tests/transcripts/)
+// against a fresh `Session` through the `ScriptTransport`, in every feeding
+// mode, and checks client bytes and events.
+//
+// Modes (tests/transcripts/README.md): whole flights; a 2-way split at every
+// byte boundary of the server stream; byte by byte; whole with 1-byte and
+// 7-byte partial writes. `"split": "whole"` keeps only the whole-flight
+// modes.
+
+#ifndef SMTP_TESTS_TRANSCRIPT_RUNNER_H_
+#define SMTP_TESTS_TRANSCRIPT_RUNNER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/session.h"
+#include "tests/transcript_meta.h"
+#include "tests/transcript_parser.h"
+#include "transports/testing/script_transport.h"
+
+namespace smtpcore {
+namespace internal {
+
+// TranscriptMode is one way of replaying a case.
+struct TranscriptMode {
+  std::string name;  // "whole", "split@17", "bytes", "write1", "write7"
+  ScriptOptions script;
+};
+
+// TranscriptModes returns the modes to run for `c` (see file comment).
+std::vector<TranscriptMode> TranscriptModes(const TranscriptCase& c);
+
+// SessionOptionsFromMeta maps a case's `options` object to SessionOptions
+// (keys in tests/transcripts/README.md). Defaults are SessionOptions'
+// except ehlo_domain "client.example.org" and TLS mode "none". Unknown keys
+// and wrong types are kInvalidArgument.
+absl::StatusOr<SessionOptions> SessionOptionsFromMeta(const MetaValue& options);
+
+// TranscriptRun is the outcome of one replay.
+struct TranscriptRun {
+  // status is OK when the script played through and the events matched;
+  // otherwise its message explains the first mismatch.
+  absl::Status status;
+  std::vector<std::string> events;
+  std::string client_bytes;
+};
+
+// RunTranscript replays `c` once in `mode` against a fresh Session.
+TranscriptRun RunTranscript(const TranscriptCase& c,
+                            const TranscriptMode& mode);
+
+// CheckTranscript replays `c` in every mode of `TranscriptModes(c)` and
+// returns OK if all passed, else the first failure prefixed by its mode.
+absl::Status CheckTranscript(const TranscriptCase& c);
+
+// TestNameFor returns the gtest name of `c`: file stem, '_', case name,
+// every character outside [A-Za-z0-9] replaced by '_'.
+std::string TestNameFor(const TranscriptCase& c);
+
+}  // namespace internal
+}  // namespace smtpcore
+
+#endif  // SMTP_TESTS_TRANSCRIPT_RUNNER_H_
