@@ -116,14 +116,6 @@ ReplyView::LineIterator& ReplyView::LineIterator::operator++() {
   return *this;
 }
 
-ReplyView::ReplyView(absl::string_view raw, int code, size_t line_count,
-                     uint8_t flags, absl::optional<EnhancedCode> enhanced)
-    : raw_(raw),
-      code_(code),
-      line_count_(line_count),
-      flags_(flags),
-      enhanced_(enhanced) {}
-
 ReplyView::LineRange ReplyView::lines() const {
   return LineRange{LineIterator(raw_, 0), LineIterator(raw_, raw_.size())};
 }

@@ -107,8 +107,14 @@ class ReplyView {
   // ReplyView constructs a view from parts already validated by the reply
   // parser. Only `ReplyParser` and `Reply` should call this: `raw` must be a
   // syntactically valid reply of `line_count` lines with code `code`.
+  // Defined inline: the parser's hot path builds one per reply.
   ReplyView(absl::string_view raw, int code, size_t line_count, uint8_t flags,
-            absl::optional<EnhancedCode> enhanced);
+            absl::optional<EnhancedCode> enhanced)
+      : raw_(raw),
+        code_(code),
+        line_count_(line_count),
+        flags_(flags),
+        enhanced_(enhanced) {}
 
   // code returns the three-digit reply code (200..599), 0 for an empty view.
   int code() const { return code_; }
