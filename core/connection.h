@@ -75,6 +75,7 @@
 #include "core/reply_parser.h"
 #include "core/sasl_exchange.h"
 #include "core/sasl_mechanism.h"
+#include "core/smtp_error.h"
 #include "core/timers.h"
 
 namespace smtpcore {
@@ -227,10 +228,11 @@ class Connection {
 
   // AppendBody adds `chunk` to the body of DATA command `id` submitted with
   // `more_body`; `last` ends the body (the end-of-data marker follows).
-  // Chunks submitted before the 354 are held until it arrives; if DATA was
-  // refused or the body suppressed (rule 4) they are accepted and dropped.
+  // Chunks submitted before the 354 are held until it arrives; once the
+  // body is suppressed (rule 4) they are accepted and dropped.
   // Errors (local, connection unchanged): kFailedPrecondition / kWrongState
-  // if `id` is not an open streamed DATA; kInvalidArgument /
+  // if `id` is not an open streamed DATA (e.g. DATA already got its final
+  // reply, such as a refusal instead of 354); kInvalidArgument /
   // kBareLineEnding under LineEndingPolicy::kReject (the chunk is refused,
   // the body stays open); kFailedPrecondition / kBroken when broken.
   absl::Status AppendBody(CommandId id, absl::Cord chunk, bool last,
@@ -262,32 +264,32 @@ class Connection {
   absl::optional<Event> PollEvent();
 
  private:
+  struct BodyPart;
   struct Pending;
-  struct Held;
 
-  absl::Status SubmitInternal(Command command, CommandId id, Instant now);
-  absl::Status StartAuth(Auth auth, CommandId id, Instant now);
-  void EnqueueLine(CommandKind kind, CommandId id, std::string line,
-                   std::string trace_line, Instant now);
-  void PumpHeld(Instant now);
   bool CanTransmitNext() const;
-  absl::Status ProcessReply(const ReplyView& reply, Instant now);
+  void PumpHeld(Instant now);
+  void Transmit(Pending& p);
+  Pending* FindCommand(CommandId id);
+  absl::Status PrepareData(Pending& p, Data& data);
+  absl::Status PrepareBdat(Pending& p, Bdat& bdat);
+  absl::Status EncodeInto(DotStuffer& stuffer, std::unique_ptr<absl::Cord> cord,
+                          BodyPart* out);
+  void ProcessReply(const ReplyView& reply, Instant now);
   void HandleGreeting(const ReplyView& reply, Instant now);
-  void HandleFinalReply(Pending& p, const ReplyView& reply, Instant now);
-  absl::Status HandleAuthReply(Pending& p, const ReplyView& reply,
-                               Instant now);
-  void HandleDataIntermediate(Pending& p, const ReplyView& reply,
-                              Instant now);
-  absl::Status EncodeBodyChunk(DotStuffer& stuffer, const absl::Cord& chunk,
-                               std::vector<IoSlice>* out);
-  void QueueBody(Pending& p, Instant now);
-  void FinishBody(Pending& p, Instant now);
-  void Fail(absl::Status status, Instant now);
+  void HandleFinalReply(const ReplyView& reply, Instant now);
+  void HandleAuthChallenge(Pending& p, const ReplyView& reply);
+  void HandleDataIntermediate(Pending& p, const ReplyView& reply);
+  void QueueBodyParts(Pending& p);
+  void FinishBody(Pending& p);
+  void Fail(SmtpError error, Instant now);
   void CloseCleanly(Instant now);
   void UpdateTimer(Instant now);
   void Emit(Event event);
   void TraceLine(bool from_client, std::string line);
+  void TraceReply(const ReplyView& reply, bool redact);
   absl::Status BrokenError() const;
+  CommandKind FrontKind() const;
 
   ConnectionOptions options_;
   ConnectionState state_ = ConnectionState::kAwaitingGreeting;
@@ -304,7 +306,8 @@ class Connection {
   absl::Status close_status_;
 
   CommandId next_id_ = 1;
-  // pending_: transmitted (or in the transmit queue) and awaiting a reply.
+  // pending_: transmitted (in the transmit queue or written) and awaiting
+  // their final reply, in order.
   std::deque<std::unique_ptr<Pending>> pending_;
   // held_: serialized, waiting for their turn to be transmitted (rule 3).
   std::deque<std::unique_ptr<Pending>> held_;

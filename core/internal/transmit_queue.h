@@ -39,10 +39,14 @@ class TransmitQueue {
   // absolute stream offset just past them.
   uint64_t AppendCopy(absl::string_view bytes);
 
-  // AppendBorrowed queues `slices` that point into `owner` (or static
-  // storage) and keeps `owner` alive until they are consumed. Empty slices
-  // are skipped. Returns the absolute stream offset just past them.
-  uint64_t AppendBorrowed(absl::Span<const IoSlice> slices, absl::Cord owner);
+  // AppendBorrowed queues `slices` that point into `*owner` (or static
+  // storage) and keeps `owner` alive until they are consumed. `owner` is
+  // held by pointer because a small Cord keeps its bytes inline: the Cord
+  // object itself must not move while slices point into it. `owner` may be
+  // null (static storage only). Empty slices are skipped. Returns the
+  // absolute stream offset just past them.
+  uint64_t AppendBorrowed(absl::Span<const IoSlice> slices,
+                          std::unique_ptr<absl::Cord> owner);
 
   // Poll copies up to `out.size()` queued slices (the first one trimmed by
   // what was already consumed) into `out`; returns how many.
@@ -73,7 +77,7 @@ class TransmitQueue {
     uint64_t end = 0;  // absolute offset past its last queued byte
   };
   struct Owner {
-    absl::Cord cord;
+    std::unique_ptr<absl::Cord> cord;
     uint64_t end = 0;
   };
 
