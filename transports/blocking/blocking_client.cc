@@ -1,0 +1,2 @@
+#include "transports/blocking/blocking_client.h"
+// Implementation in progress.

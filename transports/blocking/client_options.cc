@@ -1,0 +1,2 @@
+#include "transports/blocking/client_options.h"
+// Implementation in progress.

@@ -1,0 +1,2 @@
+#include "transports/blocking/dial_history.h"
+// Implementation in progress.

@@ -1,0 +1,2 @@
+#include "transports/blocking/socket_transport.h"
+// Implementation in progress.

@@ -1,0 +1,2 @@
+#include "transports/libuv/uv_client.h"
+// Implementation in progress.

@@ -1,0 +1,159 @@
+// UvClient: the asynchronous SMTP client on a caller-owned libuv loop. Same
+// capabilities as `BlockingClient` (transports/blocking/blocking_client.h):
+// uv_getaddrinfo + alternating address families + `DialHistory`, a
+// `uv_timer_t` armed from `Session::NextDeadline()`, uv_write of the core's
+// slices as uv_buf_t without copying the body (layout static_assert in the
+// .cc), the `TlsLayer` in between when TLS is on (STARTTLS or implicit),
+// completion callbacks with typed results. Any number of clients may share
+// one loop.
+//
+// Example:
+//   UvClient client(loop, options);
+//   client.Connect([&](const absl::Status& s) { if (!s.ok()) ...; });
+//   client.Deliver(envelope, body, [&](DeliveryOutcome outcome) {
+//     ... outcome.result.recipients ...;
+//     client.Close([](const absl::Status&) {});
+//   });
+//   uv_run(loop, UV_RUN_DEFAULT);
+//
+// Threading: every method must be called on the loop's thread; callbacks
+// run there too. Callbacks may call any method of the client, including
+// destroying it (after which no further callback of it runs).
+//
+// Clock: uv_hrtime() (monotonic) mapped to the core's `Instant`.
+//
+// Lifetime of libuv handles: the client's handles are closed
+// asynchronously; destroying a UvClient (or calling Abort) starts that and
+// returns at once; the handles' memory is freed by their close callbacks, so
+// run the loop until it is empty (uv_run) before uv_loop_close.
+
+#ifndef SMTP_TRANSPORTS_LIBUV_UV_CLIENT_H_
+#define SMTP_TRANSPORTS_LIBUV_UV_CLIENT_H_
+
+#include <uv.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/cord.h"
+#include "core/capabilities.h"
+#include "core/delivery.h"
+#include "core/instant.h"
+#include "core/sasl_mechanism.h"
+#include "core/session.h"
+#include "transports/blocking/client_options.h"
+#include "transports/blocking/dial_history.h"
+
+namespace smtpcore {
+
+// UvNow returns uv_hrtime() as an `Instant`. Never fails.
+Instant UvNow();
+
+// UvClientState is the coarse progress of a UvClient.
+enum class UvClientState : uint8_t {
+  kIdle,        // constructed, Connect not called
+  kConnecting,  // resolving or dialing
+  kSession,     // TCP connected: greeting, EHLO, TLS, AUTH, deliveries
+  kClosing,     // QUIT sent or the session ended; handles closing
+  kClosed,      // everything closed; close_status() is final
+};
+
+// UvClientStateName returns "idle", "connecting", "session", "closing" or
+// "closed".
+absl::string_view UvClientStateName(UvClientState state);
+
+// UvClient is one SMTP connection on a libuv loop. Method categories:
+//   operations  Connect, Deliver, CheckAlive, Close, Abort
+//   handlers    set_closed_handler
+//   getters     state, ready, idle, capabilities, tls_info, peer,
+//               close_status, delivered_messages
+// Call order: Connect once, then Deliver any number of times (also before
+// the session is ready: deliveries queue and run in order), then Close or
+// Abort (or destroy).
+class UvClient {
+ public:
+  // ConnectCallback gets OK when the session is ready, or the typed error
+  // status (`ErrorFromStatus` restores the SmtpError).
+  using ConnectCallback = std::function<void(const absl::Status& status)>;
+  // DeliverCallback gets the outcome of one Deliver.
+  using DeliverCallback = std::function<void(DeliveryOutcome outcome)>;
+  // StatusCallback gets OK or the typed error status.
+  using StatusCallback = std::function<void(const absl::Status& status)>;
+
+  // UvClient prepares a client on `loop` (borrowed; must outlive the
+  // client's handles, see the file comment). Nothing happens until
+  // `Connect`.
+  UvClient(uv_loop_t* loop, ClientOptions options);
+
+  // ~UvClient aborts the connection if still open (no QUIT, no callbacks).
+  ~UvClient();
+
+  UvClient(const UvClient&) = delete;
+  UvClient& operator=(const UvClient&) = delete;
+
+  // Connect resolves and dials `options.host`, then runs the session until
+  // ready; `done` is called exactly once: OK when ready, else the typed
+  // error (resolve/connect kIo or kTimeout, refused greeting, TLS, AUTH
+  // ...). Calling it twice fails the second `done` with kFailedPrecondition
+  // / kWrongState.
+  void Connect(ConnectCallback done);
+
+  // Deliver queues one message (`body` not copied; kept until `done`).
+  // `done` is called exactly once with the outcome; when the envelope is
+  // refused locally (bad address, no recipients, client closed) it is
+  // called before Deliver returns.
+  void Deliver(Envelope envelope, absl::Cord body, DeliverCallback done);
+
+  // CheckAlive checks that an idle, ready connection still works: it sends
+  // NOOP and calls `done` with OK on a 2xx within the session's "other"
+  // timeout, else an error (and then the connection is dropped: a 421 or a
+  // dead peer). Fails at once (kFailedPrecondition / kWrongState) when the
+  // client is not ready and idle. The NOOP is exchanged by the transport
+  // below the Session, because core/session.h has no NOOP operation; it
+  // is traced through `on_event` like session lines.
+  void CheckAlive(StatusCallback done);
+
+  // Close sends QUIT once the queued deliveries are done, waits for the 221
+  // (or EOF), sends the TLS close_notify and closes the handles; `done` is
+  // called once with OK or the session's typed error, after the socket was
+  // closed. Calling it when already closing just adds `done` to the
+  // waiters.
+  void Close(StatusCallback done);
+
+  // Abort closes the connection now without QUIT: queued deliveries and a
+  // pending Connect fail with `reason`, then the closed handler runs.
+  void Abort(absl::Status reason);
+
+  // set_closed_handler registers `handler`, called once when the client
+  // reaches kClosed (for any reason) with close_status(). Used by UvPool.
+  void set_closed_handler(StatusCallback handler);
+
+  UvClientState state() const;
+  // ready is true once SessionReady arrived and while the session works.
+  bool ready() const;
+  // idle is true when ready with no delivery queued and no NOOP in flight.
+  bool idle() const;
+  // capabilities are the current EHLO capabilities (empty before EHLO).
+  const Capabilities& capabilities() const;
+  // tls_info describes the TLS session, nullptr without TLS.
+  const TlsInfo* tls_info() const;
+  // peer is the connected address (ip empty before connect).
+  const DialAddress& peer() const;
+  // close_status is OK unless the client failed or was aborted.
+  absl::Status close_status() const;
+  // finished_deliveries counts deliveries that ended (ok or not) on this
+  // connection.
+  int finished_deliveries() const;
+  // options returns the options given to the constructor.
+  const ClientOptions& options() const;
+
+ private:
+  class Impl;
+  Impl* impl_;  // deletes itself once its handles are closed
+};
+
+}  // namespace smtpcore
+
+#endif  // SMTP_TRANSPORTS_LIBUV_UV_CLIENT_H_

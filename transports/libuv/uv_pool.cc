@@ -1,0 +1,2 @@
+#include "transports/libuv/uv_pool.h"
+// Implementation in progress.
