@@ -172,9 +172,9 @@ absl::Status ScriptTransport::Drain() {
     if (n > 0) {
       // The contract says PollTransmit does not consume: a second call must
       // offer the same bytes.
-      size_t m = endpoint_->PollTransmit(absl::MakeSpan(again));
       std::string first, second;
       AppendSlices(absl::MakeConstSpan(slices.data(), n), &first);
+      size_t m = endpoint_->PollTransmit(absl::MakeSpan(again));
       AppendSlices(absl::MakeConstSpan(again.data(), m), &second);
       if (first != second) {
         return Failure(absl::StrCat(
