@@ -1,0 +1,64 @@
+#include "tools/exit_status.h"
+
+namespace smtpcore {
+namespace cli {
+
+absl::string_view ExitStatusName(ExitStatus status) {
+  switch (status) {
+    case ExitStatus::kOk: return "ok";
+    case ExitStatus::kPartial: return "partial";
+    case ExitStatus::kTemporary: return "temporary";
+    case ExitStatus::kPermanent: return "permanent";
+    case ExitStatus::kProtocol: return "protocol";
+    case ExitStatus::kUsage: return "usage";
+  }
+  return "protocol";
+}
+
+ExitStatus ExitStatusForDetail(ErrorDetail cause, int code) {
+  switch (cause) {
+    case ErrorDetail::kRejected:
+    case ErrorDetail::kAuthFailed:
+      return code >= 400 && code < 500 ? ExitStatus::kTemporary
+                                       : ExitStatus::kPermanent;
+    case ErrorDetail::kConnectionClosed:
+    case ErrorDetail::kServiceClosing:
+    case ErrorDetail::kIo:
+    case ErrorDetail::kTimeout:
+      return ExitStatus::kTemporary;
+    case ErrorDetail::kMessageTooLarge:
+    case ErrorDetail::kNeeds8BitMime:
+    case ErrorDetail::kNeedsSmtpUtf8:
+    case ErrorDetail::kNeedsRequireTls:
+    case ErrorDetail::kNeedsBinaryMime:
+    case ErrorDetail::kNeedsAuth:
+      return ExitStatus::kPermanent;
+    case ErrorDetail::kInvalidArgument:
+    case ErrorDetail::kControlCharacter:
+    case ErrorDetail::kLineTooLong:
+      return ExitStatus::kUsage;
+    default:
+      return ExitStatus::kProtocol;
+  }
+}
+
+ExitStatus ExitStatusForError(const SmtpError& error) {
+  return ExitStatusForDetail(error.cause, error.code);
+}
+
+ExitStatus ExitStatusForResult(const DeliveryResult& result) {
+  const size_t delivered = result.delivered();
+  if (!result.recipients.empty() && delivered == result.recipients.size()) {
+    return ExitStatus::kOk;
+  }
+  if (delivered > 0) return ExitStatus::kPartial;
+  if (result.deferred() > 0) return ExitStatus::kTemporary;
+  return ExitStatus::kPermanent;
+}
+
+bool IsPermanentExit(ExitStatus status) {
+  return status == ExitStatus::kPermanent || status == ExitStatus::kProtocol;
+}
+
+}  // namespace cli
+}  // namespace smtpcore
