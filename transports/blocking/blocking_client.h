@@ -116,8 +116,6 @@ class BlockingClient {
   absl::Status close_status() const;
 
  private:
-  struct Tracker;
-
   BlockingClient(ClientOptions options,
                  std::unique_ptr<SocketTransport> socket, Instant now);
 
@@ -129,7 +127,7 @@ class BlockingClient {
   void FlushPlaintext(Instant now);
   bool FlushCiphertext(Instant now);
   void ReadInput(Instant now);
-  void FeedPlaintext(absl::string_view bytes, Instant now);
+  void DrainTlsPlaintext(Instant now);
   void FailIo(SmtpError error, Instant now);
   void FinishSocket();
 

@@ -1,2 +1,169 @@
 #include "transports/blocking/client_options.h"
-// Implementation in progress.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "core/errors.h"
+
+namespace smtpcore {
+namespace {
+
+absl::StatusCode StatusCodeFor(ErrorDetail cause) {
+  switch (cause) {
+    case ErrorDetail::kTimeout:
+      return absl::StatusCode::kDeadlineExceeded;
+    case ErrorDetail::kInvalidArgument:
+      return absl::StatusCode::kInvalidArgument;
+    case ErrorDetail::kWrongState:
+    case ErrorDetail::kBroken:
+    case ErrorDetail::kClosed:
+      return absl::StatusCode::kFailedPrecondition;
+    default:
+      return absl::StatusCode::kUnavailable;
+  }
+}
+
+// ErrnoText returns strerror-like lower-case text for the common connect
+// errors, strerror otherwise.
+std::string ErrnoText(int error_number) {
+  switch (error_number) {
+    case ECONNREFUSED:
+      return "connection refused";
+    case ETIMEDOUT:
+      return "timed out";
+    case ENETUNREACH:
+      return "network unreachable";
+    case EHOSTUNREACH:
+      return "host unreachable";
+    case ECONNRESET:
+      return "connection reset by peer";
+    case EPIPE:
+      return "broken pipe";
+    case EADDRNOTAVAIL:
+      return "address not available";
+    default:
+      break;
+  }
+  char buffer[128] = {};
+  // GNU strerror_r returns the message pointer (maybe not `buffer`).
+  const char* text = strerror_r(error_number, buffer, sizeof(buffer));
+  return text != nullptr ? std::string(text) : absl::StrCat("errno ", error_number);
+}
+
+}  // namespace
+
+uint16_t EffectivePort(const ClientOptions& options) {
+  if (options.port != 0) return options.port;
+  return options.session.tls_mode == TlsMode::kImplicit ? kSubmissionsPort
+                                                        : kSmtpPort;
+}
+
+absl::string_view HostWithoutBrackets(absl::string_view host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    return host.substr(1, host.size() - 2);
+  }
+  return host;
+}
+
+SmtpError ErrorFromStatus(const absl::Status& status) {
+  return SmtpError::FromStatus(status, CommandKind::kGreeting);
+}
+
+SmtpError TransportError(ErrorDetail cause, std::string what) {
+  SmtpError e;
+  e.permanent = cause == ErrorDetail::kInvalidArgument;
+  e.code = 0;
+  e.command = CommandKind::kGreeting;
+  e.cause = cause;
+  e.status_code = StatusCodeFor(cause);
+  // The typed error travels in a newline-separated payload: keep it one
+  // line.
+  e.what = absl::StrReplaceAll(what, {{"\r", " "}, {"\n", " "}});
+  return e;
+}
+
+std::string ErrnoHint(int error_number, uint16_t port) {
+  switch (error_number) {
+    case ECONNREFUSED:
+      return absl::StrCat("is the server running and listening on port ",
+                          port, "?");
+    case ETIMEDOUT:
+      return "no answer: is the host up, and is a firewall dropping the "
+             "packets (port 25 is often blocked by ISPs)?";
+    case ENETUNREACH:
+      return "no route to that network: check the network connection (or "
+             "IPv6 availability; try -4)";
+    case EHOSTUNREACH:
+      return "the host cannot be reached: check the address and the "
+             "network";
+    case ECONNRESET:
+      return "the server reset the connection: it may be overloaded or "
+             "rejecting this client";
+    case EADDRNOTAVAIL:
+      return "the local address is not available: check the network "
+             "configuration";
+    default:
+      return "";
+  }
+}
+
+SmtpError ConnectError(absl::string_view host, uint16_t port,
+                       absl::Span<const std::string> tried,
+                       int error_number) {
+  std::string what =
+      absl::StrCat("connect to ", host, ":", port, ": ", ErrnoText(error_number));
+  if (!tried.empty() && !(tried.size() == 1 && tried[0] == host)) {
+    absl::StrAppend(&what, " (tried ", absl::StrJoin(tried, ", "), ")");
+  }
+  std::string hint = ErrnoHint(error_number, port);
+  if (!hint.empty()) absl::StrAppend(&what, "; ", hint);
+  return TransportError(
+      error_number == ETIMEDOUT ? ErrorDetail::kTimeout : ErrorDetail::kIo,
+      std::move(what));
+}
+
+SmtpError ResolveError(absl::string_view host, absl::string_view detail) {
+  return TransportError(
+      ErrorDetail::kIo,
+      absl::StrCat("resolve ", host, ": ", detail,
+                   "; check the host name and the DNS configuration"));
+}
+
+SmtpError IoError(absl::string_view during, absl::string_view peer,
+                  int error_number) {
+  ErrorDetail cause =
+      (error_number == ECONNRESET || error_number == EPIPE)
+          ? ErrorDetail::kConnectionClosed
+          : ErrorDetail::kIo;
+  std::string what =
+      absl::StrCat(during, " on the connection to ", peer, ": ",
+                   ErrnoText(error_number));
+  return TransportError(cause, std::move(what));
+}
+
+bool IsIpLiteral(absl::string_view host) {
+  std::string text(HostWithoutBrackets(host));
+  in6_addr a6;
+  in_addr a4;
+  return inet_pton(AF_INET, text.c_str(), &a4) == 1 ||
+         inet_pton(AF_INET6, text.c_str(), &a6) == 1;
+}
+
+TlsOptions MakeClientTlsOptions(const ClientOptions& options) {
+  TlsOptions tls = options.tls;
+  tls.role = TlsRole::kClient;
+  if (tls.server_name.empty()) {
+    tls.server_name = std::string(HostWithoutBrackets(options.host));
+  }
+  return tls;
+}
+
+}  // namespace smtpcore

@@ -118,6 +118,10 @@ class SocketTransport {
   // ShutdownWrite half-closes the socket (sends FIN). Errors are ignored.
   void ShutdownWrite();
 
+  // Close closes the descriptor now (the destructor does it otherwise);
+  // later I/O calls fail with kIo / EBADF. Idempotent.
+  void Close();
+
  private:
   SocketTransport(int fd, std::string host, DialAddress peer);
 
