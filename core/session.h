@@ -228,21 +228,27 @@ class Session {
   void Pump(Instant now);
   void OnConnectionEvent(Event event, Instant now);
   void OnReply(const ReplyReceived& r, Instant now);
+  void OnTransactionReply(const ReplyReceived& r, Instant now);
   void SendHello(Instant now);
   void AfterHello(Instant now);
+  void AfterTls(Instant now);
   void StartAuthentication(Instant now);
   void BecomeReady(Instant now);
   void MaybeStartTransaction(Instant now);
+  absl::Status Precheck(Delivery& d) const;
   void StartTransaction(Delivery& d, Instant now);
+  void SubmitRecipients(Delivery& d, Instant now);
+  void SubmitBody(Delivery& d, Instant now);
   void FinishTransaction(Delivery& d, Instant now);
   void FinishDelivery(Instant now);
-  void FailDelivery(SmtpError error, Instant now);
+  void FailFrontDelivery(SmtpError error, Instant now);
+  void FailAllDeliveries(const SmtpError& error);
   void FailSession(SmtpError error, bool send_quit, Instant now);
   void SendQuit(Instant now);
-  void OnConnectionClosed(const ConnectionClosed& closed, Instant now);
-  absl::Status PrecheckDelivery(Delivery& d) const;
-  absl::Status SubmitOrFail(Command command, Instant now,
-                            CommandId* out_id = nullptr);
+  void OnConnectionClosed(const ConnectionClosed& closed);
+  bool Submit(Command command, Instant now, CommandId* out_id);
+  absl::StatusOr<DeliveryId> Enqueue(Envelope envelope, absl::Cord body,
+                                     bool streamed, Instant now);
   void Emit(Event event);
 
   SessionOptions options_;
@@ -250,15 +256,20 @@ class Session {
   SessionState state_ = SessionState::kGreeting;
   std::deque<Event> events_;
   absl::Status close_status_;
+  // session_error_: the fatal error decided by the session itself (auth
+  // failure, refused greeting, TLS required...), reported when the
+  // connection closes.
+  absl::optional<SmtpError> session_error_;
   bool close_requested_ = false;
+  bool quit_sent_ = false;
   bool tls_attempted_ = false;
-  bool ehlo_failed_ = false;
+  bool ready_emitted_ = false;
+  bool need_rset_ = false;
   int mail_transactions_ = 0;
 
   std::deque<std::unique_ptr<Delivery>> deliveries_;
   std::unique_ptr<Transaction> txn_;
   DeliveryId next_delivery_id_ = 1;
-  bool need_rset_ = false;
 };
 
 }  // namespace smtpcore

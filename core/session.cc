@@ -1,0 +1,921 @@
+#include "core/session.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "core/errors.h"
+
+namespace smtpcore {
+namespace {
+
+ConnectionOptions ToConnectionOptions(const SessionOptions& o) {
+  ConnectionOptions c;
+  c.reply_limits = o.reply_limits;
+  c.timeouts = o.timeouts;
+  c.capability_filter = o.capability_filter;
+  c.pipelining = o.pipelining;
+  c.max_auth_challenges = o.max_auth_challenges;
+  c.allow_insecure_auth = o.allow_insecure_auth;
+  c.line_endings = o.line_endings;
+  c.trace = o.trace;
+  return c;
+}
+
+bool HasEightBit(const absl::Cord& body) {
+  for (absl::string_view chunk : body.Chunks()) {
+    if (!IsAscii(chunk)) return true;
+  }
+  return false;
+}
+
+// DomainOf returns the lower-cased domain of an address ("" if none), for
+// LIMITS RCPTDOMAINMAX (RFC 9422 §5.3).
+std::string DomainOf(absl::string_view address) {
+  size_t at = address.rfind('@');
+  if (at == absl::string_view::npos) return "";
+  return absl::AsciiStrToLower(address.substr(at + 1));
+}
+
+SmtpError SessionFailure(ErrorDetail detail, absl::StatusCode code,
+                         CommandKind command, std::string what) {
+  SmtpError e;
+  e.command = command;
+  e.cause = detail;
+  e.permanent = code != absl::StatusCode::kUnavailable &&
+                code != absl::StatusCode::kDeadlineExceeded;
+  e.status_code = code;
+  e.what = std::move(what);
+  return e;
+}
+
+RecipientStatus StatusForReply(const Reply& reply) {
+  int code = reply.code();
+  if (code >= 200 && code < 300) return RecipientStatus::kDelivered;
+  if (code >= 500 && code < 600) return RecipientStatus::kRejected;
+  return RecipientStatus::kDeferred;
+}
+
+}  // namespace
+
+absl::string_view TlsModeName(TlsMode mode) {
+  switch (mode) {
+    case TlsMode::kNone: return "none";
+    case TlsMode::kOpportunistic: return "opportunistic";
+    case TlsMode::kRequired: return "required";
+    case TlsMode::kImplicit: return "implicit";
+  }
+  return "unknown";
+}
+
+absl::string_view SessionStateName(SessionState state) {
+  switch (state) {
+    case SessionState::kGreeting: return "greeting";
+    case SessionState::kHello: return "hello";
+    case SessionState::kStartTls: return "starttls";
+    case SessionState::kAuth: return "auth";
+    case SessionState::kReady: return "ready";
+    case SessionState::kTransaction: return "transaction";
+    case SessionState::kQuitting: return "quitting";
+    case SessionState::kClosed: return "closed";
+    case SessionState::kFailed: return "failed";
+  }
+  return "unknown";
+}
+
+// Delivery is one queued message.
+struct Session::Delivery {
+  DeliveryId id = 0;
+  Envelope envelope;
+  absl::Cord body;
+  bool streamed = false;
+  bool body_complete = true;
+  bool prechecked = false;
+  bool use_bdat = false;
+  bool binary = false;
+  MailParams mail;        // after Precheck
+  bool strip_dsn = false;
+  DeliveryResult result;
+  // remaining: recipient indices still to send, in envelope order.
+  std::vector<size_t> remaining;
+  // error: what to report if nobody gets the message.
+  absl::optional<SmtpError> error;
+};
+
+// Transaction is the MAIL transaction in flight.
+struct Session::Transaction {
+  struct Sent {
+    CommandId id;
+    CommandKind kind;
+    size_t rcpt = 0;     // recipient index for RCPT
+    bool last = false;   // BDAT LAST
+  };
+  int number = 0;                  // 1-based within the delivery
+  std::vector<Sent> sent;
+  size_t outstanding = 0;          // final replies still expected
+  std::vector<size_t> rcpts;       // recipient indices in this transaction
+  size_t rcpt_replies = 0;
+  std::vector<size_t> accepted;    // indices accepted by RCPT
+  size_t rejected = 0;             // final RCPT failures
+  std::vector<size_t> retry;       // 452/552: retry in another transaction
+  bool mail_failed = false;
+  bool body_submitted = false;
+  bool data_final = false;         // DATA / BDAT LAST final reply seen
+  CommandId data_id = 0;           // DATA (streaming forward target)
+  absl::optional<Reply> bdat_failure;
+};
+
+Session::Session(SessionOptions options, Instant now)
+    : options_(std::move(options)),
+      connection_(ToConnectionOptions(options_), now) {}
+
+Session::~Session() = default;
+
+// --- Events ---------------------------------------------------------------
+
+void Session::Emit(Event event) { events_.push_back(std::move(event)); }
+
+absl::optional<Event> Session::PollEvent() {
+  if (events_.empty()) return absl::nullopt;
+  Event e = std::move(events_.front());
+  events_.pop_front();
+  return e;
+}
+
+void Session::Pump(Instant now) {
+  while (absl::optional<Event> e = connection_.PollEvent()) {
+    OnConnectionEvent(std::move(*e), now);
+  }
+}
+
+bool Session::Submit(Command command, Instant now, CommandId* out_id) {
+  CommandKind kind = KindOf(command);
+  absl::StatusOr<CommandId> id = connection_.Submit(std::move(command), now);
+  if (!id.ok()) {
+    if (!connection_.closed()) {
+      FailSession(SmtpError::FromStatus(id.status(), kind), true, now);
+    }
+    return false;
+  }
+  if (out_id != nullptr) *out_id = *id;
+  return true;
+}
+
+// --- Inputs ----------------------------------------------------------------
+
+absl::Status Session::Receive(absl::string_view bytes, Instant now) {
+  absl::Status s = connection_.Receive(bytes, now);
+  Pump(now);
+  if (state_ == SessionState::kFailed) return close_status_;
+  return s;
+}
+
+absl::Status Session::ReceiveEof(Instant now) {
+  absl::Status s = connection_.ReceiveEof(now);
+  Pump(now);
+  if (state_ == SessionState::kFailed) return close_status_;
+  return s;
+}
+
+void Session::HandleTimeout(Instant now) {
+  connection_.HandleTimeout(now);
+  Pump(now);
+}
+
+absl::Status Session::OnTlsEstablished(TlsInfo info, Instant now) {
+  absl::Status s = connection_.OnTlsEstablished(std::move(info), now);
+  Pump(now);
+  return s;
+}
+
+void Session::OnTlsFailed(absl::Status status, Instant now) {
+  connection_.OnTlsFailed(std::move(status), now);
+  Pump(now);
+}
+
+void Session::Abort(absl::Status status, Instant now) {
+  connection_.Abort(std::move(status), now);
+  Pump(now);
+}
+
+void Session::ConsumeTransmit(size_t bytes_written, Instant now) {
+  connection_.ConsumeTransmit(bytes_written, now);
+  Pump(now);
+}
+
+// --- Connection events -------------------------------------------------------
+
+void Session::OnConnectionEvent(Event event, Instant now) {
+  if (auto* g = std::get_if<Greeting>(&event)) {
+    int code = g->reply.code();
+    Reply reply = g->reply;
+    Emit(std::move(event));
+    if (code == 220) {
+      if (options_.tls_mode == TlsMode::kImplicit &&
+          connection_.tls() == nullptr) {
+        FailSession(SessionFailure(ErrorDetail::kTlsRequired,
+                                   absl::StatusCode::kFailedPrecondition,
+                                   CommandKind::kGreeting,
+                                   "implicit TLS mode, but the adapter did "
+                                   "not report TLS before the greeting"),
+                    true, now);
+        return;
+      }
+      SendHello(now);
+    } else if (code != 421 && !connection_.closed()) {
+      // 554 (RFC 5321 §3.1): refused; the server waits for QUIT.
+      FailSession(SmtpError::FromReply(CommandKind::kGreeting, reply.view()),
+                  true, now);
+    }
+    return;
+  }
+  if (auto* r = std::get_if<ReplyReceived>(&event)) {
+    ReplyReceived copy = *r;
+    if (options_.reply_events) Emit(std::move(event));
+    OnReply(copy, now);
+    return;
+  }
+  if (std::holds_alternative<CapabilitiesUpdated>(event)) {
+    Emit(std::move(event));
+    AfterHello(now);
+    return;
+  }
+  if (std::holds_alternative<TlsUpgradeRequired>(event)) {
+    state_ = SessionState::kStartTls;
+    Emit(std::move(event));
+    return;
+  }
+  if (std::holds_alternative<TlsEstablished>(event)) {
+    Emit(std::move(event));
+    if (state_ == SessionState::kStartTls) SendHello(now);
+    return;
+  }
+  if (std::holds_alternative<Authenticated>(event)) {
+    Emit(std::move(event));
+    BecomeReady(now);
+    return;
+  }
+  if (auto* f = std::get_if<AuthFailed>(&event)) {
+    SmtpError error = f->error;
+    Emit(std::move(event));
+    FailSession(std::move(error), true, now);
+    return;
+  }
+  if (auto* c = std::get_if<ConnectionClosed>(&event)) {
+    OnConnectionClosed(*c);
+    return;
+  }
+  Emit(std::move(event));  // Trace and anything else
+}
+
+void Session::OnReply(const ReplyReceived& r, Instant now) {
+  const Reply& reply = r.reply;
+  const bool ok = reply.code() >= 200 && reply.code() < 300;
+  switch (r.kind) {
+    case CommandKind::kEhlo:
+      if (ok || connection_.closed()) return;
+      // RFC 5321 §4.1.4 / §3.2: fall back to HELO only when EHLO itself is
+      // not understood (500..504), never on 421 or other refusals.
+      if (reply.code() >= 500 && reply.code() <= 504) {
+        Submit(Helo{options_.ehlo_domain}, now, nullptr);
+      } else {
+        FailSession(SmtpError::FromReply(CommandKind::kEhlo, reply.view()),
+                    true, now);
+      }
+      return;
+    case CommandKind::kHelo:
+      if (!ok && !connection_.closed()) {
+        FailSession(SmtpError::FromReply(CommandKind::kHelo, reply.view()),
+                    true, now);
+      }
+      return;
+    case CommandKind::kStartTls:
+      if (reply.code() == 220 || connection_.closed()) return;
+      if (options_.tls_mode == TlsMode::kRequired) {
+        FailSession(SmtpError::FromReply(CommandKind::kStartTls, reply.view(),
+                                         ErrorDetail::kTlsRequired),
+                    true, now);
+      } else {
+        AfterTls(now);  // opportunistic: continue without TLS
+      }
+      return;
+    case CommandKind::kMailFrom:
+    case CommandKind::kRcptTo:
+    case CommandKind::kData:
+    case CommandKind::kBdat:
+    case CommandKind::kRset:
+      OnTransactionReply(r, now);
+      return;
+    default:
+      return;
+  }
+}
+
+void Session::OnConnectionClosed(const ConnectionClosed& closed) {
+  absl::Status status = closed.status;
+  SmtpError error = closed.error;
+  if (session_error_.has_value()) {
+    error = *session_error_;
+    status = error.ToStatus();
+  }
+  if (!status.ok()) FailAllDeliveries(error);
+  txn_.reset();
+  close_status_ = status;
+  state_ = status.ok() ? SessionState::kClosed : SessionState::kFailed;
+  Emit(ConnectionClosed{status, status.ok() ? SmtpError() : error});
+}
+
+// --- Greeting, hello, STARTTLS, AUTH ------------------------------------------
+
+void Session::SendHello(Instant now) {
+  state_ = SessionState::kHello;
+  if (options_.force_helo) {
+    Submit(Helo{options_.ehlo_domain}, now, nullptr);
+  } else {
+    Submit(Ehlo{options_.ehlo_domain}, now, nullptr);
+  }
+}
+
+void Session::AfterHello(Instant now) {
+  if (connection_.tls() == nullptr && !tls_attempted_ &&
+      options_.tls_mode != TlsMode::kNone &&
+      options_.tls_mode != TlsMode::kImplicit) {
+    bool offered = connection_.capabilities().starttls();
+    if (offered || options_.tls_mode == TlsMode::kRequired) {
+      // kRequired sends STARTTLS even when not advertised: the server's
+      // refusal is then the error (never a silent plaintext fallback).
+      tls_attempted_ = true;
+      state_ = SessionState::kStartTls;
+      Submit(StartTls{}, now, nullptr);
+      return;
+    }
+  }
+  AfterTls(now);
+}
+
+void Session::AfterTls(Instant now) {
+  if (options_.tls_mode == TlsMode::kRequired &&
+      connection_.tls() == nullptr) {
+    FailSession(SessionFailure(ErrorDetail::kTlsRequired,
+                               absl::StatusCode::kFailedPrecondition,
+                               CommandKind::kStartTls,
+                               "TLS is required but was not established"),
+                true, now);
+    return;
+  }
+  if (options_.auth && connection_.authenticated().empty()) {
+    StartAuthentication(now);
+    return;
+  }
+  BecomeReady(now);
+}
+
+void Session::StartAuthentication(Instant now) {
+  const Capabilities& caps = connection_.capabilities();
+  if (!caps.has("AUTH")) {
+    FailSession(SessionFailure(ErrorDetail::kNeedsAuth,
+                               absl::StatusCode::kFailedPrecondition,
+                               CommandKind::kAuth,
+                               "authentication configured, but the server "
+                               "does not offer AUTH"),
+                true, now);
+    return;
+  }
+  std::unique_ptr<SaslMechanism> mechanism =
+      options_.auth(caps, connection_.tls());
+  if (mechanism == nullptr) {
+    FailSession(SessionFailure(ErrorDetail::kNeedsAuth,
+                               absl::StatusCode::kFailedPrecondition,
+                               CommandKind::kAuth,
+                               "no acceptable SASL mechanism among the "
+                               "server's AUTH list"),
+                true, now);
+    return;
+  }
+  state_ = SessionState::kAuth;
+  absl::StatusOr<CommandId> id =
+      connection_.Submit(Auth{std::move(mechanism)}, now);
+  if (!id.ok()) {
+    SmtpError error = SmtpError::FromStatus(id.status(), CommandKind::kAuth);
+    Emit(AuthFailed{error});
+    FailSession(std::move(error), true, now);
+  }
+}
+
+void Session::BecomeReady(Instant now) {
+  state_ = SessionState::kReady;
+  if (!ready_emitted_) {
+    ready_emitted_ = true;
+    Emit(SessionReady{});
+  }
+  MaybeStartTransaction(now);
+}
+
+// --- Deliveries ----------------------------------------------------------------
+
+absl::StatusOr<DeliveryId> Session::Enqueue(Envelope envelope, absl::Cord body,
+                                            bool streamed, Instant now) {
+  if (state_ == SessionState::kFailed) {
+    return MakeError(absl::StatusCode::kFailedPrecondition,
+                     ErrorDetail::kBroken,
+                     absl::StrCat("the session failed: ",
+                                  close_status_.message()));
+  }
+  if (close_requested_ || state_ == SessionState::kClosed ||
+      state_ == SessionState::kQuitting) {
+    return MakeError(absl::StatusCode::kFailedPrecondition,
+                     ErrorDetail::kClosed, "the session is closing");
+  }
+  if (envelope.recipients.empty()) {
+    return LocalError(ErrorDetail::kInvalidArgument, "no recipients");
+  }
+  // Validate every command now, so that argument errors are synchronous.
+  std::string scratch;
+  absl::Status s =
+      SerializeCommand(MailFrom{envelope.from, envelope.mail}, &scratch);
+  if (!s.ok()) return s;
+  for (const Recipient& r : envelope.recipients) {
+    s = SerializeCommand(RcptTo{r.address, r.params}, &scratch);
+    if (!s.ok()) return s;
+  }
+  auto d = std::make_unique<Delivery>();
+  d->id = next_delivery_id_++;
+  d->streamed = streamed;
+  d->body_complete = !streamed;
+  d->body = std::move(body);
+  for (size_t i = 0; i < envelope.recipients.size(); ++i) {
+    RecipientResult rr;
+    rr.address = envelope.recipients[i].address;
+    d->result.recipients.push_back(std::move(rr));
+    d->remaining.push_back(i);
+  }
+  d->envelope = std::move(envelope);
+  DeliveryId id = d->id;
+  deliveries_.push_back(std::move(d));
+  MaybeStartTransaction(now);
+  return id;
+}
+
+absl::StatusOr<DeliveryId> Session::Deliver(Envelope envelope, absl::Cord body,
+                                            Instant now) {
+  return Enqueue(std::move(envelope), std::move(body), false, now);
+}
+
+absl::StatusOr<DeliveryId> Session::StartDelivery(Envelope envelope,
+                                                  Instant now) {
+  return Enqueue(std::move(envelope), absl::Cord(), true, now);
+}
+
+absl::Status Session::AppendBody(DeliveryId id, absl::Cord chunk, bool last,
+                                 Instant now) {
+  Delivery* d = nullptr;
+  for (auto& q : deliveries_) {
+    if (q->id == id) d = q.get();
+  }
+  if (d == nullptr || !d->streamed || d->body_complete) {
+    return WrongStateError("no open streamed delivery with this id");
+  }
+  const bool in_flight = txn_ != nullptr && !deliveries_.empty() &&
+                         deliveries_.front().get() == d &&
+                         txn_->body_submitted && !txn_->data_final &&
+                         !txn_->mail_failed;
+  if (in_flight) {
+    if (d->use_bdat) {
+      CommandId bdat_id = 0;
+      Bdat bdat{chunk, last, !d->binary};
+      absl::StatusOr<CommandId> sub = connection_.Submit(std::move(bdat), now);
+      if (!sub.ok()) return sub.status();
+      bdat_id = *sub;
+      txn_->sent.push_back({bdat_id, CommandKind::kBdat, 0, last});
+      ++txn_->outstanding;
+    } else {
+      absl::Status s = connection_.AppendBody(txn_->data_id, chunk, last, now);
+      if (!s.ok() && GetErrorDetail(s) != ErrorDetail::kWrongState) return s;
+    }
+  }
+  d->body.Append(std::move(chunk));
+  if (last) d->body_complete = true;
+  Pump(now);
+  return absl::OkStatus();
+}
+
+absl::Status Session::Close(Instant now) {
+  if (state_ == SessionState::kFailed) {
+    return MakeError(absl::StatusCode::kFailedPrecondition,
+                     ErrorDetail::kBroken,
+                     absl::StrCat("the session failed: ",
+                                  close_status_.message()));
+  }
+  if (close_requested_) return absl::OkStatus();
+  close_requested_ = true;
+  if (state_ == SessionState::kReady && deliveries_.empty()) SendQuit(now);
+  Pump(now);
+  return absl::OkStatus();
+}
+
+void Session::SendQuit(Instant now) {
+  if (quit_sent_ || connection_.closed()) return;
+  quit_sent_ = true;
+  state_ = SessionState::kQuitting;
+  absl::StatusOr<CommandId> id = connection_.Submit(Quit{}, now);
+  if (!id.ok()) {
+    connection_.Abort(id.status(), now);
+  }
+}
+
+void Session::MaybeStartTransaction(Instant now) {
+  while (state_ == SessionState::kReady && txn_ == nullptr) {
+    if (deliveries_.empty()) {
+      if (close_requested_) SendQuit(now);
+      return;
+    }
+    Delivery& d = *deliveries_.front();
+    if (!d.prechecked) {
+      absl::Status s = Precheck(d);
+      if (!s.ok()) {
+        SmtpError e = SmtpError::FromStatus(s, CommandKind::kMailFrom);
+        e.permanent = true;
+        FailFrontDelivery(std::move(e), now);
+        continue;
+      }
+      d.prechecked = true;
+    }
+    StartTransaction(d, now);
+    return;
+  }
+}
+
+absl::Status Session::Precheck(Delivery& d) const {
+  const Capabilities& caps = connection_.capabilities();
+  MailParams mail = d.envelope.mail;
+  // SMTPUTF8 (RFC 6531 §3.4): non-ASCII addresses need the extension.
+  bool utf8 = mail.smtputf8 || !IsAscii(d.envelope.from);
+  for (const Recipient& r : d.envelope.recipients) {
+    if (!IsAscii(r.address)) utf8 = true;
+  }
+  if (utf8) {
+    if (!caps.smtputf8()) {
+      return MakeError(absl::StatusCode::kInvalidArgument,
+                       ErrorDetail::kNeedsSmtpUtf8,
+                       "internationalized address, but the server does not "
+                       "offer SMTPUTF8 (RFC 6531)");
+    }
+    mail.smtputf8 = true;
+  }
+  // BODY= (RFC 6152, RFC 3030).
+  bool eight_bit = !d.streamed && HasEightBit(d.body);
+  if (mail.body == BodyType::kBinaryMime) {
+    if (!caps.binary_mime() || !caps.chunking() || !options_.chunking) {
+      return MakeError(absl::StatusCode::kInvalidArgument,
+                       ErrorDetail::kNeedsBinaryMime,
+                       "binary body, but the server does not offer "
+                       "BINARYMIME and CHUNKING (RFC 3030)");
+    }
+    d.binary = true;
+  } else if (eight_bit || mail.body == BodyType::k8BitMime) {
+    if (!caps.eight_bit_mime()) {
+      return MakeError(absl::StatusCode::kInvalidArgument,
+                       ErrorDetail::kNeeds8BitMime,
+                       "8-bit body, but the server does not offer 8BITMIME "
+                       "(RFC 6152)");
+    }
+    mail.body = BodyType::k8BitMime;
+  } else if (!mail.body.has_value() && d.streamed && caps.eight_bit_mime()) {
+    mail.body = BodyType::k8BitMime;  // unknown content: the safe label
+  }
+  // SIZE (RFC 1870): declare and pre-check.
+  if (caps.size_advertised()) {
+    if (!mail.size.has_value() && !d.streamed) mail.size = d.body.size();
+    absl::optional<uint64_t> limit = caps.size_limit();
+    if (mail.size.has_value() && limit.has_value() && *mail.size > *limit) {
+      return MakeError(absl::StatusCode::kInvalidArgument,
+                       ErrorDetail::kMessageTooLarge,
+                       absl::StrCat("message of ", *mail.size,
+                                    " octets exceeds the server's SIZE limit "
+                                    "of ",
+                                    *limit, " (RFC 1870)"));
+    }
+  } else {
+    mail.size.reset();
+  }
+  // REQUIRETLS (RFC 8689 §4.1).
+  if (mail.requiretls &&
+      (connection_.tls() == nullptr || !caps.requiretls())) {
+    return MakeError(absl::StatusCode::kInvalidArgument,
+                     ErrorDetail::kNeedsRequireTls,
+                     "REQUIRETLS needs TLS and a server offering REQUIRETLS "
+                     "(RFC 8689)");
+  }
+  // DSN parameters only to servers that offer DSN (RFC 3461 §4).
+  if (!caps.dsn()) {
+    mail.ret.reset();
+    mail.envid.reset();
+    d.strip_dsn = true;
+  }
+  d.mail = std::move(mail);
+  d.use_bdat = d.binary || (options_.chunking && caps.chunking());
+  return absl::OkStatus();
+}
+
+void Session::StartTransaction(Delivery& d, Instant now) {
+  const Capabilities& caps = connection_.capabilities();
+  SmtpLimits limits = caps.limits();
+  if ((limits.mailmax.has_value() &&
+       mail_transactions_ >= static_cast<int>(*limits.mailmax)) ||
+      d.result.transactions >= options_.max_transactions_per_delivery) {
+    // RFC 9422 §5.1: no more transactions on this connection; the rest is
+    // deferred (retry on a new connection).
+    if (!d.error.has_value()) {
+      SmtpError e;
+      e.command = CommandKind::kMailFrom;
+      e.cause = ErrorDetail::kRejected;
+      e.status_code = absl::StatusCode::kResourceExhausted;
+      e.what = "transaction limit reached on this connection (LIMITS "
+               "MAILMAX or max_transactions_per_delivery); retry the "
+               "deferred recipients on a new connection";
+      d.error = std::move(e);
+    }
+    FinishDelivery(now);
+    return;
+  }
+  txn_ = std::make_unique<Transaction>();
+  Transaction& t = *txn_;
+  t.number = ++d.result.transactions;
+  ++mail_transactions_;
+  state_ = SessionState::kTransaction;
+  // Pick the recipients: RCPTMAX per transaction, RCPTDOMAINMAX distinct
+  // domains (RFC 9422 §5.2, §5.3).
+  std::vector<std::string> domains;
+  std::vector<size_t> rest;
+  for (size_t index : d.remaining) {
+    bool fits = !limits.rcptmax.has_value() || t.rcpts.size() < *limits.rcptmax;
+    if (fits && limits.rcptdomainmax.has_value()) {
+      std::string domain = DomainOf(d.envelope.recipients[index].address);
+      if (std::find(domains.begin(), domains.end(), domain) == domains.end()) {
+        if (domains.size() >= *limits.rcptdomainmax) {
+          fits = false;
+        } else {
+          domains.push_back(domain);
+        }
+      }
+    }
+    if (fits) {
+      t.rcpts.push_back(index);
+    } else {
+      rest.push_back(index);
+    }
+  }
+  d.remaining = std::move(rest);
+
+  if (need_rset_) {
+    CommandId id = 0;
+    if (!Submit(Rset{}, now, &id)) return;
+    t.sent.push_back({id, CommandKind::kRset});
+    ++t.outstanding;
+    need_rset_ = false;
+  }
+  CommandId mail_id = 0;
+  if (!Submit(MailFrom{d.envelope.from, d.mail}, now, &mail_id)) return;
+  t.sent.push_back({mail_id, CommandKind::kMailFrom});
+  ++t.outstanding;
+  if (connection_.pipelining_active()) {
+    // RFC 2920: MAIL, every RCPT and DATA (or BDAT) in one write.
+    SubmitRecipients(d, now);
+    if (txn_ != nullptr) SubmitBody(d, now);
+  }
+}
+
+void Session::SubmitRecipients(Delivery& d, Instant now) {
+  Transaction& t = *txn_;
+  for (size_t index : t.rcpts) {
+    Recipient r = d.envelope.recipients[index];
+    if (d.strip_dsn) {
+      r.params.notify = kNotifyDefault;
+      r.params.orcpt.reset();
+    }
+    CommandId id = 0;
+    if (!Submit(RcptTo{r.address, r.params}, now, &id)) return;
+    t.sent.push_back({id, CommandKind::kRcptTo, index});
+    ++t.outstanding;
+  }
+}
+
+void Session::SubmitBody(Delivery& d, Instant now) {
+  Transaction& t = *txn_;
+  t.body_submitted = true;
+  CommandId id = 0;
+  if (d.use_bdat) {
+    const bool normalize = !d.binary;
+    if (!d.body_complete) {
+      if (!d.body.empty()) {
+        if (!Submit(Bdat{d.body, false, normalize}, now, &id)) return;
+        t.sent.push_back({id, CommandKind::kBdat, 0, false});
+        ++t.outstanding;
+      }
+      return;  // AppendBody sends the following chunks
+    }
+    if (!Submit(Bdat{d.body, true, normalize}, now, &id)) return;
+    t.sent.push_back({id, CommandKind::kBdat, 0, true});
+    ++t.outstanding;
+    return;
+  }
+  if (!Submit(Data{d.body, !d.body_complete}, now, &id)) return;
+  t.data_id = id;
+  t.sent.push_back({id, CommandKind::kData});
+  ++t.outstanding;
+}
+
+void Session::OnTransactionReply(const ReplyReceived& r, Instant now) {
+  if (txn_ == nullptr || deliveries_.empty()) return;
+  Transaction& t = *txn_;
+  Delivery& d = *deliveries_.front();
+  auto it = std::find_if(t.sent.begin(), t.sent.end(),
+                         [&r](const Transaction::Sent& s) {
+                           return s.id == r.id;
+                         });
+  if (it == t.sent.end()) return;
+  Transaction::Sent sent = *it;
+  const Reply& reply = r.reply;
+  const int code = reply.code();
+  const bool ok = code >= 200 && code < 300;
+  if (sent.kind == CommandKind::kData && code == 354) return;  // body follows
+  if (connection_.closed()) return;  // 421: ConnectionClosed follows
+  --t.outstanding;
+  switch (sent.kind) {
+    case CommandKind::kRset:
+      break;
+    case CommandKind::kMailFrom:
+      if (!ok) {
+        t.mail_failed = true;
+        d.error = SmtpError::FromReply(CommandKind::kMailFrom, reply.view());
+        need_rset_ = true;
+      } else if (!connection_.pipelining_active()) {
+        SubmitRecipients(d, now);
+      }
+      break;
+    case CommandKind::kRcptTo: {
+      ++t.rcpt_replies;
+      if (t.mail_failed) break;
+      RecipientResult& rr = d.result.recipients[sent.rcpt];
+      rr.rcpt_reply = reply;
+      rr.transaction = t.number;
+      Emit(RecipientReply{d.id, rr.address, reply});
+      if (ok) {
+        t.accepted.push_back(sent.rcpt);
+      } else if (code == 452 || code == 552) {
+        // RFC 5321 §4.5.3.1.10: too many recipients; retry the rest in
+        // another transaction.
+        t.retry.push_back(sent.rcpt);
+      } else {
+        rr.status = StatusForReply(reply);
+        ++t.rejected;
+        if (!d.error.has_value()) {
+          d.error = SmtpError::FromReply(CommandKind::kRcptTo, reply.view());
+        }
+      }
+      if (!connection_.pipelining_active() &&
+          t.rcpt_replies == t.rcpts.size()) {
+        if (!t.accepted.empty()) {
+          SubmitBody(d, now);
+        } else {
+          need_rset_ = true;  // MAIL accepted, no DATA: reset next time
+        }
+      }
+      break;
+    }
+    case CommandKind::kData:
+    case CommandKind::kBdat: {
+      if (sent.kind == CommandKind::kBdat && !sent.last) {
+        if (!ok && !t.bdat_failure.has_value()) t.bdat_failure = reply;
+        break;
+      }
+      t.data_final = true;
+      if (t.mail_failed) break;
+      Reply final_reply = t.bdat_failure.has_value() ? *t.bdat_failure : reply;
+      const bool delivered = final_reply.code() >= 200 &&
+                             final_reply.code() < 300;
+      for (size_t index : t.accepted) {
+        RecipientResult& rr = d.result.recipients[index];
+        rr.data_reply = final_reply;
+        rr.status = StatusForReply(final_reply);
+      }
+      if (!delivered) {
+        need_rset_ = true;
+        if (!t.accepted.empty()) {
+          d.error = SmtpError::FromReply(sent.kind, final_reply.view());
+        }
+      }
+      Emit(TransactionComplete{d.id, final_reply, t.accepted.size(),
+                               t.rejected});
+      break;
+    }
+    default:
+      break;
+  }
+  if (txn_ != nullptr && t.outstanding == 0 &&
+      (t.mail_failed || t.rcpt_replies == t.rcpts.size()) &&
+      (t.mail_failed || t.data_final || !t.body_submitted)) {
+    FinishTransaction(d, now);
+  }
+}
+
+void Session::FinishTransaction(Delivery& d, Instant now) {
+  std::unique_ptr<Transaction> t = std::move(txn_);
+  state_ = SessionState::kReady;
+  if (t->mail_failed) {
+    // MAIL refused: the whole delivery fails with that reply.
+    RecipientStatus status = d.error.has_value() && d.error->permanent
+                                 ? RecipientStatus::kRejected
+                                 : RecipientStatus::kDeferred;
+    for (RecipientResult& rr : d.result.recipients) {
+      if (rr.status == RecipientStatus::kPending) rr.status = status;
+    }
+    d.remaining.clear();
+    FinishDelivery(now);
+    return;
+  }
+  if (!t->retry.empty()) {
+    if (t->accepted.empty()) {
+      // No progress: the 452s are final for this delivery.
+      for (size_t index : t->retry) {
+        RecipientResult& rr = d.result.recipients[index];
+        rr.status = StatusForReply(rr.rcpt_reply);
+        if (!d.error.has_value()) {
+          d.error = SmtpError::FromReply(CommandKind::kRcptTo,
+                                         rr.rcpt_reply.view());
+        }
+      }
+    } else {
+      d.remaining.insert(d.remaining.begin(), t->retry.begin(),
+                         t->retry.end());
+    }
+  }
+  if (d.remaining.empty()) {
+    FinishDelivery(now);
+    return;
+  }
+  StartTransaction(d, now);
+}
+
+void Session::FinishDelivery(Instant now) {
+  std::unique_ptr<Delivery> d = std::move(deliveries_.front());
+  deliveries_.pop_front();
+  txn_.reset();
+  for (RecipientResult& rr : d->result.recipients) {
+    if (rr.status == RecipientStatus::kPending) {
+      rr.status = RecipientStatus::kDeferred;
+    }
+  }
+  if (d->result.delivered() > 0) {
+    Emit(DeliveryDone{d->id, std::move(d->result)});
+  } else {
+    SmtpError error = d->error.value_or(SmtpError());
+    error.permanent = d->result.deferred() == 0;
+    Emit(DeliveryFailed{d->id, std::move(error), std::move(d->result)});
+  }
+  if (state_ == SessionState::kTransaction) state_ = SessionState::kReady;
+  if (state_ == SessionState::kReady) MaybeStartTransaction(now);
+}
+
+void Session::FailFrontDelivery(SmtpError error, Instant now) {
+  std::unique_ptr<Delivery> d = std::move(deliveries_.front());
+  deliveries_.pop_front();
+  RecipientStatus status = error.permanent ? RecipientStatus::kRejected
+                                           : RecipientStatus::kDeferred;
+  for (RecipientResult& rr : d->result.recipients) {
+    if (rr.status == RecipientStatus::kPending) rr.status = status;
+  }
+  Emit(DeliveryFailed{d->id, std::move(error), std::move(d->result)});
+}
+
+void Session::FailAllDeliveries(const SmtpError& error) {
+  txn_.reset();
+  while (!deliveries_.empty()) {
+    std::unique_ptr<Delivery> d = std::move(deliveries_.front());
+    deliveries_.pop_front();
+    for (RecipientResult& rr : d->result.recipients) {
+      if (rr.status == RecipientStatus::kPending) {
+        rr.status = RecipientStatus::kDeferred;
+      }
+    }
+    SmtpError e = error;
+    e.permanent = false;
+    Emit(DeliveryFailed{d->id, std::move(e), std::move(d->result)});
+  }
+}
+
+void Session::FailSession(SmtpError error, bool send_quit, Instant now) {
+  if (session_error_.has_value() || connection_.closed()) return;
+  session_error_ = error;
+  FailAllDeliveries(error);
+  if (send_quit) {
+    SendQuit(now);
+  } else {
+    connection_.Abort(error.ToStatus(), now);
+  }
+}
+
+}  // namespace smtpcore
