@@ -1,0 +1,907 @@
+#include "core/session.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "core/errors.h"
+#include "core/internal/sans_io_test_driver.h"
+#include "gtest/gtest.h"
+
+namespace smtpcore {
+namespace {
+
+using internal::DrainEvents;
+using internal::DrainTransmit;
+using Script = internal::SansIoScript<Session>;
+
+Instant T(double seconds) { return InstantFromSeconds(seconds); }
+
+SessionOptions Plain() {
+  SessionOptions o;
+  o.ehlo_domain = "client.example";
+  o.tls_mode = TlsMode::kNone;
+  return o;
+}
+
+Script::Factory MakeSession(SessionOptions options) {
+  return [options](Instant now) {
+    return std::make_unique<Session>(options, now);
+  };
+}
+
+Envelope Env(std::string from, std::vector<std::string> to) {
+  Envelope e;
+  e.from = std::move(from);
+  for (std::string& r : to) e.AddRecipient(std::move(r));
+  return e;
+}
+
+Script::Action Deliver(Envelope envelope, std::string body) {
+  return [=](Session& s, Instant now) {
+    absl::StatusOr<DeliveryId> id =
+        s.Deliver(envelope, absl::Cord(body), now);
+    EXPECT_TRUE(id.ok()) << id.status();
+  };
+}
+
+Script::Action CloseSession() {
+  return [](Session& s, Instant now) { EXPECT_TRUE(s.Close(now).ok()); };
+}
+
+// PlainMechanism is a test stand-in for sasl/plain: "\0user\0pass".
+class PlainMechanism : public SaslMechanism {
+ public:
+  PlainMechanism(std::string user, std::string pass)
+      : user_(std::move(user)), pass_(std::move(pass)) {}
+  absl::string_view name() const override { return "PLAIN"; }
+  absl::optional<std::string> InitialResponse() override {
+    return absl::StrCat(std::string(1, '\0'), user_, std::string(1, '\0'),
+                        pass_);
+  }
+  absl::StatusOr<std::string> Respond(absl::string_view) override {
+    return absl::InvalidArgumentError("PLAIN takes no challenge");
+  }
+
+ private:
+  std::string user_, pass_;
+};
+
+AuthChooser ChoosePlain() {
+  return [](const Capabilities& caps,
+            const TlsInfo*) -> std::unique_ptr<SaslMechanism> {
+    if (!caps.has_auth_mechanism("PLAIN")) return nullptr;
+    return std::make_unique<PlainMechanism>("user", "pass");
+  };
+}
+
+constexpr char kGreeting[] = "220 mx.example.org ESMTP\r\n";
+constexpr char kEhloFull[] =
+    "250-mx.example.org\r\n"
+    "250-PIPELINING\r\n"
+    "250-SIZE 1000\r\n"
+    "250-8BITMIME\r\n"
+    "250 ENHANCEDSTATUSCODES\r\n";
+constexpr char kCapsFull[] =
+    "capabilities PIPELINING SIZE=1000 8BITMIME ENHANCEDSTATUSCODES";
+
+// Seed scenario 1 (Go net/smtp SendMail): EHLO accepted with AUTH listed,
+// AUTH PLAIN, one message, QUIT.
+TEST(SessionTest, EhloWithAuthThenSendMail) {
+  SessionOptions o = Plain();
+  o.auth = ChoosePlain();
+  o.allow_insecure_auth = true;  // loopback test server
+  Script s(MakeSession(o));
+  s.Do(Deliver(Env("joe1@example.com", {"joe2@example.com"}),
+               "Subject: hi\r\n\r\nhello\r\n"))
+      .Do(CloseSession())
+      .Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx.example.org greets client.example\r\n"
+              "250-8BITMIME\r\n"
+              "250-AUTH LOGIN PLAIN\r\n"
+              "250 HELP\r\n")
+      .Client("AUTH PLAIN AHVzZXIAcGFzcw==\r\n")
+      .Server("235 2.7.0 Authentication successful\r\n")
+      .Client("MAIL FROM:<joe1@example.com>\r\n")
+      .Server("250 2.1.0 OK\r\n")
+      .Client("RCPT TO:<joe2@example.com>\r\n")
+      .Server("250 2.1.5 OK\r\n")
+      .Client("DATA\r\n")
+      .Server("354 go ahead\r\n")
+      .Client("Subject: hi\r\n\r\nhello\r\n.\r\n")
+      .Server("250 2.0.0 OK queued\r\n")
+      .Client("QUIT\r\n")
+      .Server("221 2.0.0 bye\r\n");
+  s.RunAllSplits({"greeting 220",
+                  "capabilities 8BITMIME AUTH=LOGIN,PLAIN HELP",
+                  "authenticated PLAIN", "ready",
+                  "recipient <joe2@example.com> 250 2.1.5",
+                  "delivered 250 2.0.0 accepted=1 rejected=0",
+                  "delivery_done delivered=1 rejected=0 deferred=0",
+                  "closed ok"});
+}
+
+// Seed scenario 2 (Go net/smtp): EHLO answered 502, then HELO; no
+// extensions, strict lock-step.
+TEST(SessionTest, EhloRejectedFallsBackToHelo) {
+  std::vector<std::string> expected = {
+      "greeting 220", "capabilities", "ready",
+      "recipient <b@example.org> 250", "recipient <c@example.org> 250",
+      "delivered 250 accepted=2 rejected=0",
+      "delivery_done delivered=2 rejected=0 deferred=0"};
+  // Without PIPELINING: strict lock-step, one command per reply.
+  Script t(MakeSession(Plain()));
+  t.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("502 5.5.2 Error: command not recognized\r\n")
+      .Client("HELO client.example\r\n")
+      .Server("250 mx.example.org\r\n")
+      .Do(Deliver(Env("a@example.org", {"b@example.org", "c@example.org"}),
+                  "x\r\n"))
+      .Client("MAIL FROM:<a@example.org>\r\n")
+      .Server("250 ok\r\n")
+      .Client("RCPT TO:<b@example.org>\r\n")
+      .Server("250 ok\r\n")
+      .Client("RCPT TO:<c@example.org>\r\n")
+      .Server("250 ok\r\n")
+      .Client("DATA\r\n")
+      .Server("354 go\r\n")
+      .Client("x\r\n.\r\n")
+      .Server("250 ok\r\n");
+  t.RunAllSplits(expected);
+}
+
+TEST(SessionTest, EhloRefusedWith550IsFatalNoHelo) {
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("550 5.7.1 go away\r\n")
+      .Client("QUIT\r\n")
+      .Server("221 bye\r\n");
+  s.RunAllSplits({"greeting 220", "closed rejected"});
+}
+
+TEST(SessionTest, ForceHelo) {
+  SessionOptions o = Plain();
+  o.force_helo = true;
+  Script s(MakeSession(o));
+  s.Server(kGreeting)
+      .Client("HELO client.example\r\n")
+      .Server("250 mx\r\n");
+  s.RunAllSplits({"greeting 220", "capabilities", "ready"});
+}
+
+TEST(SessionTest, PipelinedMixedAcceptReject) {
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server(kEhloFull)
+      .Do(Deliver(Env("a@example.org",
+                      {"bob@example.org", "eve@example.org",
+                       "carol@example.org"}),
+                  "hi\r\n"))
+      .Client("MAIL FROM:<a@example.org> SIZE=4\r\n"
+              "RCPT TO:<bob@example.org>\r\n"
+              "RCPT TO:<eve@example.org>\r\n"
+              "RCPT TO:<carol@example.org>\r\n"
+              "DATA\r\n")
+      .Server("250 2.1.0 ok\r\n250 2.1.5 ok\r\n550 5.1.1 unknown\r\n"
+              "250 2.1.5 ok\r\n354 go\r\n")
+      .Client("hi\r\n.\r\n")
+      .Server("250 2.0.0 queued\r\n")
+      .Do([](Session& s, Instant) {
+        EXPECT_EQ(s.state(), SessionState::kReady);
+      });
+  s.RunAllSplits({"greeting 220", kCapsFull, "ready",
+                  "recipient <bob@example.org> 250 2.1.5",
+                  "recipient <eve@example.org> 550 5.1.1",
+                  "recipient <carol@example.org> 250 2.1.5",
+                  "delivered 250 2.0.0 accepted=2 rejected=1",
+                  "delivery_done delivered=2 rejected=1 deferred=0"});
+}
+
+TEST(SessionTest, DeliveryResultDetails) {
+  Session s(Plain(), T(0));
+  ASSERT_TRUE(s.Receive(kGreeting, T(0)).ok());
+  DrainTransmit(s, T(0));
+  ASSERT_TRUE(s.Receive(kEhloFull, T(0)).ok());
+  ASSERT_TRUE(s.Deliver(Env("a@example.org", {"b@example.org",
+                                              "c@example.org",
+                                              "d@example.org"}),
+                        absl::Cord("x\r\n"), T(0))
+                  .ok());
+  DrainTransmit(s, T(0));
+  ASSERT_TRUE(s.Receive("250 ok\r\n250 2.1.5 ok\r\n550 5.1.1 no\r\n"
+                        "451 4.3.0 later\r\n354 go\r\n",
+                        T(0))
+                  .ok());
+  DrainTransmit(s, T(0));
+  ASSERT_TRUE(s.Receive("250 2.0.0 id=42\r\n", T(0)).ok());
+  absl::optional<DeliveryResult> result;
+  while (absl::optional<Event> e = s.PollEvent()) {
+    if (auto* done = std::get_if<DeliveryDone>(&*e)) result = done->result;
+  }
+  ASSERT_TRUE(result.has_value());
+  ASSERT_EQ(result->recipients.size(), 3u);
+  EXPECT_EQ(result->transactions, 1);
+  const RecipientResult& b = result->recipients[0];
+  EXPECT_EQ(b.address, "b@example.org");
+  EXPECT_EQ(b.status, RecipientStatus::kDelivered);
+  EXPECT_EQ(b.rcpt_reply.code(), 250);
+  EXPECT_EQ(b.data_reply.code(), 250);
+  EXPECT_EQ(b.data_reply.view().message(), "id=42");
+  EXPECT_EQ(b.transaction, 1);
+  const RecipientResult& c = result->recipients[1];
+  EXPECT_EQ(c.status, RecipientStatus::kRejected);
+  EXPECT_EQ(c.rcpt_reply.code(), 550);
+  ASSERT_TRUE(c.rcpt_reply.enhanced().has_value());
+  EXPECT_EQ(c.rcpt_reply.enhanced()->ToString(), "5.1.1");
+  EXPECT_EQ(c.rcpt_reply.view().message(), "no");
+  EXPECT_EQ(c.data_reply.code(), 0);
+  EXPECT_EQ(result->recipients[2].status, RecipientStatus::kDeferred);
+  EXPECT_EQ(result->delivered(), 1u);
+  EXPECT_EQ(result->rejected(), 1u);
+  EXPECT_EQ(result->deferred(), 1u);
+}
+
+TEST(SessionTest, AllRecipientsRejectedWith354) {
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server(kEhloFull)
+      .Do(Deliver(Env("a@example.org", {"x@example.org", "y@example.org"}),
+                  "body\r\n"))
+      .Client("MAIL FROM:<a@example.org> SIZE=6\r\n"
+              "RCPT TO:<x@example.org>\r\nRCPT TO:<y@example.org>\r\n"
+              "DATA\r\n")
+      .Server("250 ok\r\n550 5.1.1 no\r\n553 5.1.3 bad\r\n354 go\r\n")
+      .Client(".\r\n")  // RFC 2920 §3.1
+      .Server("554 5.5.1 no valid recipients\r\n")
+      // The next delivery resets the failed transaction first.
+      .Do(Deliver(Env("a@example.org", {"z@example.org"}), "b\r\n"))
+      .Client("RSET\r\nMAIL FROM:<a@example.org> SIZE=3\r\n"
+              "RCPT TO:<z@example.org>\r\nDATA\r\n")
+      .Server("250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n")
+      .Client("b\r\n.\r\n")
+      .Server("250 ok\r\n");
+  s.RunAllSplits({"greeting 220", kCapsFull, "ready",
+                  "recipient <x@example.org> 550 5.1.1",
+                  "recipient <y@example.org> 553 5.1.3",
+                  "data_rejected 554 5.5.1 accepted=0 rejected=2",
+                  "delivery_failed rejected 550 5.1.1",
+                  "recipient <z@example.org> 250",
+                  "delivered 250 accepted=1 rejected=0",
+                  "delivery_done delivered=1 rejected=0 deferred=0"});
+}
+
+TEST(SessionTest, TooManyRecipients452SplitsTransactions) {
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server(kEhloFull)
+      .Do(Deliver(Env("a@example.org", {"b@example.org", "c@example.org",
+                                        "d@example.org"}),
+                  "m\r\n"))
+      .Client("MAIL FROM:<a@example.org> SIZE=3\r\n"
+              "RCPT TO:<b@example.org>\r\nRCPT TO:<c@example.org>\r\n"
+              "RCPT TO:<d@example.org>\r\nDATA\r\n")
+      .Server("250 ok\r\n250 ok\r\n452 4.5.3 too many recipients\r\n"
+              "552 5.5.3 too many recipients\r\n354 go\r\n")
+      .Client("m\r\n.\r\n")
+      .Server("250 2.0.0 first\r\n")
+      .Client("MAIL FROM:<a@example.org> SIZE=3\r\n"
+              "RCPT TO:<c@example.org>\r\nRCPT TO:<d@example.org>\r\n"
+              "DATA\r\n")
+      .Server("250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n")
+      .Client("m\r\n.\r\n")
+      .Server("250 2.0.0 second\r\n")
+      .Do([](Session& s, Instant) {
+        EXPECT_EQ(s.queued_deliveries(), 0u);
+      });
+  s.RunAllSplits({"greeting 220", kCapsFull, "ready",
+                  "recipient <b@example.org> 250",
+                  "recipient <c@example.org> 452 4.5.3",
+                  "recipient <d@example.org> 552 5.5.3",
+                  "delivered 250 2.0.0 accepted=1 rejected=0",
+                  "recipient <c@example.org> 250",
+                  "recipient <d@example.org> 250",
+                  "delivered 250 2.0.0 accepted=2 rejected=0",
+                  "delivery_done delivered=3 rejected=0 deferred=0"});
+}
+
+TEST(SessionTest, Repeated452WithoutProgressDefers) {
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server(kEhloFull)
+      .Do(Deliver(Env("a@example.org", {"b@example.org"}), "m\r\n"))
+      .Client("MAIL FROM:<a@example.org> SIZE=3\r\n"
+              "RCPT TO:<b@example.org>\r\nDATA\r\n")
+      .Server("250 ok\r\n452 4.3.1 out of storage\r\n354 go\r\n")
+      .Client(".\r\n")
+      .Server("554 no recipients\r\n");
+  s.RunAllSplits({"greeting 220", kCapsFull, "ready",
+                  "recipient <b@example.org> 452 4.3.1",
+                  "data_rejected 554 accepted=0 rejected=0",
+                  "delivery_failed rejected 452 4.3.1"});
+}
+
+TEST(SessionTest, LimitsRcptmaxSplitsUpFront) {
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250-PIPELINING\r\n250 LIMITS RCPTMAX=2 MAILMAX=2\r\n")
+      .Do(Deliver(Env("a@example.org", {"r1@example.org", "r2@example.org",
+                                        "r3@example.org", "r4@example.org",
+                                        "r5@example.org"}),
+                  "m\r\n"))
+      .Client("MAIL FROM:<a@example.org>\r\n"
+              "RCPT TO:<r1@example.org>\r\nRCPT TO:<r2@example.org>\r\n"
+              "DATA\r\n")
+      .Server("250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n")
+      .Client("m\r\n.\r\n")
+      .Server("250 ok\r\n")
+      .Client("MAIL FROM:<a@example.org>\r\n"
+              "RCPT TO:<r3@example.org>\r\nRCPT TO:<r4@example.org>\r\n"
+              "DATA\r\n")
+      .Server("250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n")
+      .Client("m\r\n.\r\n")
+      .Server("250 ok\r\n")
+      // MAILMAX=2 reached: r5 is deferred for another connection.
+      .Client("");
+  s.RunAllSplits({"greeting 220",
+                  "capabilities PIPELINING LIMITS=RCPTMAX=2,MAILMAX=2",
+                  "ready", "recipient <r1@example.org> 250",
+                  "recipient <r2@example.org> 250",
+                  "delivered 250 accepted=2 rejected=0",
+                  "recipient <r3@example.org> 250",
+                  "recipient <r4@example.org> 250",
+                  "delivered 250 accepted=2 rejected=0",
+                  "delivery_done delivered=4 rejected=0 deferred=1"});
+}
+
+TEST(SessionTest, SizeRefusalBeforeSending) {
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server(kEhloFull)
+      .Do(Deliver(Env("a@example.org", {"b@example.org"}),
+                  std::string(1001, 'x')))
+      .Client("")  // nothing sent
+      .Do([](Session& s, Instant) {
+        EXPECT_EQ(s.state(), SessionState::kReady);
+        EXPECT_FALSE(s.connection().broken());
+      })
+      .Do(Deliver(Env("a@example.org", {"b@example.org"}), "ok\r\n"))
+      .Client("MAIL FROM:<a@example.org> SIZE=4\r\n"
+              "RCPT TO:<b@example.org>\r\nDATA\r\n");
+  s.RunAllSplits({"greeting 220", kCapsFull, "ready",
+                  "delivery_failed message_too_large 0"});
+}
+
+TEST(SessionTest, EightBitRefusedWithout8BitMimeAndLabelledWithIt) {
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250 PIPELINING\r\n")
+      .Do(Deliver(Env("a@example.org", {"b@example.org"}),
+                  "caf\xC3\xA9\r\n"))
+      .Client("");
+  s.RunAllSplits({"greeting 220", "capabilities PIPELINING", "ready",
+                  "delivery_failed needs_8bitmime 0"});
+  Script t(MakeSession(Plain()));
+  t.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server(kEhloFull)
+      .Do(Deliver(Env("a@example.org", {"b@example.org"}),
+                  "caf\xC3\xA9\r\n"))
+      .Client("MAIL FROM:<a@example.org> SIZE=7 BODY=8BITMIME\r\n"
+              "RCPT TO:<b@example.org>\r\nDATA\r\n");
+  t.Run(0);
+}
+
+TEST(SessionTest, SmtpUtf8RefusedAndUsed) {
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server(kEhloFull)
+      .Do(Deliver(Env("a@example.org", {"\xC3\xA9l\xC3\xA8ve@example.org"}),
+                  "x\r\n"))
+      .Client("");
+  s.RunAllSplits({"greeting 220", kCapsFull, "ready",
+                  "delivery_failed needs_smtputf8 0"});
+  Script t(MakeSession(Plain()));
+  t.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
+      .Do(Deliver(Env("a@example.org", {"\xC3\xA9l\xC3\xA8ve@example.org"}),
+                  "x\r\n"))
+      .Client("MAIL FROM:<a@example.org> SMTPUTF8\r\n"
+              "RCPT TO:<\xC3\xA9l\xC3\xA8ve@example.org>\r\nDATA\r\n");
+  t.Run(0);
+}
+
+TEST(SessionTest, RequireTlsAndBinaryMimeRefused) {
+  Script s(MakeSession(Plain()));
+  Envelope e = Env("a@example.org", {"b@example.org"});
+  e.mail.requiretls = true;
+  Envelope bin = Env("a@example.org", {"b@example.org"});
+  bin.mail.body = BodyType::kBinaryMime;
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250-REQUIRETLS\r\n250 CHUNKING\r\n")
+      .Do(Deliver(e, "x\r\n"))
+      .Do(Deliver(bin, std::string("\0x", 2)))
+      .Client("");
+  s.RunAllSplits({"greeting 220", "capabilities REQUIRETLS CHUNKING", "ready",
+                  "delivery_failed needs_requiretls 0",
+                  "delivery_failed needs_binarymime 0"});
+}
+
+TEST(SessionTest, BdatWithChunkingAndBinaryMime) {
+  Envelope bin = Env("a@example.org", {"b@example.org"});
+  bin.mail.body = BodyType::kBinaryMime;
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250-PIPELINING\r\n250-CHUNKING\r\n250-BINARYMIME\r\n"
+              "250 8BITMIME\r\n")
+      .Do(Deliver(Env("a@example.org", {"b@example.org"}),
+                  ".dot\nbare\r\n"))
+      // RFC 3030: no stuffing, CRLF-normalised, BDAT LAST after the RCPTs.
+      .Client("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n"
+              "BDAT 12 LAST\r\n.dot\r\nbare\r\n")
+      .Server("250 ok\r\n250 ok\r\n250 2.0.0 ok\r\n")
+      .Do(Deliver(bin, std::string("\0\n\r", 3)))
+      .Client(std::string("MAIL FROM:<a@example.org> BODY=BINARYMIME\r\n"
+                          "RCPT TO:<b@example.org>\r\n"
+                          "BDAT 3 LAST\r\n\0\n\r",
+                          43 + 25 + 13 + 3))
+      .Server("250 ok\r\n250 ok\r\n250 2.0.0 ok\r\n");
+  s.RunAllSplits({"greeting 220",
+                  "capabilities PIPELINING CHUNKING BINARYMIME 8BITMIME",
+                  "ready", "recipient <b@example.org> 250",
+                  "delivered 250 2.0.0 accepted=1 rejected=0",
+                  "delivery_done delivered=1 rejected=0 deferred=0",
+                  "recipient <b@example.org> 250",
+                  "delivered 250 2.0.0 accepted=1 rejected=0",
+                  "delivery_done delivered=1 rejected=0 deferred=0"});
+}
+
+TEST(SessionTest, ServiceClosing421MidTransaction) {
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server(kEhloFull)
+      .Do(Deliver(Env("a@example.org", {"b@example.org"}), "x\r\n"))
+      .Do(Deliver(Env("a@example.org", {"c@example.org"}), "y\r\n"))
+      .Client("MAIL FROM:<a@example.org> SIZE=3\r\n"
+              "RCPT TO:<b@example.org>\r\nDATA\r\n")
+      .Server("250 ok\r\n421 4.3.2 shutting down\r\n")
+      .Do([](Session& s, Instant now) {
+        EXPECT_EQ(s.state(), SessionState::kFailed);
+        EXPECT_EQ(s.close_status().code(), absl::StatusCode::kUnavailable);
+        absl::StatusOr<DeliveryId> id = s.Deliver(
+            Env("a@example.org", {"d@example.org"}), absl::Cord("z"), now);
+        EXPECT_EQ(GetErrorDetail(id.status()), ErrorDetail::kBroken);
+      })
+      .Client("");
+  s.RunAllSplits({"greeting 220", kCapsFull, "ready",
+                  "delivery_failed service_closing 421 4.3.2",
+                  "delivery_failed service_closing 421 4.3.2",
+                  "closed service_closing"});
+}
+
+TEST(SessionTest, MailRejectedThenRsetForNext) {
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250 mx\r\n")
+      .Do(Deliver(Env("bad@example.org", {"b@example.org"}), "x\r\n"))
+      .Do(Deliver(Env("good@example.org", {"b@example.org"}), "y\r\n"))
+      .Client("MAIL FROM:<bad@example.org>\r\n")
+      .Server("550 5.7.1 sender rejected\r\n")
+      .Client("RSET\r\n")
+      .Server("250 ok\r\n")
+      .Client("MAIL FROM:<good@example.org>\r\n")
+      .Server("250 ok\r\n")
+      .Client("RCPT TO:<b@example.org>\r\n")
+      .Server("250 ok\r\n")
+      .Client("DATA\r\n")
+      .Server("354 go\r\n")
+      .Client("y\r\n.\r\n")
+      .Server("250 ok\r\n")
+      .Do(CloseSession())
+      .Client("QUIT\r\n")
+      .Eof();
+  s.RunAllSplits({"greeting 220", "capabilities", "ready",
+                  "delivery_failed rejected 550 5.7.1",
+                  "recipient <b@example.org> 250",
+                  "delivered 250 accepted=1 rejected=0",
+                  "delivery_done delivered=1 rejected=0 deferred=0",
+                  "closed ok"});
+}
+
+TEST(SessionTest, GreetingRefused) {
+  Script s(MakeSession(Plain()));
+  s.Do(Deliver(Env("a@example.org", {"b@example.org"}), "x"))
+      .Server("554 5.3.2 no service for you\r\n")
+      .Client("QUIT\r\n")
+      .Server("221 bye\r\n")
+      .Do([](Session& s, Instant) {
+        EXPECT_EQ(GetErrorDetail(s.close_status()), ErrorDetail::kRejected);
+        EXPECT_EQ(s.close_status().code(),
+                  absl::StatusCode::kFailedPrecondition);
+        SmtpError e = SmtpError::FromStatus(s.close_status(),
+                                            CommandKind::kNoop);
+        EXPECT_EQ(e.code, 554);
+        EXPECT_TRUE(e.permanent);
+        EXPECT_EQ(e.command, CommandKind::kGreeting);
+        EXPECT_EQ(e.first_line, "5.3.2 no service for you");
+      });
+  s.RunAllSplits({"greeting 554",
+                  "delivery_failed rejected 554 5.3.2", "closed rejected"});
+  Script t(MakeSession(Plain()));
+  t.Server("421 4.3.2 busy\r\n");
+  t.RunAllSplits({"greeting 421", "closed service_closing"});
+}
+
+TEST(SessionTest, OpportunisticStartTls) {
+  SessionOptions o = Plain();
+  o.tls_mode = TlsMode::kOpportunistic;
+  Script s(MakeSession(o));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250-STARTTLS\r\n250 PIPELINING\r\n")
+      .Client("STARTTLS\r\n")
+      .Server("220 2.0.0 ready\r\n")
+      .Client("")
+      .Do([](Session& s, Instant now) {
+        EXPECT_EQ(s.state(), SessionState::kStartTls);
+        TlsInfo info;
+        info.version = "TLSv1.3";
+        EXPECT_TRUE(s.OnTlsEstablished(info, now).ok());
+      })
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250 PIPELINING\r\n");
+  s.RunAllSplits({"greeting 220", "capabilities STARTTLS PIPELINING",
+                  "tls_upgrade_required", "tls_established",
+                  "capabilities PIPELINING", "ready"});
+}
+
+TEST(SessionTest, OpportunisticStartTlsRefusedContinuesPlain) {
+  SessionOptions o = Plain();
+  o.tls_mode = TlsMode::kOpportunistic;
+  Script s(MakeSession(o));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250 STARTTLS\r\n")
+      .Client("STARTTLS\r\n")
+      .Server("454 4.7.0 TLS not available\r\n");
+  s.RunAllSplits({"greeting 220", "capabilities STARTTLS", "ready"});
+}
+
+TEST(SessionTest, OpportunisticWithoutStartTlsStaysPlain) {
+  SessionOptions o = Plain();
+  o.tls_mode = TlsMode::kOpportunistic;
+  Script s(MakeSession(o));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250 mx\r\n");
+  s.RunAllSplits({"greeting 220", "capabilities", "ready"});
+}
+
+TEST(SessionTest, RequiredTlsNeverFallsBack) {
+  SessionOptions o = Plain();
+  o.tls_mode = TlsMode::kRequired;
+  Script s(MakeSession(o));
+  s.Do(Deliver(Env("a@example.org", {"b@example.org"}), "x"))
+      .Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250 mx\r\n")  // STARTTLS not advertised: sent anyway
+      .Client("STARTTLS\r\n")
+      .Server("502 5.5.1 unknown command\r\n")
+      .Client("QUIT\r\n")
+      .Server("221 bye\r\n");
+  s.RunAllSplits({"greeting 220", "capabilities",
+                  "delivery_failed tls_required 502 5.5.1",
+                  "closed tls_required"});
+}
+
+TEST(SessionTest, StartTlsInjection) {
+  SessionOptions o = Plain();
+  o.tls_mode = TlsMode::kRequired;
+  Script s(MakeSession(o));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250 STARTTLS\r\n")
+      .Client("STARTTLS\r\n")
+      .Server("220 go\r\n250-PIPELINING\r\n");
+  s.RunAllSplits({"greeting 220", "capabilities STARTTLS",
+                  "tls_upgrade_required", "closed starttls_injection"});
+}
+
+TEST(SessionTest, TlsHandshakeFailureIsFatal) {
+  SessionOptions o = Plain();
+  o.tls_mode = TlsMode::kOpportunistic;
+  Script s(MakeSession(o));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250 STARTTLS\r\n")
+      .Client("STARTTLS\r\n")
+      .Server("220 go\r\n")
+      .Do([](Session& s, Instant now) {
+        s.OnTlsFailed(absl::UnavailableError("handshake failure"), now);
+      });
+  s.RunAllSplits({"greeting 220", "capabilities STARTTLS",
+                  "tls_upgrade_required", "closed tls_handshake"});
+}
+
+TEST(SessionTest, ImplicitTls) {
+  SessionOptions o = Plain();
+  o.tls_mode = TlsMode::kImplicit;
+  o.auth = ChoosePlain();
+  Script s(MakeSession(o));
+  s.Do([](Session& s, Instant now) {
+     EXPECT_TRUE(s.OnTlsEstablished(TlsInfo{}, now).ok());
+   })
+      .Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n")
+      .Client("AUTH PLAIN AHVzZXIAcGFzcw==\r\n")  // TLS: allowed
+      .Server("235 ok\r\n");
+  s.RunAllSplits({"tls_established", "greeting 220",
+                  "capabilities STARTTLS AUTH=PLAIN", "authenticated PLAIN",
+                  "ready"});
+  Script t(MakeSession(o));
+  t.Server(kGreeting).Client("QUIT\r\n");
+  t.RunAllSplits({"greeting 220"});
+}
+
+TEST(SessionTest, AuthRefusedWithoutTls) {
+  SessionOptions o = Plain();
+  o.auth = ChoosePlain();
+  Script s(MakeSession(o));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250 AUTH PLAIN\r\n")
+      .Client("QUIT\r\n")  // never the credentials
+      .Server("221 bye\r\n");
+  s.RunAllSplits({"greeting 220", "capabilities AUTH=PLAIN",
+                  "auth_failed insecure_auth", "closed insecure_auth"});
+}
+
+TEST(SessionTest, AuthFailedIsFatalAndQueuedDeliveriesFail) {
+  SessionOptions o = Plain();
+  o.auth = ChoosePlain();
+  o.allow_insecure_auth = true;
+  Script s(MakeSession(o));
+  s.Do(Deliver(Env("a@example.org", {"b@example.org"}), "x"))
+      .Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250 AUTH PLAIN\r\n")
+      .Client("AUTH PLAIN AHVzZXIAcGFzcw==\r\n")
+      .Server("535 5.7.8 Authentication credentials invalid\r\n")
+      .Client("QUIT\r\n")
+      .Server("221 bye\r\n")
+      .Do([](Session& s, Instant) {
+        EXPECT_EQ(s.close_status().code(),
+                  absl::StatusCode::kPermissionDenied);
+        EXPECT_FALSE(absl::StrContains(s.close_status().ToString(), "AHVz"));
+      });
+  s.RunAllSplits({"greeting 220", "capabilities AUTH=PLAIN",
+                  "auth_failed 535 5.7.8",
+                  "delivery_failed auth_failed 535 5.7.8",
+                  "closed auth_failed"});
+}
+
+TEST(SessionTest, AuthNeededButNotOffered) {
+  SessionOptions o = Plain();
+  o.auth = ChoosePlain();
+  o.allow_insecure_auth = true;
+  Script s(MakeSession(o));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250 AUTH CRAM-MD5\r\n")  // chooser finds nothing
+      .Client("QUIT\r\n")
+      .Server("221 bye\r\n");
+  s.RunAllSplits({"greeting 220", "capabilities AUTH=CRAM-MD5",
+                  "closed needs_auth"});
+}
+
+TEST(SessionTest, TraceRedactsSecretsAndSummarizesBody) {
+  SessionOptions o = Plain();
+  o.auth = ChoosePlain();
+  o.allow_insecure_auth = true;
+  o.trace = true;
+  Script s(MakeSession(o));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250 AUTH PLAIN\r\n")
+      .Client("AUTH PLAIN AHVzZXIAcGFzcw==\r\n")
+      .Server("235 ok\r\n")
+      .Do(Deliver(Env("a@example.org", {"b@example.org"}), "secret body\r\n"))
+      .Client("MAIL FROM:<a@example.org>\r\n")
+      .Server("250 ok\r\n")
+      .Client("RCPT TO:<b@example.org>\r\n")
+      .Server("250 ok\r\n")
+      .Client("DATA\r\n")
+      .Server("354 go\r\n")
+      .Client("secret body\r\n.\r\n")
+      .Server("250 ok\r\n");
+  std::vector<std::string> expected = {
+      "trace S: 220 mx.example.org ESMTP", "greeting 220",
+      "trace C: EHLO client.example", "trace S: 250-mx",
+      "trace S: 250 AUTH PLAIN", "capabilities AUTH=PLAIN",
+      "trace C: AUTH PLAIN <redacted>", "trace S: 235 ok",
+      "authenticated PLAIN", "ready", "trace C: MAIL FROM:<a@example.org>",
+      "trace S: 250 ok", "trace C: RCPT TO:<b@example.org>",
+      "trace S: 250 ok", "recipient <b@example.org> 250", "trace C: DATA",
+      "trace S: 354 go", "trace C: <body 13 bytes>", "trace S: 250 ok",
+      "delivered 250 accepted=1 rejected=0",
+      "delivery_done delivered=1 rejected=0 deferred=0"};
+  s.RunAllSplits(expected);
+  for (const std::string& e : s.Run(0)) {
+    EXPECT_FALSE(absl::StrContains(e, "AHVz")) << e;
+    EXPECT_FALSE(absl::StrContains(e, "secret")) << e;
+  }
+}
+
+TEST(SessionTest, EndOfDataTimeoutByLaterNow) {
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting, 0)
+      .Client("EHLO client.example\r\n", 0)
+      .Server(kEhloFull, 1)
+      .Do(Deliver(Env("a@example.org", {"b@example.org"}), "x\r\n"), 2)
+      .Client("MAIL FROM:<a@example.org> SIZE=3\r\n"
+              "RCPT TO:<b@example.org>\r\nDATA\r\n",
+              2)
+      .Server("250 ok\r\n250 ok\r\n354 go\r\n", 3)
+      .Client("x\r\n.\r\n", 4)
+      .Do([](Session& s, Instant) {
+        EXPECT_EQ(s.NextDeadline(), T(4 + 600));
+        s.HandleTimeout(T(603));
+        EXPECT_EQ(s.state(), SessionState::kTransaction);
+      })
+      .Do([](Session& s, Instant now) { s.HandleTimeout(now); }, 604)
+      .Do([](Session& s, Instant) {
+        EXPECT_EQ(s.close_status().code(),
+                  absl::StatusCode::kDeadlineExceeded);
+      });
+  s.RunAllSplits({"greeting 220", kCapsFull, "ready",
+                  "recipient <b@example.org> 250",
+                  "delivery_failed timeout 0", "closed timeout"});
+}
+
+TEST(SessionTest, EofMidReply) {
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting).Client("EHLO client.example\r\n").Server("250-mx\r\n").Eof();
+  s.RunAllSplits({"greeting 220", "closed connection_closed"});
+}
+
+TEST(SessionTest, DsnParamsOnlyWhenOffered) {
+  Envelope e = Env("a@example.org", {});
+  e.mail.ret = DsnRet::kHdrs;
+  e.mail.envid = "Q1";
+  Recipient r;
+  r.address = "b@example.org";
+  r.params.notify = kNotifyFailure | kNotifyDelay;
+  r.params.orcpt = "b@example.org";
+  e.recipients.push_back(r);
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250-PIPELINING\r\n250 DSN\r\n")
+      .Do(Deliver(e, "x\r\n"))
+      .Client("MAIL FROM:<a@example.org> RET=HDRS ENVID=Q1\r\n"
+              "RCPT TO:<b@example.org> NOTIFY=FAILURE,DELAY "
+              "ORCPT=rfc822;b@example.org\r\nDATA\r\n");
+  s.Run(0);
+  Script t(MakeSession(Plain()));
+  t.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250 PIPELINING\r\n")
+      .Do(Deliver(e, "x\r\n"))
+      .Client("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n"
+              "DATA\r\n");
+  t.Run(0);
+}
+
+TEST(SessionTest, StreamedDelivery) {
+  auto id = std::make_shared<DeliveryId>(0);
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server(kEhloFull)
+      .Do([id](Session& s, Instant now) {
+        absl::StatusOr<DeliveryId> d =
+            s.StartDelivery(Env("a@example.org", {"b@example.org"}), now);
+        ASSERT_TRUE(d.ok());
+        *id = *d;
+        EXPECT_TRUE(s.AppendBody(*d, absl::Cord("part one\r\n"), false, now)
+                        .ok());
+      })
+      // Streamed: no SIZE, BODY=8BITMIME as the safe label.
+      .Client("MAIL FROM:<a@example.org> BODY=8BITMIME\r\n"
+              "RCPT TO:<b@example.org>\r\nDATA\r\n")
+      .Server("250 ok\r\n250 ok\r\n354 go\r\n")
+      .Client("part one\r\n")
+      .Do([id](Session& s, Instant now) {
+        EXPECT_TRUE(s.AppendBody(*id, absl::Cord(".two"), true, now).ok());
+        EXPECT_EQ(GetErrorDetail(
+                      s.AppendBody(*id, absl::Cord("x"), true, now)),
+                  ErrorDetail::kWrongState);
+      })
+      .Client("..two\r\n.\r\n")
+      .Server("250 ok\r\n");
+  s.RunAllSplits({"greeting 220", kCapsFull, "ready",
+                  "recipient <b@example.org> 250",
+                  "delivered 250 accepted=1 rejected=0",
+                  "delivery_done delivered=1 rejected=0 deferred=0"});
+}
+
+TEST(SessionTest, ArgumentErrorsAreSynchronousAndHarmless) {
+  Session s(Plain(), T(0));
+  EXPECT_EQ(GetErrorDetail(s.Deliver(Env("a@example.org", {}),
+                                     absl::Cord("x"), T(0))
+                               .status()),
+            ErrorDetail::kInvalidArgument);
+  EXPECT_EQ(GetErrorDetail(s.Deliver(Env("a@example.org",
+                                         {"b@example.org\r\nDATA"}),
+                                     absl::Cord("x"), T(0))
+                               .status()),
+            ErrorDetail::kControlCharacter);
+  EXPECT_EQ(GetErrorDetail(s.AppendBody(7, absl::Cord("x"), true, T(0))),
+            ErrorDetail::kWrongState);
+  EXPECT_EQ(s.queued_deliveries(), 0u);
+  ASSERT_TRUE(s.Receive(kGreeting, T(0)).ok());
+  EXPECT_EQ(DrainTransmit(s, T(0)), "EHLO client.example\r\n");
+}
+
+TEST(SessionTest, MultipleDeliveriesQueuedBeforeGreeting) {
+  Script s(MakeSession(Plain()));
+  s.Do(Deliver(Env("a@example.org", {"b@example.org"}), "1\r\n"))
+      .Do(Deliver(Env("a@example.org", {"c@example.org"}), "2\r\n"))
+      .Do(CloseSession())
+      .Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server(kEhloFull)
+      .Client("MAIL FROM:<a@example.org> SIZE=3\r\n"
+              "RCPT TO:<b@example.org>\r\nDATA\r\n")
+      .Server("250 ok\r\n250 ok\r\n354 go\r\n")
+      .Client("1\r\n.\r\n")
+      .Server("250 ok\r\n")
+      .Client("MAIL FROM:<a@example.org> SIZE=3\r\n"
+              "RCPT TO:<c@example.org>\r\nDATA\r\n")
+      .Server("250 ok\r\n250 ok\r\n354 go\r\n")
+      .Client("2\r\n.\r\n")
+      .Server("250 ok\r\n")
+      .Client("QUIT\r\n")
+      .Server("221 bye\r\n");
+  s.RunAllSplits({"greeting 220", kCapsFull, "ready",
+                  "recipient <b@example.org> 250",
+                  "delivered 250 accepted=1 rejected=0",
+                  "delivery_done delivered=1 rejected=0 deferred=0",
+                  "recipient <c@example.org> 250",
+                  "delivered 250 accepted=1 rejected=0",
+                  "delivery_done delivered=1 rejected=0 deferred=0",
+                  "closed ok"});
+}
+
+TEST(SessionTest, ReplyEventsOption) {
+  SessionOptions o = Plain();
+  o.reply_events = true;
+  Script s(MakeSession(o));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250 mx\r\n");
+  s.RunAllSplits({"greeting 220", "reply EHLO 250", "capabilities", "ready"});
+}
+
+}  // namespace
+}  // namespace smtpcore
