@@ -28,6 +28,9 @@
   log FILE OFFSET REGEX [--timeout S]
       waits until the part of FILE after byte OFFSET matches REGEX (multi-line mode).
 
+Several subcommands may be given in one call, separated by ":::"; all run, and the exit status is 1 when any
+failed.
+
 "CRLF-normalised": every CRLF, bare LF and bare CR becomes CRLF, and a CRLF is added when the input does not
 end with a line break. Exit status 0 when every assertion holds, 1 otherwise (reasons on stdout).
 """
@@ -351,6 +354,22 @@ def cmd_log(a):
 
 
 def main(argv):
+    """main runs one subcommand, or several separated by ":::" (one process for all checks of a scenario)."""
+    if ":::" in argv:
+        groups, cur = [], []
+        for arg in argv:
+            if arg == ":::":
+                groups.append(cur)
+                cur = []
+            else:
+                cur.append(arg)
+        groups.append(cur)
+        results = [run_one(g) for g in groups if g]
+        return 0 if all(r == 0 for r in results) else 1
+    return run_one(argv)
+
+
+def run_one(argv):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
     g = sub.add_parser("gen")

@@ -20,6 +20,10 @@ if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0
 fi
 if [[ $(id -u) -ne 0 ]]; then
+  # Re-run as root when sudo is there (like ./dev does), else say what is missing.
+  if command -v sudo >/dev/null; then
+    exec sudo "$0" "$@"
+  fi
   echo "install_deps.sh: missing packages (${missing[*]}) and not root" >&2
   exit 1
 fi

@@ -92,12 +92,17 @@ send() {
   RC=$?
 }
 expect_exit() { [[ $RC -eq $1 ]] || fail "exit status $RC, expected $1"; }
-# check SUBCOMMAND ARGS...: runs check.py; its output becomes failure reasons.
-check() {
+# check SUBCOMMAND ARGS...: queues a check.py assertion; run_checks runs the scenario's queue in one process
+# (interpreter start-up dominates on a loaded machine) and turns its output into failure reasons.
+CHECKS=()
+check() { CHECKS+=("$@" ":::"); }
+run_checks() {
+  [[ ${#CHECKS[@]} -eq 0 ]] && return 0
   local out
-  if ! out=$("${CHECK[@]}" "$@" 2>&1); then
-    fail "${out:-check.py $1 failed}"
+  if ! out=$("${CHECK[@]}" "${CHECKS[@]}" 2>&1); then
+    fail "${out:-check.py failed}"
   fi
+  CHECKS=()
 }
 expect_json() { check json "$OUT.json" "$@"; }
 # msg KIND [gen options]: writes the scenario's message (carrying $TOKEN) and prints its path.
@@ -117,9 +122,10 @@ scenario() {
     printf 'SKIP %s (needs root for Postfix)\n' "$name"
     return 0
   fi
-  CUR=$name OUT=$WORK/out/$name TOKEN="$name-$RANDOM$RANDOM" RC=0 ERRS=()
+  CUR=$name OUT=$WORK/out/$name TOKEN="$name-$RANDOM$RANDOM" RC=0 ERRS=() CHECKS=()
   local t0=$EPOCHREALTIME
   "$fn"
+  run_checks
   local ms=$(( (${EPOCHREALTIME/./} - ${t0/./}) / 1000 ))
   if [[ ${#ERRS[@]} -eq 0 ]]; then
     PASSED=$((PASSED + 1))

@@ -61,6 +61,7 @@ info_log_path = $d/dovecot.log
 ssl = no
 disable_plaintext_auth = no
 auth_verbose = yes
+auth_failure_delay = 0 secs
 auth_mechanisms = plain login cram-md5 scram-sha-1 scram-sha-256
 passdb {
   driver = passwd-file
