@@ -1,0 +1,155 @@
+#include "core/sasl_exchange.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/errors.h"
+#include "core/reply_parser.h"
+#include "gtest/gtest.h"
+
+namespace smtpcore {
+namespace {
+
+class Scripted : public SaslMechanism {
+ public:
+  Scripted(absl::optional<std::string> initial, std::vector<std::string> answers,
+           absl::Status start = absl::OkStatus(),
+           absl::Status finish = absl::OkStatus())
+      : initial_(std::move(initial)),
+        answers_(std::move(answers)),
+        start_(std::move(start)),
+        finish_(std::move(finish)) {}
+  absl::string_view name() const override { return "X-TEST"; }
+  absl::Status Start(const TlsInfo* tls) override {
+    saw_tls_ = tls != nullptr;
+    return start_;
+  }
+  absl::optional<std::string> InitialResponse() override { return initial_; }
+  absl::StatusOr<std::string> Respond(absl::string_view challenge) override {
+    challenges.emplace_back(challenge);
+    if (next_ >= answers_.size()) return absl::InternalError("done");
+    return answers_[next_++];
+  }
+  absl::Status Finish(absl::string_view) override { return finish_; }
+
+  std::vector<std::string> challenges;
+  bool saw_tls_ = false;
+
+ private:
+  absl::optional<std::string> initial_;
+  std::vector<std::string> answers_;
+  size_t next_ = 0;
+  absl::Status start_, finish_;
+};
+
+// Parse parses one reply; the string must outlive the view.
+ReplyView Parse(const std::string& raw) {
+  static ReplyParser* parser = new ReplyParser();
+  parser->Reset();
+  ReplyView view;
+  EXPECT_EQ(parser->Parse(raw, &view).status, ParseStatus::kComplete) << raw;
+  return view;
+}
+
+TEST(SaslExchangeTest, ChallengesAreDecodedAndAnswersEncoded) {
+  auto mech = std::make_unique<Scripted>(absl::nullopt,
+                                         std::vector<std::string>{"user", ""});
+  Scripted* m = mech.get();
+  SaslExchange x(std::move(mech), 8);
+  std::string line;
+  TlsInfo tls;
+  ASSERT_TRUE(x.Start(&tls, 512, &line).ok());
+  EXPECT_TRUE(m->saw_tls_);
+  EXPECT_EQ(line, "AUTH X-TEST\r\n");
+  std::string c1 = "334 VXNlcm5hbWU6\r\n";
+  SaslExchange::Step s = x.OnChallenge(Parse(c1));
+  EXPECT_FALSE(s.cancelled);
+  EXPECT_EQ(s.line, "dXNlcg==\r\n");
+  std::string c2 = "334 \r\n";
+  s = x.OnChallenge(Parse(c2));
+  EXPECT_EQ(s.line, "\r\n");  // empty response: empty line
+  EXPECT_EQ(m->challenges, (std::vector<std::string>{"Username:", ""}));
+  std::string ok = "235 2.7.0 ok\r\n";
+  EXPECT_TRUE(x.OnFinal(Parse(ok)).ok());
+  EXPECT_EQ(x.challenges(), 2);
+}
+
+TEST(SaslExchangeTest, OutcomesMapToTypedErrors) {
+  std::string r535 = "535 5.7.8 bad\r\n", r454 = "454 4.7.0 later\r\n",
+              r235 = "235 ok\r\n";
+  {
+    SaslExchange x(std::make_unique<Scripted>("ir", std::vector<std::string>{}),
+                   8);
+    std::string line;
+    ASSERT_TRUE(x.Start(nullptr, 512, &line).ok());
+    EXPECT_EQ(line, "AUTH X-TEST aXI=\r\n");
+    absl::Status s = x.OnFinal(Parse(r535));
+    EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
+    EXPECT_EQ(GetErrorDetail(s), ErrorDetail::kAuthFailed);
+  }
+  {
+    SaslExchange x(std::make_unique<Scripted>("ir", std::vector<std::string>{}),
+                   8);
+    std::string line;
+    ASSERT_TRUE(x.Start(nullptr, 512, &line).ok());
+    absl::Status s = x.OnFinal(Parse(r454));
+    EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+    EXPECT_EQ(GetErrorDetail(s), ErrorDetail::kAuthFailed);
+  }
+  {
+    SaslExchange x(
+        std::make_unique<Scripted>("ir", std::vector<std::string>{},
+                                   absl::OkStatus(),
+                                   absl::DataLossError("bad signature")),
+        8);
+    std::string line;
+    ASSERT_TRUE(x.Start(nullptr, 512, &line).ok());
+    EXPECT_EQ(GetErrorDetail(x.OnFinal(Parse(r235))),
+              ErrorDetail::kAuthMechanism);
+  }
+  {
+    SaslExchange x(
+        std::make_unique<Scripted>("ir", std::vector<std::string>{},
+                                   absl::FailedPreconditionError("needs TLS")),
+        8);
+    std::string line = "keep";
+    absl::Status s = x.Start(nullptr, 512, &line);
+    EXPECT_EQ(GetErrorDetail(s), ErrorDetail::kAuthMechanism);
+    EXPECT_EQ(line, "keep");
+  }
+}
+
+TEST(SaslExchangeTest, SecretsNeverInStatusMessages) {
+  SaslExchange x(std::make_unique<Scripted>(std::string("hunter2"),
+                                            std::vector<std::string>{}),
+                 8);
+  std::string line;
+  ASSERT_TRUE(x.Start(nullptr, 512, &line).ok());
+  std::string r = "535 5.7.8 bad\r\n";
+  absl::Status s = x.OnFinal(Parse(r));
+  EXPECT_EQ(s.message().find("hunter2"), absl::string_view::npos);
+  EXPECT_EQ(s.message().find("aHVudGVyMg"), absl::string_view::npos);
+}
+
+TEST(SaslExchangeTest, ChallengeValidation) {
+  for (const char* bad : {"334 abc\r\n", "334 ab=c\r\n", "334 a===\r\n",
+                          "334 ab!d\r\n"}) {
+    SaslExchange x(std::make_unique<Scripted>(
+                       absl::nullopt, std::vector<std::string>{"x"}),
+                   8);
+    std::string line;
+    ASSERT_TRUE(x.Start(nullptr, 512, &line).ok());
+    std::string raw = bad;
+    SaslExchange::Step s = x.OnChallenge(Parse(raw));
+    EXPECT_TRUE(s.cancelled) << bad;
+    EXPECT_EQ(s.line, "*\r\n");
+    EXPECT_EQ(GetErrorDetail(s.error), ErrorDetail::kBadChallenge);
+    std::string r501 = "501 cancelled\r\n";
+    EXPECT_EQ(GetErrorDetail(x.OnFinal(Parse(r501))),
+              ErrorDetail::kBadChallenge);
+  }
+}
+
+}  // namespace
+}  // namespace smtpcore
