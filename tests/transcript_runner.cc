@@ -404,6 +404,7 @@ TranscriptRun RunTranscript(const TranscriptCase& c,
         const std::string& verb = step.words[0];
         std::string expect = step.expect_error;
         std::string description = absl::StrJoin(step.words, " ");
+        if (!expect.empty()) absl::StrAppend(&description, " => ", expect);
         if (verb == "deliver") {
           size_t index = next_message;
           if (step.words.size() > 2 ||
@@ -456,7 +457,8 @@ TranscriptRun RunTranscript(const TranscriptCase& c,
           });
         } else {
           run.status = absl::InvalidArgumentError(absl::StrCat(
-              c.file, ":", step.line, ": unknown action \"", description,
+              c.file, ":", step.line, ": unknown action \"",
+              absl::StrJoin(step.words, " "),
               "\" (deliver [i], close, abort)"));
           return run;
         }
