@@ -353,7 +353,7 @@ sc_pf_dsn() {
   expect_exit 0
   check maildir "$PF_MAILDIR" "$TOKEN" "$m"
   # NOTIFY=SUCCESS: Postfix reports the delivery to the sender (the same Maildir), quoting ENVID.
-  check grep "$PF_MAILDIR" "^Original-Envelope-Id: $TOKEN" --timeout 10
+  check grep "$PF_MAILDIR" "^Original-Envelope-Id: $TOKEN"
 }
 
 # --- aiosmtpd scenarios (AI_* from servers/aiosmtpd.sh env)

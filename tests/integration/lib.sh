@@ -13,7 +13,7 @@
 #                               Returns 0 when nothing is left (also when FILE is missing).
 #   make_test_pki DIR           creates (once) DIR/ca.pem, DIR/ca.key, DIR/server.pem, DIR/server.key: a
 #                               throwaway CA and a server certificate for "localhost" + IP 127.0.0.1, signed
-#                               by it. Test infrastructure only.
+#                               by it (ECDSA P-256: fast to generate). Test infrastructure only.
 #   add_cleanup CMD             runs CMD (a string, eval'ed) at exit, latest first; install_cleanup_trap
 #                               sets the EXIT/INT/TERM trap that runs them (once).
 
@@ -125,13 +125,13 @@ make_test_pki() {
   (
     cd "$dir" || exit 1
     umask 022
-    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=smtpcore interop test CA" \
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=smtpcore interop test CA" \
       -keyout ca.key -out ca.pem -addext "basicConstraints=critical,CA:TRUE" \
       -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null || exit 1
-    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr \
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr \
       2>/dev/null || exit 1
     printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1" "basicConstraints=CA:FALSE" \
-      "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" >server.ext
+      "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" >server.ext
     openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
       -extfile server.ext -out server.pem 2>/dev/null || exit 1
     rm -f server.csr server.ext ca.srl
