@@ -326,9 +326,19 @@ void ExpectMatches(const Outcome& got, const Case& c) {
   EXPECT_EQ(got.error, c.error) << ReplyErrorName(got.error);
 }
 
+// WorthSplitting: inputs up to 4 KiB are split at every byte. Longer ones
+// (the default-limit cases) at every 61st byte and within 8 bytes of each
+// line end, which keeps the test linear enough for the sanitizer builds.
+bool WorthSplitting(absl::string_view input, size_t at) {
+  if (input.size() <= 4096 || at % 61 == 0) return true;
+  size_t from = at >= 8 ? at - 8 : 0;
+  return input.substr(from, 16).find('\n') != absl::string_view::npos;
+}
+
 class ReplyParserCaseTest : public ::testing::TestWithParam<Case> {};
 
-// Every case: whole, split at every byte into two inputs, and byte by byte.
+// Every case: whole, split at every byte into two inputs (see
+// WorthSplitting), and byte by byte (and in 2, 3, 7-byte pieces).
 // All must give the same outcome (replies, end offsets, flags, final state),
 // equal to the expectation and to the reference parser's.
 TEST_P(ReplyParserCaseTest, AllChunkingsAgree) {
@@ -343,6 +353,7 @@ TEST_P(ReplyParserCaseTest, AllChunkingsAgree) {
       << whole.DebugString();
 
   for (size_t at = 0; at <= c.input.size(); ++at) {
+    if (!WorthSplitting(c.input, at)) continue;
     violations.clear();
     Outcome split = FeedChunks(SplitAt(c.input, at), c.limits, &violations);
     ASSERT_TRUE(violations.empty()) << "split at " << at << ": "
