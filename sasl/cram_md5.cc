@@ -33,8 +33,8 @@ absl::StatusOr<std::string> CramMd5Mechanism::Respond(
   // RFC 2195 §2: the digest is HMAC-MD5 keyed with the shared secret.
   return absl::StrCat(
       username_, " ",
-      internal::HexLower(internal::Hmac(internal::HashAlgorithm::kMd5,
-                                        password_, challenge)));
+      internal::HexLower(
+          internal::Hmac(internal::HashAlgorithm::kMd5, password_, challenge)));
 }
 
 }  // namespace smtpcore

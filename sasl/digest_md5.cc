@@ -35,7 +35,8 @@ bool ParseDirectives(absl::string_view in, Directives* out) {
     if (i == in.size()) return true;
     const size_t key_start = i;
     while (i < in.size() && in[i] != '=' && in[i] != ',' && !IsLws(in[i])) ++i;
-    std::string key = absl::AsciiStrToLower(in.substr(key_start, i - key_start));
+    std::string key =
+        absl::AsciiStrToLower(in.substr(key_start, i - key_start));
     while (i < in.size() && IsLws(in[i])) ++i;
     if (key.empty() || i == in.size() || in[i] != '=') return false;
     ++i;
@@ -90,9 +91,8 @@ absl::optional<std::string> ToLatin1(absl::string_view s) {
       out.push_back(static_cast<char>(c));
     } else if ((c == 0xC2 || c == 0xC3) && i + 1 < s.size() &&
                (static_cast<unsigned char>(s[i + 1]) & 0xC0) == 0x80) {
-      out.push_back(static_cast<char>(((c & 0x03) << 6) |
-                                      (static_cast<unsigned char>(s[i + 1]) &
-                                       0x3F)));
+      out.push_back(static_cast<char>(
+          ((c & 0x03) << 6) | (static_cast<unsigned char>(s[i + 1]) & 0x3F)));
       ++i;
     } else {
       return absl::nullopt;
@@ -173,8 +173,8 @@ absl::StatusOr<std::string> DigestMd5Mechanism::HandleChallenge(
   if (!auth_offered) {
     return MechanismError("DIGEST-MD5: server does not offer qop=auth");
   }
-  const bool utf8 = d.count("charset") != 0 &&
-                    absl::EqualsIgnoreCase(d["charset"], "utf-8");
+  const bool utf8 =
+      d.count("charset") != 0 && absl::EqualsIgnoreCase(d["charset"], "utf-8");
   const std::string realm = d.count("realm") != 0 ? d["realm"] : "";
 
   std::string user = options_.username;
@@ -205,8 +205,8 @@ absl::StatusOr<std::string> DigestMd5Mechanism::HandleChallenge(
       absl::StrCat(options_.service, "/", options_.host);
 
   // RFC 2831 §2.1.2.1.
-  std::string secret = absl::StrCat(hashed_user, ":", hashed_realm, ":",
-                                    hashed_password);
+  std::string secret =
+      absl::StrCat(hashed_user, ":", hashed_realm, ":", hashed_password);
   std::string a1 = absl::StrCat(internal::Hash(HashAlgorithm::kMd5, secret),
                                 ":", nonce->second, ":", cnonce);
   internal::Wipe(secret);

@@ -90,8 +90,8 @@ TEST(DigestMd5Test, ChallengeParsing) {
   EXPECT_TRUE(absl::StrContains(*r, "nonce=\"n1\""));
 }
 
-class DigestMd5BadChallengeTest
-    : public ::testing::TestWithParam<const char*> {};
+class DigestMd5BadChallengeTest : public ::testing::TestWithParam<const char*> {
+};
 
 TEST_P(DigestMd5BadChallengeTest, Rejected) {
   DigestMd5Mechanism m(Rfc2831Options());
@@ -104,12 +104,11 @@ TEST_P(DigestMd5BadChallengeTest, Rejected) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, DigestMd5BadChallengeTest,
     ::testing::Values("", "realm=\"x\",algorithm=md5-sess",  // no nonce
-                      "nonce=\"n\"",                          // no algorithm
-                      "nonce=\"n\",algorithm=md5",            // not md5-sess
+                      "nonce=\"n\"",                         // no algorithm
+                      "nonce=\"n\",algorithm=md5",           // not md5-sess
                       "nonce=\"n\",algorithm=md5-sess,qop=\"auth-conf\"",
                       "nonce=\"n\",nonce=\"m\",algorithm=md5-sess",
-                      "nonce=\"unterminated,algorithm=md5-sess",
-                      "nonce"));
+                      "nonce=\"unterminated,algorithm=md5-sess", "nonce"));
 
 TEST(DigestMd5Test, NeedsHostAndUser) {
   DigestMd5Options options = Rfc2831Options();

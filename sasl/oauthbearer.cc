@@ -42,7 +42,8 @@ std::string OAuthBearerMechanism::Message() const {
   // RFC 7628 §3.1: gs2-header, then kvpairs each ending in ^A, then ^A.
   std::string message = "n,";
   if (!options_.username.empty()) {
-    absl::StrAppend(&message, "a=", internal::EscapeSaslName(options_.username));
+    absl::StrAppend(&message,
+                    "a=", internal::EscapeSaslName(options_.username));
   }
   message += ",\x01";
   if (!options_.host.empty()) {

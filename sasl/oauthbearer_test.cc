@@ -54,13 +54,16 @@ TEST(OAuthBearerTest, MinimalAndEscapedAuthzid) {
   options.token = "tok";
   OAuthBearerMechanism bare(options);
   ASSERT_TRUE(bare.Start(nullptr).ok());
-  EXPECT_EQ(bare.InitialResponse(), "n,,\x01" "auth=Bearer tok\x01\x01");
+  EXPECT_EQ(bare.InitialResponse(),
+            "n,,\x01"
+            "auth=Bearer tok\x01\x01");
 
   options.username = "a,b=c";
   OAuthBearerMechanism escaped(options);
   ASSERT_TRUE(escaped.Start(nullptr).ok());
   EXPECT_EQ(escaped.InitialResponse(),
-            "n,a=a=2Cb=3Dc,\x01" "auth=Bearer tok\x01\x01");
+            "n,a=a=2Cb=3Dc,\x01"
+            "auth=Bearer tok\x01\x01");
 }
 
 TEST(OAuthBearerTest, RejectsMissingOrBadToken) {

@@ -14,8 +14,7 @@ TEST(PlainTest, Rfc4616Examples) {
   PlainMechanism tim("tim", "tanstaaftanstaaf");
   ASSERT_TRUE(tim.Start(nullptr).ok());
   EXPECT_EQ(tim.name(), "PLAIN");
-  EXPECT_EQ(tim.InitialResponse(),
-            std::string("\0tim\0tanstaaftanstaaf", 21));
+  EXPECT_EQ(tim.InitialResponse(), std::string("\0tim\0tanstaaftanstaaf", 21));
   EXPECT_TRUE(tim.Finish("").ok());
 
   PlainMechanism kurt("Kurt", "xipj3plmq", "Ursel");

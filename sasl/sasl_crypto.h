@@ -33,8 +33,7 @@ std::string Hmac(HashAlgorithm algorithm, absl::string_view key,
 // kInvalidArgument if `iterations` is 0 or kInternal if BoringSSL fails.
 absl::StatusOr<std::string> Pbkdf2(HashAlgorithm algorithm,
                                    absl::string_view password,
-                                   absl::string_view salt,
-                                   uint32_t iterations);
+                                   absl::string_view salt, uint32_t iterations);
 
 // RandomNonce returns `num_bytes` random bytes from BoringSSL's CSPRNG,
 // base64-encoded (printable ASCII without ',' or '"', so usable as a SCRAM

@@ -24,9 +24,8 @@ bool InRanges(uint32_t c, const Range* ranges, size_t n) {
 
 // RFC 3454 B.1: commonly mapped to nothing.
 constexpr Range kMappedToNothing[] = {
-    {0x00AD, 0x00AD}, {0x034F, 0x034F}, {0x1806, 0x1806},
-    {0x180B, 0x180D}, {0x200B, 0x200D}, {0x2060, 0x2060},
-    {0xFE00, 0xFE0F}, {0xFEFF, 0xFEFF},
+    {0x00AD, 0x00AD}, {0x034F, 0x034F}, {0x1806, 0x1806}, {0x180B, 0x180D},
+    {0x200B, 0x200D}, {0x2060, 0x2060}, {0xFE00, 0xFE0F}, {0xFEFF, 0xFEFF},
 };
 
 // RFC 3454 C.1.2: non-ASCII space characters (U+200B is in B.1 too and is
@@ -39,13 +38,24 @@ constexpr Range kNonAsciiSpace[] = {
 // RFC 4013 §2.3: C.2.1, C.2.2, C.3, C.4, C.5, C.6, C.7, C.8, C.9.
 constexpr Range kProhibited[] = {
     // C.2.1 ASCII control characters.
-    {0x0000, 0x001F}, {0x007F, 0x007F},
+    {0x0000, 0x001F},
+    {0x007F, 0x007F},
     // C.2.2 non-ASCII control characters.
-    {0x0080, 0x009F}, {0x06DD, 0x06DD}, {0x070F, 0x070F}, {0x180E, 0x180E},
-    {0x200C, 0x200D}, {0x2028, 0x2029}, {0x2060, 0x2063}, {0x206A, 0x206F},
-    {0xFEFF, 0xFEFF}, {0xFFF9, 0xFFFC}, {0x1D173, 0x1D17A},
+    {0x0080, 0x009F},
+    {0x06DD, 0x06DD},
+    {0x070F, 0x070F},
+    {0x180E, 0x180E},
+    {0x200C, 0x200D},
+    {0x2028, 0x2029},
+    {0x2060, 0x2063},
+    {0x206A, 0x206F},
+    {0xFEFF, 0xFEFF},
+    {0xFFF9, 0xFFFC},
+    {0x1D173, 0x1D17A},
     // C.3 private use.
-    {0xE000, 0xF8FF}, {0xF0000, 0xFFFFD}, {0x100000, 0x10FFFD},
+    {0xE000, 0xF8FF},
+    {0xF0000, 0xFFFFD},
+    {0x100000, 0x10FFFD},
     // C.4 non-character code points (the nFFFE/nFFFF pairs are tested
     // separately below).
     {0xFDD0, 0xFDEF},
@@ -56,9 +66,12 @@ constexpr Range kProhibited[] = {
     // C.7 inappropriate for canonical representation.
     {0x2FF0, 0x2FFB},
     // C.8 change display properties or deprecated.
-    {0x0340, 0x0341}, {0x200E, 0x200F}, {0x202A, 0x202E},
+    {0x0340, 0x0341},
+    {0x200E, 0x200F},
+    {0x202A, 0x202E},
     // C.9 tagging characters.
-    {0xE0001, 0xE0001}, {0xE0020, 0xE007F},
+    {0xE0001, 0xE0001},
+    {0xE0020, 0xE007F},
 };
 
 // DecodeUtf8 reads one scalar value at `*pos`, advancing it. Returns false
@@ -127,16 +140,16 @@ absl::StatusOr<std::string> SaslPrep(absl::string_view input) {
   while (pos < input.size()) {
     uint32_t c;
     if (!DecodeUtf8(input, &pos, &c)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "SASLprep: invalid UTF-8 at code point ", index));
+      return absl::InvalidArgumentError(
+          absl::StrCat("SASLprep: invalid UTF-8 at code point ", index));
     }
     ++index;
     if (InRanges(c, kMappedToNothing, std::size(kMappedToNothing))) continue;
     if (InRanges(c, kNonAsciiSpace, std::size(kNonAsciiSpace))) c = 0x20;
     if (InRanges(c, kProhibited, std::size(kProhibited)) ||
         (c & 0xFFFE) == 0xFFFE) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "SASLprep: prohibited character at code point ", index));
+      return absl::InvalidArgumentError(
+          absl::StrCat("SASLprep: prohibited character at code point ", index));
     }
     AppendUtf8(c, &out);
   }

@@ -18,7 +18,7 @@ std::string Prep(absl::string_view in) {
 TEST(SaslPrepTest, Rfc4013Examples) {
   EXPECT_EQ(Prep("I\xC2\xADX"), "IX");  // SOFT HYPHEN mapped to nothing
   EXPECT_EQ(Prep("user"), "user");
-  EXPECT_EQ(Prep("USER"), "USER");  // case preserved
+  EXPECT_EQ(Prep("USER"), "USER");      // case preserved
   EXPECT_FALSE(SaslPrep("\x07").ok());  // prohibited character
 }
 
@@ -31,11 +31,19 @@ TEST(SaslPrepTest, AsciiPassesThrough) {
 }
 
 TEST(SaslPrepTest, MapsSpacesAndRemovesInvisibles) {
-  EXPECT_EQ(Prep("a\xC2\xA0" "b"), "a b");          // NO-BREAK SPACE
-  EXPECT_EQ(Prep("a\xE3\x80\x80" "b"), "a b");      // IDEOGRAPHIC SPACE
-  EXPECT_EQ(Prep("a\xE2\x80\x8B" "b"), "ab");       // ZERO WIDTH SPACE
-  EXPECT_EQ(Prep("a\xEF\xBB\xBF" "b"), "ab");       // BOM / ZWNBSP
-  EXPECT_EQ(Prep("p\xC3\xA4ss"), "p\xC3\xA4ss");    // ä passes (no NFKC)
+  EXPECT_EQ(Prep("a\xC2\xA0"
+                 "b"),
+            "a b");  // NO-BREAK SPACE
+  EXPECT_EQ(Prep("a\xE3\x80\x80"
+                 "b"),
+            "a b");  // IDEOGRAPHIC SPACE
+  EXPECT_EQ(Prep("a\xE2\x80\x8B"
+                 "b"),
+            "ab");  // ZERO WIDTH SPACE
+  EXPECT_EQ(Prep("a\xEF\xBB\xBF"
+                 "b"),
+            "ab");                                // BOM / ZWNBSP
+  EXPECT_EQ(Prep("p\xC3\xA4ss"), "p\xC3\xA4ss");  // ä passes (no NFKC)
   EXPECT_EQ(Prep("\xF0\x9F\x98\x80"), "\xF0\x9F\x98\x80");  // U+1F600
 }
 

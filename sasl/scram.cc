@@ -89,8 +89,7 @@ absl::Status ScramMechanism::Start(const TlsInfo* tls) {
   prepared_user_ = internal::EscapeSaslName(*user);
   prepared_password_ = *std::move(password);
 
-  const bool have_binding = tls != nullptr &&
-                            !tls->channel_binding.empty() &&
+  const bool have_binding = tls != nullptr && !tls->channel_binding.empty() &&
                             !tls->channel_binding_type.empty();
   std::string flag;
   channel_binding_.clear();

@@ -13,11 +13,10 @@
 #include "core/errors.h"
 #include "gtest/gtest.h"
 #include "sasl/sasl_crypto.h"
+#include "sasl/scram_server.h"
 
 namespace smtpcore {
 namespace {
-
-using internal::HashAlgorithm;
 
 // RFC 5802 §5.
 TEST(ScramTest, Rfc5802Sha1Example) {
@@ -37,7 +36,8 @@ TEST(ScramTest, Rfc5802Sha1Example) {
   EXPECT_EQ(*final_message,
             "c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,"
             "p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=");
-  absl::StatusOr<std::string> last = m.Respond("v=rmF9pqV8S7suAoZWja4dJRkFsKQ=");
+  absl::StatusOr<std::string> last =
+      m.Respond("v=rmF9pqV8S7suAoZWja4dJRkFsKQ=");
   ASSERT_TRUE(last.ok()) << last.status();
   EXPECT_EQ(*last, "");
   EXPECT_TRUE(m.Finish("").ok());
@@ -62,97 +62,11 @@ TEST(ScramTest, Rfc7677Sha256Example) {
             "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
             "p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=");
   // Server signature delivered as 235 additional data.
-  EXPECT_TRUE(
-      m.Finish("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=").ok());
+  EXPECT_TRUE(m.Finish("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=").ok());
 }
-
-// TestScramServer is an independent SCRAM server verifier: it derives
-// StoredKey/ServerKey from the password, checks the GS2 header, the
-// channel binding, the nonce and the client proof, and signs.
-class TestScramServer {
- public:
-  TestScramServer(HashAlgorithm hash, std::string user, std::string password,
-                  std::string expected_gs2, std::string channel_binding)
-      : hash_(hash),
-        user_(std::move(user)),
-        expected_gs2_(std::move(expected_gs2)),
-        channel_binding_(std::move(channel_binding)) {
-    salt_ = "NaCl-test-salt";
-    const std::string salted =
-        *internal::Pbkdf2(hash_, password, salt_, kIterations);
-    stored_key_ = internal::Hash(hash_, internal::Hmac(hash_, salted,
-                                                       "Client Key"));
-    server_key_ = internal::Hmac(hash_, salted, "Server Key");
-  }
-
-  absl::StatusOr<std::string> ServerFirst(absl::string_view client_first) {
-    if (!absl::StartsWith(client_first, expected_gs2_)) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("gs2 header: ", client_first));
-    }
-    client_first_bare_ = std::string(client_first.substr(expected_gs2_.size()));
-    std::vector<std::string> parts = absl::StrSplit(client_first_bare_, ',');
-    if (parts.size() != 2 || parts[0] != "n=" + user_ ||
-        !absl::StartsWith(parts[1], "r=")) {
-      return absl::PermissionDeniedError("bad client-first-bare");
-    }
-    nonce_ = parts[1].substr(2) + "server-part-3rfcNHYJY1ZV";
-    server_first_ = absl::StrCat("r=", nonce_, ",s=",
-                                 absl::Base64Escape(salt_), ",i=", kIterations);
-    return server_first_;
-  }
-
-  absl::StatusOr<std::string> ServerFinal(absl::string_view client_final) {
-    const size_t p = client_final.rfind(",p=");
-    if (p == absl::string_view::npos) {
-      return absl::PermissionDeniedError("no proof");
-    }
-    const absl::string_view without_proof = client_final.substr(0, p);
-    const std::string expected_c = absl::StrCat(
-        "c=", absl::Base64Escape(expected_gs2_ + channel_binding_),
-        ",r=", nonce_);
-    if (without_proof != expected_c) {
-      return absl::PermissionDeniedError("channel binding or nonce mismatch");
-    }
-    std::string proof;
-    if (!absl::Base64Unescape(client_final.substr(p + 3), &proof)) {
-      return absl::PermissionDeniedError("proof not base64");
-    }
-    const std::string auth_message = absl::StrCat(
-        client_first_bare_, ",", server_first_, ",", without_proof);
-    const std::string client_signature =
-        internal::Hmac(hash_, stored_key_, auth_message);
-    if (proof.size() != client_signature.size()) {
-      return absl::PermissionDeniedError("proof length");
-    }
-    std::string client_key = proof;
-    for (size_t i = 0; i < client_key.size(); ++i) {
-      client_key[i] ^= client_signature[i];
-    }
-    if (internal::Hash(hash_, client_key) != stored_key_) {
-      return absl::PermissionDeniedError("invalid-proof");
-    }
-    return absl::StrCat("v=", absl::Base64Escape(internal::Hmac(
-                                  hash_, server_key_, auth_message)));
-  }
-
- private:
-  static constexpr uint32_t kIterations = 4096;
-  HashAlgorithm hash_;
-  std::string user_;
-  std::string expected_gs2_;
-  std::string channel_binding_;
-  std::string salt_;
-  std::string stored_key_;
-  std::string server_key_;
-  std::string client_first_bare_;
-  std::string server_first_;
-  std::string nonce_;
-};
 
 struct Variant {
   ScramHash hash;
-  HashAlgorithm algorithm;
   bool plus;
   std::string cb_type;
 };
@@ -178,50 +92,62 @@ class ScramExchangeTest : public ::testing::TestWithParam<Variant> {
     return GetParam().plus ? absl::StrCat("p=", GetParam().cb_type, ",,")
                            : "n,,";
   }
-  std::string Cb() const { return GetParam().plus ? Tls().channel_binding : ""; }
+  // Server(): the verifier shares the TLS session, so it offers -PLUS with
+  // the same binding data.
+  ScramServer Server(std::string password = "correct horse battery staple",
+                     std::string binding = "") const {
+    ScramServerOptions options;
+    options.hash = GetParam().hash;
+    options.username = "alice";
+    options.password = std::move(password);
+    options.channel_binding_type = GetParam().cb_type;
+    options.channel_binding = binding.empty() ? Tls().channel_binding : binding;
+    return ScramServer(options);
+  }
 };
 
 TEST_P(ScramExchangeTest, SuccessWithServerSignature) {
-  TestScramServer server(GetParam().algorithm, "alice",
-                         "correct horse battery staple", Gs2(), Cb());
+  ScramServer server = Server();
   ScramMechanism m(Options());
   TlsInfo tls = Tls();
   ASSERT_TRUE(m.Start(&tls).ok());
   EXPECT_EQ(m.gs2_header(), Gs2());
-  absl::StatusOr<std::string> server_first = server.ServerFirst(*m.InitialResponse());
+  absl::StatusOr<std::string> server_first =
+      server.HandleClientFirst(*m.InitialResponse());
   ASSERT_TRUE(server_first.ok()) << server_first.status();
   absl::StatusOr<std::string> client_final = m.Respond(*server_first);
   ASSERT_TRUE(client_final.ok()) << client_final.status();
-  absl::StatusOr<std::string> server_final = server.ServerFinal(*client_final);
+  absl::StatusOr<std::string> server_final =
+      server.HandleClientFinal(*client_final);
   ASSERT_TRUE(server_final.ok()) << server_final.status();
   absl::StatusOr<std::string> empty = m.Respond(*server_final);
   ASSERT_TRUE(empty.ok()) << empty.status();
   EXPECT_EQ(*empty, "");
   EXPECT_TRUE(m.Finish("").ok());
+  EXPECT_TRUE(server.authenticated());
 }
 
 TEST_P(ScramExchangeTest, WrongPasswordIsRejectedByServer) {
-  TestScramServer server(GetParam().algorithm, "alice", "another password",
-                         Gs2(), Cb());
+  ScramServer server = Server("another password");
   ScramMechanism m(Options());
   TlsInfo tls = Tls();
   ASSERT_TRUE(m.Start(&tls).ok());
   absl::StatusOr<std::string> client_final =
-      m.Respond(*server.ServerFirst(*m.InitialResponse()));
+      m.Respond(*server.HandleClientFirst(*m.InitialResponse()));
   ASSERT_TRUE(client_final.ok());
-  absl::StatusOr<std::string> server_final = server.ServerFinal(*client_final);
+  absl::StatusOr<std::string> server_final =
+      server.HandleClientFinal(*client_final);
   EXPECT_EQ(server_final.status().message(), "invalid-proof");
 }
 
 TEST_P(ScramExchangeTest, TamperedServerSignatureFails) {
-  TestScramServer server(GetParam().algorithm, "alice",
-                         "correct horse battery staple", Gs2(), Cb());
+  ScramServer server = Server();
   ScramMechanism m(Options());
   TlsInfo tls = Tls();
   ASSERT_TRUE(m.Start(&tls).ok());
   absl::StatusOr<std::string> client_final =
-      m.Respond(*server.ServerFirst(*m.InitialResponse()));
-  std::string server_final = *server.ServerFinal(*client_final);
+      m.Respond(*server.HandleClientFirst(*m.InitialResponse()));
+  std::string server_final = *server.HandleClientFinal(*client_final);
   std::string signature;
   ASSERT_TRUE(absl::Base64Unescape(server_final.substr(2), &signature));
   signature[0] ^= 0x01;
@@ -235,14 +161,13 @@ TEST_P(ScramExchangeTest, TamperedServerSignatureFails) {
 }
 
 TEST_P(ScramExchangeTest, TamperedSignatureAsAdditionalDataFails) {
-  TestScramServer server(GetParam().algorithm, "alice",
-                         "correct horse battery staple", Gs2(), Cb());
+  ScramServer server = Server();
   ScramMechanism m(Options());
   TlsInfo tls = Tls();
   ASSERT_TRUE(m.Start(&tls).ok());
   absl::StatusOr<std::string> client_final =
-      m.Respond(*server.ServerFirst(*m.InitialResponse()));
-  std::string server_final = *server.ServerFinal(*client_final);
+      m.Respond(*server.HandleClientFirst(*m.InitialResponse()));
+  std::string server_final = *server.HandleClientFinal(*client_final);
   std::string signature;
   ASSERT_TRUE(absl::Base64Unescape(server_final.substr(2), &signature));
   signature.back() ^= 0x80;
@@ -251,19 +176,18 @@ TEST_P(ScramExchangeTest, TamperedSignatureAsAdditionalDataFails) {
   // The untampered one would have been accepted.
   ScramMechanism again(Options());
   ASSERT_TRUE(again.Start(&tls).ok());
-  TestScramServer server2(GetParam().algorithm, "alice",
-                          "correct horse battery staple", Gs2(), Cb());
-  client_final = again.Respond(*server2.ServerFirst(*again.InitialResponse()));
-  EXPECT_TRUE(again.Finish(*server2.ServerFinal(*client_final)).ok());
+  ScramServer server2 = Server();
+  client_final =
+      again.Respond(*server2.HandleClientFirst(*again.InitialResponse()));
+  EXPECT_TRUE(again.Finish(*server2.HandleClientFinal(*client_final)).ok());
 }
 
 TEST_P(ScramExchangeTest, MissingServerSignatureFails) {
-  TestScramServer server(GetParam().algorithm, "alice",
-                         "correct horse battery staple", Gs2(), Cb());
+  ScramServer server = Server();
   ScramMechanism m(Options());
   TlsInfo tls = Tls();
   ASSERT_TRUE(m.Start(&tls).ok());
-  ASSERT_TRUE(m.Respond(*server.ServerFirst(*m.InitialResponse())).ok());
+  ASSERT_TRUE(m.Respond(*server.HandleClientFirst(*m.InitialResponse())).ok());
   absl::Status s = m.Finish("");  // 235 without any server-final
   EXPECT_EQ(GetErrorDetail(s), ErrorDetail::kAuthMechanism);
   EXPECT_TRUE(absl::StrContains(s.message(), "missing"));
@@ -272,29 +196,24 @@ TEST_P(ScramExchangeTest, MissingServerSignatureFails) {
 TEST_P(ScramExchangeTest, ServerWithOtherChannelBindingRejects) {
   if (!GetParam().plus) GTEST_SKIP() << "binding only for -PLUS";
   // A man in the middle terminates TLS: the server sees other binding data.
-  TestScramServer server(GetParam().algorithm, "alice",
-                         "correct horse battery staple", Gs2(),
-                         "other tls session");
+  ScramServer server =
+      Server("correct horse battery staple", "other tls session");
   ScramMechanism m(Options());
   TlsInfo tls = Tls();
   ASSERT_TRUE(m.Start(&tls).ok());
   absl::StatusOr<std::string> client_final =
-      m.Respond(*server.ServerFirst(*m.InitialResponse()));
-  EXPECT_EQ(server.ServerFinal(*client_final).status().message(),
-            "channel binding or nonce mismatch");
+      m.Respond(*server.HandleClientFirst(*m.InitialResponse()));
+  EXPECT_EQ(server.HandleClientFinal(*client_final).status().message(),
+            "channel-bindings-dont-match");
 }
 
 INSTANTIATE_TEST_SUITE_P(
     AllVariants, ScramExchangeTest,
-    ::testing::Values(
-        Variant{ScramHash::kSha1, HashAlgorithm::kSha1, false, "tls-unique"},
-        Variant{ScramHash::kSha256, HashAlgorithm::kSha256, false,
-                "tls-exporter"},
-        Variant{ScramHash::kSha1, HashAlgorithm::kSha1, true, "tls-unique"},
-        Variant{ScramHash::kSha256, HashAlgorithm::kSha256, true,
-                "tls-exporter"},
-        Variant{ScramHash::kSha256, HashAlgorithm::kSha256, true,
-                "tls-unique"}));
+    ::testing::Values(Variant{ScramHash::kSha1, false, "tls-unique"},
+                      Variant{ScramHash::kSha256, false, "tls-exporter"},
+                      Variant{ScramHash::kSha1, true, "tls-unique"},
+                      Variant{ScramHash::kSha256, true, "tls-exporter"},
+                      Variant{ScramHash::kSha256, true, "tls-unique"}));
 
 TEST(ScramTest, PlusNamesAndHeaderBytes) {
   ScramOptions options;
@@ -314,9 +233,9 @@ TEST(ScramTest, PlusNamesAndHeaderBytes) {
   ASSERT_TRUE(final_message.ok());
   EXPECT_TRUE(absl::StartsWith(
       *final_message,
-      absl::StrCat("c=", absl::Base64Escape("p=tls-exporter,," +
-                                            tls.channel_binding),
-                   ",r=abcdef,p=")));
+      absl::StrCat(
+          "c=", absl::Base64Escape("p=tls-exporter,," + tls.channel_binding),
+          ",r=abcdef,p=")));
 
   options.hash = ScramHash::kSha1;
   EXPECT_EQ(ScramMechanism(options).name(), "SCRAM-SHA-1-PLUS");
@@ -380,7 +299,9 @@ TEST(ScramTest, SaslPrepAppliedToPassword) {
   ScramOptions options;
   options.hash = ScramHash::kSha1;
   options.username = "user";
-  options.password = "pen\xC2\xAD" "cil";
+  options.password =
+      "pen\xC2\xAD"
+      "cil";
   options.client_nonce = "fyko+d2lbbFgONRv9qkxdawL";
   ScramMechanism m(options);
   ASSERT_TRUE(m.Start(nullptr).ok());
@@ -422,8 +343,7 @@ TEST(ScramTest, EmptyChallengeWithoutSaslIrGetsClientFirst) {
   EXPECT_TRUE(m.Respond("r=abcdef,s=c2FsdA==,i=1").ok());
 }
 
-class ScramBadServerFirstTest
-    : public ::testing::TestWithParam<const char*> {};
+class ScramBadServerFirstTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(ScramBadServerFirstTest, Rejected) {
   ScramOptions options;
@@ -442,16 +362,16 @@ TEST_P(ScramBadServerFirstTest, Rejected) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, ScramBadServerFirstTest,
-    ::testing::Values("r=xyzdef,s=c2FsdA==,i=4096",   // nonce not ours
-                      "r=abc,s=c2FsdA==,i=4096",      // nonce not extended
-                      "r=abcdef,s=,i=4096",           // empty salt
-                      "r=abcdef,s=c2FsdA==,i=0",      // zero iterations
-                      "r=abcdef,s=c2FsdA==,i=-1",     // negative
-                      "r=abcdef,s=c2FsdA==,i=100001", // above the limit
+    ::testing::Values("r=xyzdef,s=c2FsdA==,i=4096",    // nonce not ours
+                      "r=abc,s=c2FsdA==,i=4096",       // nonce not extended
+                      "r=abcdef,s=,i=4096",            // empty salt
+                      "r=abcdef,s=c2FsdA==,i=0",       // zero iterations
+                      "r=abcdef,s=c2FsdA==,i=-1",      // negative
+                      "r=abcdef,s=c2FsdA==,i=100001",  // above the limit
                       "r=abcdef,s=c2FsdA==,i=99999999999",
                       "m=ext,r=abcdef,s=c2FsdA==,i=4096",  // mandatory ext
-                      "s=c2FsdA==,r=abcdef,i=4096",   // wrong order
-                      "r=abcdef,s=c2FsdA==",          // missing i
+                      "s=c2FsdA==,r=abcdef,i=4096",        // wrong order
+                      "r=abcdef,s=c2FsdA==",               // missing i
                       "e=other-error"));
 
 TEST(ScramTest, ServerErrorIsReported) {
@@ -483,6 +403,47 @@ TEST(ScramTest, ChallengeAfterVerificationFails) {
                   .ok());
   ASSERT_TRUE(m.Respond("v=rmF9pqV8S7suAoZWja4dJRkFsKQ=").ok());
   EXPECT_FALSE(m.Respond("v=rmF9pqV8S7suAoZWja4dJRkFsKQ=").ok());
+}
+
+}  // namespace
+}  // namespace smtpcore
+
+namespace smtpcore {
+namespace {
+
+TEST(ScramServerTest, RefusesDowngradeFlagWhenOfferingPlus) {
+  // RFC 5802 §6: "y" means the client could bind but thought the server
+  // could not; a server that does offer -PLUS must fail (a MITM stripped
+  // -PLUS from the EHLO reply).
+  ScramServerOptions server_options;
+  server_options.username = "user";
+  server_options.password = "pencil";
+  server_options.channel_binding_type = "tls-exporter";
+  server_options.channel_binding = "binding";
+  ScramServer server(server_options);
+
+  ScramOptions options;
+  options.username = "user";
+  options.password = "pencil";
+  options.server_plus = ScramPlusOffer::kNotOffered;
+  ScramMechanism m(options);
+  TlsInfo tls;
+  tls.channel_binding_type = "tls-exporter";
+  tls.channel_binding = "binding";
+  ASSERT_TRUE(m.Start(&tls).ok());
+  absl::StatusOr<std::string> r =
+      server.HandleClientFirst(*m.InitialResponse());
+  EXPECT_EQ(r.status().message(), "server-does-support-channel-binding");
+}
+
+TEST(ScramServerTest, UnknownUserAndServerErrorReachClient) {
+  ScramServerOptions server_options;
+  server_options.username = "user";
+  server_options.password = "pencil";
+  ScramServer server(server_options);
+  EXPECT_EQ(server.HandleClientFirst("n,,n=mallory,r=abc").status().message(),
+            "unknown-user");
+  EXPECT_FALSE(server.authenticated());
 }
 
 }  // namespace

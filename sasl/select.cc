@@ -42,17 +42,23 @@ std::string HostFor(const SaslCredentials& credentials, const TlsInfo* tls) {
 }  // namespace
 
 std::vector<std::string> DefaultSaslPreference() {
-  return {"OAUTHBEARER",      "XOAUTH2",       "SCRAM-SHA-256-PLUS",
-          "SCRAM-SHA-256",    "SCRAM-SHA-1-PLUS", "SCRAM-SHA-1",
-          "CRAM-MD5",         "PLAIN",         "LOGIN"};
+  return {"OAUTHBEARER",
+          "XOAUTH2",
+          "SCRAM-SHA-256-PLUS",
+          "SCRAM-SHA-256",
+          "SCRAM-SHA-1-PLUS",
+          "SCRAM-SHA-1",
+          "CRAM-MD5",
+          "PLAIN",
+          "LOGIN"};
 }
 
 absl::StatusOr<std::unique_ptr<SaslMechanism>> MakeSaslMechanism(
     absl::string_view name, const SaslCredentials& credentials,
     const std::vector<std::string>& server_mechanisms, const TlsInfo* tls) {
   const std::string upper = absl::AsciiStrToUpper(name);
-  const bool has_password = !credentials.username.empty() &&
-                            !credentials.password.empty();
+  const bool has_password =
+      !credentials.username.empty() && !credentials.password.empty();
   const bool has_token = !credentials.oauth_token.empty();
 
   if (upper == "OAUTHBEARER" || upper == "XOAUTH2") {
@@ -61,8 +67,8 @@ absl::StatusOr<std::unique_ptr<SaslMechanism>> MakeSaslMechanism(
       if (credentials.username.empty()) {
         return CannotServe(upper, "no user name given");
       }
-      return std::unique_ptr<SaslMechanism>(new Xoauth2Mechanism(
-          credentials.username, credentials.oauth_token));
+      return std::unique_ptr<SaslMechanism>(
+          new Xoauth2Mechanism(credentials.username, credentials.oauth_token));
     }
     OAuthBearerOptions options;
     options.username = credentials.authzid.empty() ? credentials.username
@@ -94,8 +100,7 @@ absl::StatusOr<std::unique_ptr<SaslMechanism>> MakeSaslMechanism(
     }
     options.plus = absl::EndsWith(upper, "-PLUS");
     if (!has_password) return CannotServe(upper, "no user name and password");
-    if (options.plus &&
-        (tls == nullptr || tls->channel_binding.empty())) {
+    if (options.plus && (tls == nullptr || tls->channel_binding.empty())) {
       return CannotServe(upper, "no TLS channel binding");
     }
     if (!options.plus) {
@@ -159,10 +164,10 @@ absl::StatusOr<std::unique_ptr<SaslMechanism>> SelectSaslMechanism(
     if (mechanism.ok()) return mechanism;
     reasons.emplace_back(mechanism.status().message());
   }
-  std::string message = absl::StrCat(
-      "no usable SASL mechanism: server offers [",
-      absl::StrJoin(server_mechanisms, " "), "], tried [",
-      absl::StrJoin(order, " "), "]");
+  std::string message =
+      absl::StrCat("no usable SASL mechanism: server offers [",
+                   absl::StrJoin(server_mechanisms, " "), "], tried [",
+                   absl::StrJoin(order, " "), "]");
   if (!reasons.empty()) {
     absl::StrAppend(&message, "; ", absl::StrJoin(reasons, "; "));
   }

@@ -37,16 +37,21 @@ std::string Pick(const SaslCredentials& c, std::vector<std::string> server,
 
 TEST(SelectTest, DefaultOrder) {
   const TlsInfo tls = TlsWithBinding();
-  const std::vector<std::string> all = {
-      "LOGIN", "PLAIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-1-PLUS",
-      "SCRAM-SHA-256", "SCRAM-SHA-256-PLUS", "DIGEST-MD5", "XOAUTH2"};
+  const std::vector<std::string> all = {"LOGIN",
+                                        "PLAIN",
+                                        "CRAM-MD5",
+                                        "SCRAM-SHA-1",
+                                        "SCRAM-SHA-1-PLUS",
+                                        "SCRAM-SHA-256",
+                                        "SCRAM-SHA-256-PLUS",
+                                        "DIGEST-MD5",
+                                        "XOAUTH2"};
   EXPECT_EQ(Pick(Password(), all, &tls), "SCRAM-SHA-256-PLUS");
   EXPECT_EQ(Pick(Password(), all, nullptr), "SCRAM-SHA-256");
-  EXPECT_EQ(Pick(Password(), {"PLAIN", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-1"},
-                 &tls),
-            "SCRAM-SHA-1-PLUS");
-  EXPECT_EQ(Pick(Password(), {"LOGIN", "PLAIN", "CRAM-MD5"}, &tls),
-            "CRAM-MD5");
+  EXPECT_EQ(
+      Pick(Password(), {"PLAIN", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-1"}, &tls),
+      "SCRAM-SHA-1-PLUS");
+  EXPECT_EQ(Pick(Password(), {"LOGIN", "PLAIN", "CRAM-MD5"}, &tls), "CRAM-MD5");
   EXPECT_EQ(Pick(Password(), {"LOGIN", "PLAIN"}, &tls), "PLAIN");
   EXPECT_EQ(Pick(Password(), {"login"}, &tls), "LOGIN");  // case-insensitive
 }
@@ -124,8 +129,8 @@ TEST(SelectTest, ScramToldWhetherServerOffersPlus) {
 
 TEST(SelectTest, DigestMd5AndOAuthBearerUseTlsServerName) {
   TlsInfo tls = TlsWithBinding();
-  absl::StatusOr<std::unique_ptr<SaslMechanism>> m = SelectSaslMechanism(
-      Password(), {"DIGEST-MD5"}, &tls, {"DIGEST-MD5"});
+  absl::StatusOr<std::unique_ptr<SaslMechanism>> m =
+      SelectSaslMechanism(Password(), {"DIGEST-MD5"}, &tls, {"DIGEST-MD5"});
   ASSERT_TRUE(m.ok()) << m.status();
   ASSERT_TRUE((*m)->Start(&tls).ok());
   absl::StatusOr<std::string> r =

@@ -29,8 +29,10 @@ absl::Status Xoauth2Mechanism::Start(const TlsInfo* tls) {
 }
 
 std::string Xoauth2Mechanism::Message() const {
-  return absl::StrCat("user=", username_, "\x01" "auth=Bearer ", token_,
-                      "\x01\x01");
+  return absl::StrCat("user=", username_,
+                      "\x01"
+                      "auth=Bearer ",
+                      token_, "\x01\x01");
 }
 
 absl::optional<std::string> Xoauth2Mechanism::InitialResponse() {

@@ -18,9 +18,10 @@ TEST(Xoauth2Test, GoogleExample) {
   EXPECT_EQ(m.name(), "XOAUTH2");
   absl::optional<std::string> ir = m.InitialResponse();
   ASSERT_TRUE(ir.has_value());
-  EXPECT_EQ(*ir,
-            "user=someuser@example.com\x01"
-            "auth=Bearer ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg\x01\x01");
+  EXPECT_EQ(
+      *ir,
+      "user=someuser@example.com\x01"
+      "auth=Bearer ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg\x01\x01");
   EXPECT_EQ(absl::Base64Escape(*ir),
             "dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRm"
             "dDRxbVRjMk52YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ==");
@@ -43,7 +44,9 @@ TEST(Xoauth2Test, ErrorChallengeAnsweredWithEmptyResponse) {
 TEST(Xoauth2Test, EmptyChallengeWithoutSaslIr) {
   Xoauth2Mechanism m("u", "t");
   ASSERT_TRUE(m.Start(nullptr).ok());
-  EXPECT_EQ(*m.Respond(""), "user=u\x01" "auth=Bearer t\x01\x01");
+  EXPECT_EQ(*m.Respond(""),
+            "user=u\x01"
+            "auth=Bearer t\x01\x01");
 }
 
 TEST(Xoauth2Test, RejectsBadCredentials) {

@@ -149,8 +149,7 @@ absl::StatusOr<PemCertificate> GenerateTestLeaf(const PemCertificate& ca,
   const std::string san =
       absl::StrCat(IsIpLiteral(host) ? "IP:" : "DNS:", host);
   if (cert == nullptr ||
-      !X509_set_issuer_name(cert.get(),
-                            X509_get_subject_name(ca_cert.get())) ||
+      !X509_set_issuer_name(cert.get(), X509_get_subject_name(ca_cert.get())) ||
       !AddExtension(cert.get(), ca_cert.get(), NID_basic_constraints,
                     "critical,CA:FALSE") ||
       !AddExtension(cert.get(), ca_cert.get(), NID_key_usage,

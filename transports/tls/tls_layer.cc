@@ -214,8 +214,8 @@ absl::StatusOr<std::unique_ptr<TlsLayer>> TlsLayer::Create(
     // An insecure client proceeds without anchors; verification then simply
     // reports failure in TlsInfo.
     if (!anchors.ok() && !options.insecure) return anchors;
-    SSL_CTX_set_verify(ctx, options.insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER,
-                       nullptr);
+    SSL_CTX_set_verify(
+        ctx, options.insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, nullptr);
   } else if (options.request_client_certificate) {
     absl::Status anchors = LoadTrustAnchors(ctx, options);
     if (!anchors.ok() && !options.insecure) return anchors;
@@ -248,9 +248,9 @@ absl::StatusOr<std::unique_ptr<TlsLayer>> TlsLayer::Create(
       }
       if (!ok) {
         ERR_clear_error();
-        return LocalError(ErrorDetail::kInvalidArgument,
-                          absl::StrCat("TlsOptions: unusable server_name \"",
-                                       host, "\""));
+        return LocalError(
+            ErrorDetail::kInvalidArgument,
+            absl::StrCat("TlsOptions: unusable server_name \"", host, "\""));
       }
     }
     layer->info_.server_name = host;
@@ -341,8 +341,8 @@ absl::StatusOr<size_t> TlsLayer::WritePlaintext(absl::string_view bytes) {
          out_.size() - out_offset_ < kMaxPendingCiphertext) {
     const size_t chunk = std::min(bytes.size() - consumed, kMaxRecordPlaintext);
     ERR_clear_error();
-    int n = SSL_write(ssl_.get(), bytes.data() + consumed,
-                      static_cast<int>(chunk));
+    int n =
+        SSL_write(ssl_.get(), bytes.data() + consumed, static_cast<int>(chunk));
     DrainOutput();
     if (n <= 0) {
       std::string why = LastSslError("SSL_write failed");
@@ -442,19 +442,19 @@ absl::Status TlsLayer::AdvanceHandshake() {
 
 absl::Status TlsLayer::HandshakeError(int ssl_error) {
   const uint32_t err = ERR_peek_error();
-  std::string why = LastSslError(
-      ssl_error == SSL_ERROR_SYSCALL ? "unexpected end of input"
-                                     : "unknown error");
-  const bool verify_failed = ERR_GET_LIB(err) == ERR_LIB_SSL &&
-                             ERR_GET_REASON(err) ==
-                                 SSL_R_CERTIFICATE_VERIFY_FAILED;
+  std::string why =
+      LastSslError(ssl_error == SSL_ERROR_SYSCALL ? "unexpected end of input"
+                                                  : "unknown error");
+  const bool verify_failed =
+      ERR_GET_LIB(err) == ERR_LIB_SSL &&
+      ERR_GET_REASON(err) == SSL_R_CERTIFICATE_VERIFY_FAILED;
   ERR_clear_error();
   if (verify_failed) {
     const long result = SSL_get_verify_result(ssl_.get());
-    return MakeError(
-        absl::StatusCode::kUnauthenticated, ErrorDetail::kTlsVerification,
-        absl::StrCat("TLS certificate verification failed: ",
-                     X509_verify_cert_error_string(result)));
+    return MakeError(absl::StatusCode::kUnauthenticated,
+                     ErrorDetail::kTlsVerification,
+                     absl::StrCat("TLS certificate verification failed: ",
+                                  X509_verify_cert_error_string(result)));
   }
   return MakeError(absl::StatusCode::kDataLoss, ErrorDetail::kTlsHandshake,
                    absl::StrCat("TLS handshake failed: ", why));
@@ -485,8 +485,7 @@ void TlsLayer::FillInfo() {
   }
 
   const STACK_OF(CRYPTO_BUFFER)* peer = SSL_get0_peer_certificates(ssl);
-  const bool peer_has_cert =
-      peer != nullptr && sk_CRYPTO_BUFFER_num(peer) > 0;
+  const bool peer_has_cert = peer != nullptr && sk_CRYPTO_BUFFER_num(peer) > 0;
   const long result = SSL_get_verify_result(ssl);
   if (!peer_has_cert) {
     info_.verified = false;
@@ -496,10 +495,10 @@ void TlsLayer::FillInfo() {
     info_.verify_error =
         info_.verified ? "" : X509_verify_cert_error_string(result);
   }
-  info_.client_certificate = role_ == TlsRole::kServer
-                                 ? peer_has_cert
-                                 : client_cert_configured_ &&
-                                       client_cert_requested_;
+  info_.client_certificate =
+      role_ == TlsRole::kServer
+          ? peer_has_cert
+          : client_cert_configured_ && client_cert_requested_;
 
   info_.channel_binding_type.clear();
   info_.channel_binding.clear();

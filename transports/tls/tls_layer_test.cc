@@ -246,8 +246,8 @@ TEST_F(TlsLayerTest, WrongHostNameFailsVerification) {
   EXPECT_FALSE(client_->handshake_done());
   EXPECT_EQ(client_->status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(GetErrorDetail(client_->status()), ErrorDetail::kTlsVerification);
-  EXPECT_TRUE(absl::StrContains(client_->status().message(),
-                                "Hostname mismatch"))
+  EXPECT_TRUE(
+      absl::StrContains(client_->status().message(), "Hostname mismatch"))
       << client_->status();
   // The client told the server with an alert.
   EXPECT_EQ(GetErrorDetail(server_->status()), ErrorDetail::kTlsHandshake);
@@ -359,8 +359,7 @@ TEST_F(TlsLayerTest, ClientCertificateSeenByServer) {
   EXPECT_TRUE(client_->info().client_certificate);
   EXPECT_TRUE(server_->info().client_certificate);
   EXPECT_TRUE(server_->info().verified);
-  EXPECT_EQ(server_->PeerCertificateChainPem(),
-            client_leaf_->certificate_pem);
+  EXPECT_EQ(server_->PeerCertificateChainPem(), client_leaf_->certificate_pem);
 }
 
 TEST_F(TlsLayerTest, ClientCertificateNotSentUnlessRequested) {
@@ -413,7 +412,8 @@ TEST_F(TlsLayerTest, GarbageDuringHandshakeIsTypedError) {
   auto client = TlsLayer::Create(ClientOptions());
   ASSERT_TRUE(client.ok());
   ASSERT_TRUE((*client)->Start().ok());
-  absl::Status s = (*client)->ReceiveCiphertext("220 mail.example.test ESMTP\r\n");
+  absl::Status s =
+      (*client)->ReceiveCiphertext("220 mail.example.test ESMTP\r\n");
   EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(GetErrorDetail(s), ErrorDetail::kTlsHandshake);
   EXPECT_FALSE((*client)->handshake_done());
