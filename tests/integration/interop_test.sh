@@ -29,6 +29,15 @@ fi
 CHECK=("$PYTHON" "$HERE/check.py")
 ONLY=${INTEROP_ONLY:-}
 T_START=$EPOCHREALTIME
+PASSED=0 FAILED=0 SKIPPED=0
+FAILED_NAMES=()
+# die (replaces lib.sh's): a harness failure counts as a failure, keeps the work dir, prints the summary.
+die() {
+  log "error: $*"
+  FAILED=$((FAILED + 1))
+  echo "$PASSED passed, $FAILED failed"
+  exit 1
+}
 
 IS_ROOT=0
 [[ $(id -u) -eq 0 ]] && IS_ROOT=1
@@ -40,10 +49,10 @@ fi
 WORK=$(mktemp -d /tmp/smtpcore-interop.XXXXXX)
 chmod 755 "$WORK"  # Postfix's daemons and the virtual-mail uid walk below it
 mkdir -p "$WORK/out" "$WORK/msg"
-PASSED=0 FAILED=0 SKIPPED=0
-FAILED_NAMES=()
 
 finish() {
+  # A Postfix start still in progress must finish before it can be stopped.
+  [[ -n ${PF_START_PID:-} ]] && wait "$PF_START_PID" 2>/dev/null
   [[ $IS_ROOT -eq 1 ]] && "$HERE/servers/postfix.sh" stop "$WORK/postfix" >/dev/null 2>&1
   "$HERE/servers/aiosmtpd.sh" stop "$WORK/aiosmtpd" >/dev/null 2>&1
   if [[ $FAILED -eq 0 && -z ${KEEP_WORK:-} ]]; then
@@ -69,10 +78,12 @@ fi
 source "$WORK/aiosmtpd/env"
 if [[ $IS_ROOT -eq 1 ]]; then
   if wait "$PF_START_PID"; then
+    PF_START_PID=""
     PF_OK=1
     # shellcheck disable=SC1091
     source "$WORK/postfix/env"
   else
+    PF_START_PID=""
     cat "$WORK/postfix-start.log" >&2
     die "postfix did not start"
   fi
@@ -109,7 +120,7 @@ expect_json() { check json "$OUT.json" "$@"; }
 msg() {
   local kind=$1
   shift
-  "${CHECK[@]}" gen "$kind" "$TOKEN" "$WORK/msg/$CUR.eml" "$@" || die "check.py gen $kind failed"
+  "${CHECK[@]}" gen "$kind" "$TOKEN" "$WORK/msg/$CUR.eml" "$@" || { log "check.py gen $kind failed"; return 1; }
   echo "$WORK/msg/$CUR.eml"
 }
 log_offset() { stat -c %s "$1" 2>/dev/null || echo 0; }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh: shared shell helpers for the interop tests (sourced, not executed).
 #
 #   PYTHON                      Debian's interpreter (/usr/bin/python3): the one that sees python3-aiosmtpd,
@@ -96,7 +97,7 @@ stop_pidfile() {
     rm -f "$file"
     return 0
   fi
-  pids=("$pid" $(_descendants "$pid"))
+  mapfile -t pids < <(echo "$pid"; _descendants "$pid")
   kill -TERM "$pid" 2>/dev/null || true
   for ((i = 0; i < secs * 20; i++)); do
     alive=0

@@ -10,7 +10,7 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=../lib.sh
+# shellcheck source=SCRIPTDIR/../lib.sh
 source "$HERE/../lib.sh"
 
 TEST_USER=sink
