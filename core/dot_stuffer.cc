@@ -1,37 +1,44 @@
 // DotStuffer implementation. See dot_stuffer.h for the contract.
 //
-// Structure: two stages per window of the chunk.
-//  1. A scan kernel (scalar, SWAR, AVX2 or AVX-512) classifies 64-byte blocks
-//     into bit masks C (CR), L (LF) and D ('.'), one bit per byte, and from
-//     them finds every *insertion point*: an offset q before which the output
-//     needs extra bytes. With carries cr_in/ls_in from the previous block
-//     ("previous byte was CR" / "previous byte was LF, or body start"):
-//        Cs    = C << 1 | cr_in        byte q-1 is a CR
-//        Ls    = L << 1 | ls_in        byte q-1 is an LF (or q is the start)
-//        bare  = L ^ Cs                bare LF at q (L, not Cs), or a bare
-//                                      CR at q-1 resolved by byte q (Cs, not L)
-//        dot   = (Ls | Cs) & D         a '.' that starts a line (D and L are
-//                                      disjoint, so Cs & D is "CR then '.'")
-//     A block with bare == dot == 0 is clean and costs a few ALU ops; other
-//     blocks go to Scanner::SlowBlock, which counts, checks the reject
-//     policies and records insertion offsets. The scan stops after the block
-//     that brings the offset list past kPositionsStop, so the list lives on
-//     the stack.
-//  2. A sink turns the offsets into output: zero-copy slices (runs of the
-//     chunk between insertion points plus static insertions) or bytes copied
-//     into the caller's buffer. The inserted bytes are decided from the input
-//     bytes around q: LF at q -> "\r"; CR before q -> "\n" (or "\n." if q is
-//     a line-starting '.'); otherwise ".".
-// Every inserted sequence is a substring of kWire = "\r\n.\r\n", so all
-// static slices point into one constant.
+// A kernel (scalar, SWAR, AVX2 or AVX-512) classifies the chunk in 64-byte
+// blocks into bit masks C (CR), L (LF) and D ('.'), one bit per byte, and
+// from them finds every *insertion point*: an offset q before which the
+// output needs extra bytes. With carries cr_in/ls_in from the previous block
+// ("previous byte was CR" / "previous byte was LF, or body start"):
+//    Cs    = C << 1 | cr_in        byte q-1 is a CR
+//    Ls    = L << 1 | ls_in        byte q-1 is an LF (or q is the start)
+//    bare  = L ^ Cs                bare LF at q (L, not Cs), or a bare CR at
+//                                  q-1 resolved by byte q (Cs, not L)
+//    dot   = (Ls | Cs) & D         a '.' that starts a line (D and L are
+//                                  disjoint, so Cs & D is "CR, then '.'")
+// A block with bare == dot == 0 is clean and costs a few ALU ops. In other
+// blocks each insertion point gets a type saying what to insert before it:
+//    kInsertCr "\r" before a bare LF       kInsertLf "\n" after a bare CR
+//    kInsertLfDot "\n." after a bare CR, before a line-starting '.'
+//    kInsertDot "." before a line-starting '.'
+// Every inserted sequence is a substring of kWire = "\r\n.\r\n", so static
+// slices all point into one constant.
 //
-// Errors are all-or-nothing: the scan accumulates counts and carries in a
-// local Scanner, committed to the DotStuffer only on success; the sink rolls
-// back what it appended for earlier windows.
+// Each kernel is a template over an *emitter* that produces the output as
+// the scan goes (one pass over the chunk):
+//  - SliceEmitter: zero-copy IoSlices (runs of the chunk between insertion
+//    points, plus static insertions);
+//  - RunCopyEmitter: the same runs copied into the caller's buffer;
+//  - BlockCopyEmitter512 (AVX-512 only): stores each 64-byte block as a
+//    vector, then patches insertions with a shifted reload of the block's
+//    remainder, so a dense block (bare-LF text) costs a few vector moves.
+// Kernels and emitters are inlined into one function per (kernel, emitter)
+// pair compiled for that kernel's instruction set (target attribute), chosen
+// at run time from the CPU; the default build stays portable.
+//
+// Errors are all-or-nothing: counts and carries accumulate in a local
+// Scanner, committed to the DotStuffer only on success, and the emitter rolls
+// back what it wrote.
 
 #include "core/dot_stuffer.h"
 
 #include <atomic>
+#include <cstdint>
 #include <cstring>
 
 #include "absl/base/config.h"
@@ -53,6 +60,10 @@
 #define SMTP_ALWAYS_INLINE inline
 #endif
 
+#define SMTP_TARGET_AVX2 __attribute__((target("avx2,bmi,popcnt")))
+#define SMTP_TARGET_AVX512 \
+  __attribute__((target("avx512f,avx512bw,bmi,popcnt")))
+
 namespace smtpcore {
 namespace {
 
@@ -61,22 +72,47 @@ namespace {
 //   ".\r\n" [2,5)  "\n.\r\n" [1,5)  "\r\n.\r\n" [0,5)
 constexpr char kWire[] = "\r\n.\r\n";
 
-// A scan stops after the 64-byte block that takes the offset list past
-// kPositionsStop; a block adds at most 64 offsets.
-constexpr size_t kPositionsStop = 1024;
-constexpr size_t kPositionsCapacity = kPositionsStop + 64;
-// kWindow bounds one scan call so that offsets fit in uint32_t and the
-// copying sink reads bytes the scan has just brought into cache.
-constexpr size_t kWindow = 16 * 1024;
+// Insertion types (see the file comment).
+enum : uint32_t {
+  kInsertCr = 0,
+  kInsertLf = 1,
+  kInsertLfDot = 2,
+  kInsertDot = 3
+};
+
+// InsertOffset/InsertLen give the bytes a type inserts, as kWire substrings.
+SMTP_ALWAYS_INLINE uint32_t InsertOffset(uint32_t type) {
+  return (type + 1) >> 1;  // 0, 1, 1, 2
+}
+SMTP_ALWAYS_INLINE uint32_t InsertLen(uint32_t type) {
+  return 1 + (type == kInsertLfDot);  // 1, 1, 2, 1
+}
+
+// TypeMasks: for the insertion points of a block, bit 0 of the type is set
+// where `t0` is (kInsertLf, kInsertDot) and bit 1 where `t1` is
+// (kInsertLfDot, kInsertDot: the ones ending in '.').
+struct TypeMasks {
+  uint64_t t0;
+  uint64_t t1;
+};
+SMTP_ALWAYS_INLINE TypeMasks MakeTypeMasks(uint64_t l, uint64_t bare,
+                                           uint64_t dot) {
+  const uint64_t bare_cr = bare & ~l;
+  return TypeMasks{(bare_cr & ~dot) | (dot & ~bare), dot};
+}
+SMTP_ALWAYS_INLINE uint32_t TypeAt(const TypeMasks& m, unsigned b) {
+  return static_cast<uint32_t>((m.t0 >> b) & 1) |
+         static_cast<uint32_t>(((m.t1 >> b) & 1) << 1);
+}
 
 enum class ScanError : uint8_t { kNone, kBareLineEnding, kLineTooLong };
 
-// Scanner is the state of stage 1: configuration, carries across blocks,
-// windows and chunks, and the results of one Encode call so far.
+// Scanner is a kernel's state: configuration, carries across blocks and
+// chunks, and the results of one Encode call.
 struct Scanner {
   // Configuration.
   uint64_t stuff_mask = 0;  // ~0 with stuff_dots, else 0
-  bool emit = true;         // record insertion offsets (normalising)
+  bool emit = true;         // insert anything (normalising)
   bool reject_bare = false;
   LongLinePolicy long_lines = LongLinePolicy::kIgnore;
   uint64_t max_line = 0;
@@ -87,8 +123,6 @@ struct Scanner {
   uint64_t line_len = 0;
 
   // Results of the current call.
-  uint32_t* positions = nullptr;  // offsets relative to the window start
-  size_t num_positions = 0;
   uint64_t bare_lf = 0;
   uint64_t bare_cr = 0;
   uint64_t dots = 0;
@@ -97,34 +131,35 @@ struct Scanner {
   bool nul = false;
   ScanError error = ScanError::kNone;
 
-  // SlowBlock handles a block that needs insertions, or any block when long
-  // lines are checked. `c`/`l` are the CR/LF masks, `bare`/`dot` as in the
-  // file comment, `valid` has the low `n` bits set. Returns false to stop
-  // the scan (error, or offset list full).
-  bool SlowBlock(uint32_t off, uint64_t c, uint64_t l, uint64_t bare,
-                 uint64_t dot, uint64_t valid, unsigned n);
+  bool checks() const {
+    return reject_bare || long_lines != LongLinePolicy::kIgnore;
+  }
 };
 
-bool Scanner::SlowBlock(uint32_t off, uint64_t c, uint64_t l, uint64_t bare,
-                        uint64_t dot, uint64_t valid, unsigned n) {
+// CheckBlock applies the long-line and reject policies to one block: `c`/`l`
+// are the CR/LF masks, `bare` as in the file comment, `valid` has the low `n`
+// bits set. Returns false, with s.error set, to fail the chunk.
+SMTP_ALWAYS_INLINE bool CheckBlock(Scanner& s, uint64_t c, uint64_t l,
+                                   uint64_t bare, uint64_t valid, unsigned n) {
   unsigned first_long = 64;  // offset in block of a rejected long line
-  if (long_lines != LongLinePolicy::kIgnore) {
+  if (s.long_lines != LongLinePolicy::kIgnore) {
     // Walk the segments between line-break bytes; a segment of `seg` content
     // bytes after `cur` bytes of the same line crosses the limit at
     // start + (max_line - cur).
+    const uint64_t max_line = s.max_line;
     uint64_t breaks = (c | l) & valid;
     unsigned start = 0;
-    uint64_t cur = line_len;
+    uint64_t cur = s.line_len;
     for (;;) {
       const unsigned end =
           breaks != 0 ? static_cast<unsigned>(absl::countr_zero(breaks)) : n;
       const uint64_t seg = end - start;
       if (cur <= max_line && cur + seg > max_line) {
-        if (long_lines == LongLinePolicy::kReject) {
+        if (s.long_lines == LongLinePolicy::kReject) {
           first_long = start + static_cast<unsigned>(max_line - cur);
           break;
         }
-        ++long_lines_seen;
+        ++s.long_lines_seen;
       }
       if (breaks == 0) {
         cur += seg;
@@ -134,74 +169,232 @@ bool Scanner::SlowBlock(uint32_t off, uint64_t c, uint64_t l, uint64_t bare,
       start = end + 1;
       breaks &= breaks - 1;
     }
-    line_len = cur;
+    s.line_len = cur;
   }
   const unsigned first_bare =
-      reject_bare && bare != 0 ? static_cast<unsigned>(absl::countr_zero(bare))
-                               : 64;
+      s.reject_bare && bare != 0
+          ? static_cast<unsigned>(absl::countr_zero(bare))
+          : 64;
   if (ABSL_PREDICT_FALSE(first_bare != 64 || first_long != 64)) {
     // The earlier offending byte wins; a tie (bare CR resolved by a byte
     // that is also too long) reports the line ending, as the scalar kernel.
-    error = first_bare <= first_long ? ScanError::kBareLineEnding
-                                     : ScanError::kLineTooLong;
+    s.error = first_bare <= first_long ? ScanError::kBareLineEnding
+                                       : ScanError::kLineTooLong;
     return false;
   }
-  if ((bare | dot) == 0) return true;
-  bare_lf += absl::popcount(bare & l);
-  bare_cr += absl::popcount(bare & ~l);
-  dots += absl::popcount(dot);
-  if (emit) {
-    uint64_t e = bare | dot;
-    uint32_t* p = positions + num_positions;
-    num_positions += absl::popcount(e);
-    do {
-      *p++ = off + static_cast<uint32_t>(absl::countr_zero(e));
-      e &= e - 1;
-    } while (e != 0);
-  }
-  return num_positions <= kPositionsStop;
+  return true;
 }
 
-// ProcessBlock is the fast path shared by the block kernels: it is inlined
-// into each target-specific loop so that the carries stay in registers.
-// `slow_always` is ~0 when every block must reach SlowBlock (long lines).
-SMTP_ALWAYS_INLINE bool ProcessBlock(Scanner& s, uint64_t& cr_in,
-                                     uint64_t& ls_in, uint64_t stuff_mask,
-                                     uint64_t slow_always, uint32_t off,
-                                     uint64_t c, uint64_t l, uint64_t d,
-                                     uint64_t valid, unsigned n) {
+// BlockStep is the per-block logic shared by the block kernels, inlined into
+// each so that carries stay in registers: `c`/`l`/`d` are the CR/LF/'.'
+// masks, `valid` has the low `n` bits set (n is 64 but for the tail). It
+// updates carries, counts and checks, and returns the insertion points (0
+// for a clean block, or when not normalising) and their types; the kernel
+// hands them to its emitter (BlockStep itself stays free of target-specific
+// code). `ok` is false on error.
+struct BlockResult {
+  bool ok;
+  uint64_t events;
+  TypeMasks types;
+};
+SMTP_ALWAYS_INLINE BlockResult BlockStep(Scanner& s, uint64_t& cr_in,
+                                         uint64_t& ls_in, uint64_t stuff_mask,
+                                         bool checks, uint64_t c, uint64_t l,
+                                         uint64_t d, uint64_t valid,
+                                         unsigned n) {
   const uint64_t cs = (c << 1) | cr_in;
   const uint64_t ls = (l << 1) | ls_in;
   const uint64_t bare = (l ^ cs) & valid;
   const uint64_t dot = (ls | cs) & d & stuff_mask;
-  bool go = true;
-  if (ABSL_PREDICT_FALSE((bare | dot | slow_always) != 0)) {
-    go = s.SlowBlock(off, c, l, bare, dot, valid, n);
-  }
   cr_in = (c >> (n - 1)) & 1;
   ls_in = (l >> (n - 1)) & 1;
-  return go;
+  if (ABSL_PREDICT_FALSE(checks) && !CheckBlock(s, c, l, bare, valid, n)) {
+    return BlockResult{false, 0, TypeMasks{0, 0}};
+  }
+  if (ABSL_PREDICT_TRUE((bare | dot) == 0)) {
+    return BlockResult{true, 0, TypeMasks{0, 0}};
+  }
+  s.bare_lf += absl::popcount(bare & l);
+  s.bare_cr += absl::popcount(bare & ~l);
+  s.dots += absl::popcount(dot);
+  return BlockResult{true, s.emit ? bare | dot : 0,
+                     MakeTypeMasks(l, bare, dot)};
 }
 
-// A ScanFn scans p[begin, end) (end - begin <= kWindow), appending offsets
-// relative to `begin`, and returns where it stopped: `end`, or earlier when
-// the offset list is full. On error it returns with s->error set.
-using ScanFn = size_t (*)(const char* p, size_t begin, size_t end, Scanner* s);
+// SMTP_BLOCK_STEP runs BlockStep on one block and hands the result to the
+// kernel's emitter `em`. A macro, not a function: the emitter call must sit
+// in the kernel's own body, compiled for its target (GCC refuses to inline
+// a target-specific emitter into a generic helper).
+#define SMTP_BLOCK_STEP(i, c, l, d, valid, n)                              \
+  do {                                                                     \
+    const BlockResult r_ =                                                 \
+        BlockStep(s, cr_in, ls_in, stuff_mask, checks, c, l, d, valid, n); \
+    if (ABSL_PREDICT_TRUE(r_.events == 0)) {                               \
+      em.Clean(i, n);                                                      \
+    } else {                                                               \
+      em.Events(i, r_.events, r_.types, n);                                \
+    }                                                                      \
+    ok = r_.ok;                                                            \
+  } while (0)
+
+// ---------------------------------------------------------------------------
+// Emitters. Interface:
+//   Event(q, type)          insert before offset q (scalar kernel)
+//   Events(i, e, m, n)      insert before i + b for each bit b of e
+//   Clean(i, n)             block [i, i + n) has no insertions
+//   Finish(n)               the chunk of n bytes is done
+//   Rollback()              forget everything (error)
+// Kernels copy the emitter into a local and back, so that its cursor can
+// live in a register despite the byte stores.
+
+// CopyRun copies n bytes from src to o and returns o + n. When src <=
+// safe_end (the address 128 bytes before the chunk end, or 0) a run of up to
+// 128 bytes is copied as a fixed 64 or 128 bytes, past its end: the source
+// stays inside the chunk, and the destination inside the MaxEncodedSize
+// room, since the output offset is at most twice the input offset. The
+// excess is overwritten by the next write.
+SMTP_ALWAYS_INLINE char* CopyRun(char* o, const char* src, size_t n,
+                                 uintptr_t safe_end) {
+  if (ABSL_PREDICT_TRUE(reinterpret_cast<uintptr_t>(src) <= safe_end)) {
+    if (n <= 64) {
+      std::memcpy(o, src, 64);
+      return o + n;
+    }
+    if (n <= 128) {
+      std::memcpy(o, src, 128);
+      return o + n;
+    }
+  }
+  std::memcpy(o, src, n);
+  return o + n;
+}
+
+uintptr_t SafeEnd(const char* p, size_t n) {
+  return n >= 128 ? reinterpret_cast<uintptr_t>(p) + (n - 128) : 0;
+}
+
+// SliceEmitter appends zero-copy IoSlices. It grows the vector ahead (to at
+// least 128 free slices before each dirty block) and writes through a
+// pointer; Finish trims the unused end.
+class SliceEmitter {
+ public:
+  SliceEmitter(std::vector<IoSlice>* out, const char* p)
+      : out_(out), base_(out->size()), p_(p) {}
+
+  SMTP_ALWAYS_INLINE void Clean(size_t, unsigned) {}
+  SMTP_ALWAYS_INLINE void Event(size_t q, uint32_t type) {
+    if (ABSL_PREDICT_FALSE(w_end_ - w_ < 2)) Grow();
+    Put(q, type);
+  }
+  SMTP_ALWAYS_INLINE void Events(size_t i, uint64_t e, const TypeMasks& m,
+                                 unsigned) {
+    if (ABSL_PREDICT_FALSE(w_end_ - w_ < 128)) Grow();  // 2 per event
+    do {
+      const unsigned b = static_cast<unsigned>(absl::countr_zero(e));
+      Put(i + b, TypeAt(m, b));
+      e &= e - 1;
+    } while (e != 0);
+  }
+  void Finish(size_t n) {
+    if (w_ == nullptr) {  // no insertion: at most one slice
+      if (n > run_) out_->push_back(IoSlice{p_ + run_, n - run_});
+      return;
+    }
+    if (n > run_) {
+      if (w_end_ - w_ < 1) Grow();
+      *w_++ = IoSlice{p_ + run_, n - run_};
+    }
+    out_->resize(static_cast<size_t>(w_ - out_->data()));
+  }
+  void Rollback() { out_->resize(base_); }
+
+ private:
+  SMTP_ALWAYS_INLINE void Put(size_t q, uint32_t type) {
+    *w_ = IoSlice{p_ + run_, q - run_};
+    w_ += q != run_;  // an empty run is overwritten
+    *w_++ = IoSlice{kWire + InsertOffset(type), InsertLen(type)};
+    run_ = q;
+  }
+  // Grow makes room for at least 128 more slices. The work is in a static
+  // function taking values, so that `this` (a kernel's local copy) does not
+  // escape and its fields can stay in registers.
+  SMTP_ALWAYS_INLINE void Grow() {
+    const Window w = GrowSlow(out_, base_, w_);
+    w_ = w.w;
+    w_end_ = w.end;
+  }
+  struct Window {
+    IoSlice* w;
+    IoSlice* end;
+  };
+  static Window GrowSlow(std::vector<IoSlice>* out, size_t base, IoSlice* w) {
+    const size_t used =
+        w == nullptr ? base : static_cast<size_t>(w - out->data());
+    const size_t size = out->size();
+    out->resize(used + 128 > size ? used + 128 + (size - base) : size);
+    return Window{out->data() + used, out->data() + out->size()};
+  }
+
+  std::vector<IoSlice>* out_;
+  size_t base_;  // size on entry
+  const char* p_;
+  size_t run_ = 0;  // start of the input not yet in a slice
+  IoSlice* w_ = nullptr;
+  IoSlice* w_end_ = nullptr;
+};
+
+// RunCopyEmitter copies the same runs into a buffer with room for
+// MaxEncodedSize(n).
+class RunCopyEmitter {
+ public:
+  RunCopyEmitter(char* out, const char* p, size_t n)
+      : base_(out), o_(out), p_(p), safe_end_(SafeEnd(p, n)) {}
+
+  SMTP_ALWAYS_INLINE void Clean(size_t, unsigned) {}
+  SMTP_ALWAYS_INLINE void Event(size_t q, uint32_t type) {
+    o_ = CopyRun(o_, p_ + run_, q - run_, safe_end_);
+    // 1 or 2 bytes; kWire has a byte to spare after every insertion, and
+    // the room has one more byte (the input byte the insertion precedes).
+    std::memcpy(o_, kWire + InsertOffset(type), 2);
+    o_ += InsertLen(type);
+    run_ = q;
+  }
+  SMTP_ALWAYS_INLINE void Events(size_t i, uint64_t e, const TypeMasks& m,
+                                 unsigned) {
+    do {
+      const unsigned b = static_cast<unsigned>(absl::countr_zero(e));
+      Event(i + b, TypeAt(m, b));
+      e &= e - 1;
+    } while (e != 0);
+  }
+  void Finish(size_t n) {
+    if (n > run_) o_ = CopyRun(o_, p_ + run_, n - run_, safe_end_);
+  }
+  void Rollback() { o_ = base_; }
+  size_t written() const { return static_cast<size_t>(o_ - base_); }
+
+ private:
+  char* base_;
+  char* o_;
+  const char* p_;
+  uintptr_t safe_end_;
+  size_t run_ = 0;
+};
 
 // ---------------------------------------------------------------------------
 // Scalar: one byte at a time. The reference the block kernels are tested
 // against; written as a plain state machine, not from the masks.
 
-size_t ScanScalar(const char* p, size_t begin, size_t end, Scanner* sp) {
+template <typename Emitter>
+bool ScanScalar(const char* p, size_t n, Scanner* sp, Emitter* emp) {
   Scanner s = *sp;
+  Emitter em = *emp;
   const bool stuff = s.stuff_mask != 0;
   const bool check_long = s.long_lines != LongLinePolicy::kIgnore;
-  size_t i = begin;
-  while (i < end) {
+  for (size_t i = 0; i < n; ++i) {
     const unsigned char ch = static_cast<unsigned char>(p[i]);
-    const uint32_t rel = static_cast<uint32_t>(i - begin);
     bool line_start = s.ls_in != 0;
-    bool pushed = false;
+    int type = -1;  // what to insert before this byte
     if (ch >= 0x80) s.eight_bit = true;
     if (ch == 0) s.nul = true;
     if (s.cr_in != 0 && ch != '\n') {  // the CR before this byte was bare
@@ -211,21 +404,18 @@ size_t ScanScalar(const char* p, size_t begin, size_t end, Scanner* sp) {
       }
       ++s.bare_cr;
       line_start = true;
-      if (s.emit) {
-        s.positions[s.num_positions++] = rel;
-        pushed = true;
-      }
+      type = kInsertLf;
     } else if (s.cr_in == 0 && ch == '\n') {  // bare LF
       if (s.reject_bare) {
         s.error = ScanError::kBareLineEnding;
         break;
       }
       ++s.bare_lf;
-      if (s.emit) s.positions[s.num_positions++] = rel;
+      type = kInsertCr;
     }
     if (stuff && line_start && ch == '.') {
       ++s.dots;
-      if (s.emit && !pushed) s.positions[s.num_positions++] = rel;
+      type = type == kInsertLf ? kInsertLfDot : kInsertDot;
     }
     if (ch == '\r' || ch == '\n') {
       s.line_len = 0;
@@ -236,13 +426,13 @@ size_t ScanScalar(const char* p, size_t begin, size_t end, Scanner* sp) {
       }
       ++s.long_lines_seen;
     }
+    if (type >= 0 && s.emit) em.Event(i, static_cast<uint32_t>(type));
     s.cr_in = ch == '\r';
     s.ls_in = ch == '\n';
-    ++i;
-    if (s.num_positions > kPositionsStop) break;
   }
   *sp = s;
-  return i;
+  *emp = em;
+  return s.error == ScanError::kNone;
 }
 
 // ---------------------------------------------------------------------------
@@ -291,40 +481,38 @@ SMTP_ALWAYS_INLINE void ClassifySwar(const char* p, uint64_t* c, uint64_t* l,
   *zero |= z;
 }
 
-size_t ScanSwar(const char* p, size_t begin, size_t end, Scanner* sp) {
-  Scanner& s = *sp;
+template <typename Emitter>
+bool ScanSwar(const char* p, size_t n, Scanner* sp, Emitter* emp) {
+  Scanner s = *sp;  // locals, so that their fields can live in registers
+  Emitter em = *emp;
   uint64_t cr_in = s.cr_in, ls_in = s.ls_in;
   const uint64_t stuff_mask = s.stuff_mask;
-  const uint64_t slow_always =
-      s.long_lines != LongLinePolicy::kIgnore ? ~uint64_t{0} : 0;
+  const bool checks = s.checks();
   uint64_t high = 0, zero = 0;
-  size_t i = begin;
-  bool go = true;
-  for (; go && end - i >= 64; i += 64) {
+  bool ok = true;
+  size_t i = 0;
+  for (; ok && n - i >= 64; i += 64) {
     uint64_t c, l, d;
     ClassifySwar(p + i, &c, &l, &d, &high, &zero);
-    go = ProcessBlock(s, cr_in, ls_in, stuff_mask, slow_always,
-                      static_cast<uint32_t>(i - begin), c, l, d, ~uint64_t{0},
-                      64);
+    SMTP_BLOCK_STEP(i, c, l, d, ~uint64_t{0}, 64);
   }
-  if (go && i < end) {
+  if (ok && i < n) {
     // Tail: pad with 'a', which is none of CR, LF, '.', NUL or 8-bit.
-    const unsigned n = static_cast<unsigned>(end - i);
+    const unsigned tail = static_cast<unsigned>(n - i);
     char buf[64];
     std::memset(buf, 'a', sizeof(buf));
-    std::memcpy(buf, p + i, n);
+    std::memcpy(buf, p + i, tail);
     uint64_t c, l, d;
     ClassifySwar(buf, &c, &l, &d, &high, &zero);
-    ProcessBlock(s, cr_in, ls_in, stuff_mask, slow_always,
-                 static_cast<uint32_t>(i - begin), c, l, d,
-                 (uint64_t{1} << n) - 1, n);
-    i = end;
+    SMTP_BLOCK_STEP(i, c, l, d, (uint64_t{1} << tail) - 1, tail);
   }
   s.cr_in = cr_in;
   s.ls_in = ls_in;
   s.eight_bit |= high != 0;
   s.nul |= zero != 0;
-  return i;
+  *sp = s;
+  *emp = em;
+  return ok;
 }
 
 #if SMTP_DOT_STUFFER_X86
@@ -333,8 +521,8 @@ size_t ScanSwar(const char* p, size_t begin, size_t end, Scanner* sp) {
 // AVX2: two 32-byte vectors per block.
 
 // Avx2Mask returns the 64-bit mask of bytes of the block a:b equal to v.
-__attribute__((target("avx2"))) SMTP_ALWAYS_INLINE uint64_t
-Avx2Mask(__m256i a, __m256i b, __m256i v) {
+SMTP_TARGET_AVX2 SMTP_ALWAYS_INLINE uint64_t Avx2Mask(__m256i a, __m256i b,
+                                                      __m256i v) {
   const uint32_t lo =
       static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, v)));
   const uint32_t hi =
@@ -342,108 +530,181 @@ Avx2Mask(__m256i a, __m256i b, __m256i v) {
   return (uint64_t{hi} << 32) | lo;
 }
 
-__attribute__((target("avx2"))) size_t ScanAvx2(const char* p, size_t begin,
-                                                size_t end, Scanner* sp) {
-  Scanner& s = *sp;
+template <typename Emitter>
+SMTP_TARGET_AVX2 bool ScanAvx2(const char* p, size_t n, Scanner* sp,
+                               Emitter* emp) {
+  Scanner s = *sp;
+  Emitter em = *emp;
   uint64_t cr_in = s.cr_in, ls_in = s.ls_in;
   const uint64_t stuff_mask = s.stuff_mask;
-  const uint64_t slow_always =
-      s.long_lines != LongLinePolicy::kIgnore ? ~uint64_t{0} : 0;
+  const bool checks = s.checks();
   const __m256i vcr = _mm256_set1_epi8('\r');
   const __m256i vlf = _mm256_set1_epi8('\n');
   const __m256i vdot = _mm256_set1_epi8('.');
   __m256i acc_or = _mm256_setzero_si256();
   __m256i acc_min = _mm256_set1_epi8(static_cast<char>(0xFF));
-  size_t i = begin;
-  bool go = true;
-  for (; go && end - i >= 64; i += 64) {
+  bool ok = true;
+  size_t i = 0;
+  for (; ok && n - i >= 64; i += 64) {
     const __m256i a =
         _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
     const __m256i b =
         _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 32));
     acc_or = _mm256_or_si256(acc_or, _mm256_or_si256(a, b));
     acc_min = _mm256_min_epu8(acc_min, _mm256_min_epu8(a, b));
-    go = ProcessBlock(s, cr_in, ls_in, stuff_mask, slow_always,
-                      static_cast<uint32_t>(i - begin), Avx2Mask(a, b, vcr),
-                      Avx2Mask(a, b, vlf), Avx2Mask(a, b, vdot), ~uint64_t{0},
-                      64);
+    SMTP_BLOCK_STEP(i, Avx2Mask(a, b, vcr), Avx2Mask(a, b, vlf),
+                    Avx2Mask(a, b, vdot), ~uint64_t{0}, 64);
   }
-  if (go && i < end) {
-    const unsigned n = static_cast<unsigned>(end - i);
+  if (ok && i < n) {
+    const unsigned tail = static_cast<unsigned>(n - i);
     alignas(32) char buf[64];
     std::memset(buf, 'a', sizeof(buf));
-    std::memcpy(buf, p + i, n);
+    std::memcpy(buf, p + i, tail);
     const __m256i a = _mm256_load_si256(reinterpret_cast<const __m256i*>(buf));
     const __m256i b =
         _mm256_load_si256(reinterpret_cast<const __m256i*>(buf + 32));
     acc_or = _mm256_or_si256(acc_or, _mm256_or_si256(a, b));
     acc_min = _mm256_min_epu8(acc_min, _mm256_min_epu8(a, b));
-    ProcessBlock(s, cr_in, ls_in, stuff_mask, slow_always,
-                 static_cast<uint32_t>(i - begin), Avx2Mask(a, b, vcr),
-                 Avx2Mask(a, b, vlf), Avx2Mask(a, b, vdot),
-                 (uint64_t{1} << n) - 1, n);
-    i = end;
+    SMTP_BLOCK_STEP(i, Avx2Mask(a, b, vcr), Avx2Mask(a, b, vlf),
+                    Avx2Mask(a, b, vdot), (uint64_t{1} << tail) - 1, tail);
   }
   s.cr_in = cr_in;
   s.ls_in = ls_in;
   s.eight_bit |= _mm256_movemask_epi8(acc_or) != 0;
   s.nul |= _mm256_movemask_epi8(
                _mm256_cmpeq_epi8(acc_min, _mm256_setzero_si256())) != 0;
-  return i;
+  *sp = s;
+  *emp = em;
+  return ok;
 }
 
 // ---------------------------------------------------------------------------
 // AVX-512BW: one 64-byte vector per block, compares straight into masks.
 
-__attribute__((target("avx512f,avx512bw"))) size_t ScanAvx512(const char* p,
-                                                              size_t begin,
-                                                              size_t end,
-                                                              Scanner* sp) {
-  Scanner& s = *sp;
+// BlockCopyEmitter512 stores every block with one vector store. For each
+// insertion point b of a dirty block it writes the inserted bytes, then
+// stores the block's bytes from b on again, reloaded from the input, right
+// after them. Full blocks at least 128 bytes before the chunk end use plain
+// 64-byte loads and stores: a store may run up to 64 bytes past the block's
+// output, which the next block's stores overwrite, and which stays inside
+// the MaxEncodedSize room. Other blocks use masked loads and stores that
+// touch exactly their bytes.
+class BlockCopyEmitter512 {
+ public:
+  BlockCopyEmitter512(char* out, const char* p, size_t n)
+      : base_(out),
+        o_(out),
+        p_(p),
+        fast_end_(n >= 128 ? n - 128 : 0),
+        fast_ok_(n >= 128) {}
+
+  SMTP_TARGET_AVX512 SMTP_ALWAYS_INLINE void Clean(size_t i, unsigned n) {
+    if (ABSL_PREDICT_TRUE(n == 64)) {
+      _mm512_storeu_si512(o_, _mm512_loadu_si512(p_ + i));
+    } else {
+      const __mmask64 k = Low(n);
+      _mm512_mask_storeu_epi8(o_, k, _mm512_maskz_loadu_epi8(k, p_ + i));
+    }
+    o_ += n;
+  }
+  SMTP_TARGET_AVX512 SMTP_ALWAYS_INLINE void Events(size_t i, uint64_t e,
+                                                    const TypeMasks& m,
+                                                    unsigned n) {
+    const char* const src = p_ + i;
+    char* const o = o_;
+    size_t shift = 0;
+    if (ABSL_PREDICT_TRUE(n == 64 && fast_ok_ && i <= fast_end_)) {
+      _mm512_storeu_si512(o, _mm512_loadu_si512(src));
+      do {
+        const unsigned b = static_cast<unsigned>(absl::countr_zero(e));
+        const uint32_t type = TypeAt(m, b);
+        std::memcpy(o + b + shift, kWire + InsertOffset(type), 2);
+        shift += InsertLen(type);
+        _mm512_storeu_si512(o + b + shift, _mm512_loadu_si512(src + b));
+        e &= e - 1;
+      } while (e != 0);
+    } else {
+      const __mmask64 k = Low(n);
+      _mm512_mask_storeu_epi8(o, k, _mm512_maskz_loadu_epi8(k, src));
+      do {
+        const unsigned b = static_cast<unsigned>(absl::countr_zero(e));
+        const uint32_t type = TypeAt(m, b);
+        const char* ins = kWire + InsertOffset(type);
+        o[b + shift] = ins[0];
+        if (type == kInsertLfDot) o[b + shift + 1] = ins[1];
+        shift += InsertLen(type);
+        const __mmask64 rest = Low(n - b);
+        _mm512_mask_storeu_epi8(o + b + shift, rest,
+                                _mm512_maskz_loadu_epi8(rest, src + b));
+        e &= e - 1;
+      } while (e != 0);
+    }
+    o_ = o + n + shift;
+  }
+  void Finish(size_t) {}
+  void Rollback() { o_ = base_; }
+  size_t written() const { return static_cast<size_t>(o_ - base_); }
+
+ private:
+  static SMTP_ALWAYS_INLINE uint64_t Low(unsigned n) {
+    return n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
+  }
+
+  char* base_;
+  char* o_;
+  const char* p_;
+  size_t fast_end_;  // blocks at offsets <= this may use unmasked stores
+  bool fast_ok_;
+};
+
+template <typename Emitter>
+SMTP_TARGET_AVX512 bool ScanAvx512(const char* p, size_t n, Scanner* sp,
+                                   Emitter* emp) {
+  Scanner s = *sp;
+  Emitter em = *emp;
   uint64_t cr_in = s.cr_in, ls_in = s.ls_in;
   const uint64_t stuff_mask = s.stuff_mask;
-  const uint64_t slow_always =
-      s.long_lines != LongLinePolicy::kIgnore ? ~uint64_t{0} : 0;
+  const bool checks = s.checks();
   const __m512i vcr = _mm512_set1_epi8('\r');
   const __m512i vlf = _mm512_set1_epi8('\n');
   const __m512i vdot = _mm512_set1_epi8('.');
   __m512i acc_or = _mm512_setzero_si512();
   __m512i acc_min = _mm512_set1_epi8(static_cast<char>(0xFF));
-  size_t i = begin;
-  bool go = true;
-  for (; go && end - i >= 64; i += 64) {
+  bool ok = true;
+  size_t i = 0;
+  for (; ok && n - i >= 64; i += 64) {
     const __m512i v = _mm512_loadu_si512(p + i);
     acc_or = _mm512_or_si512(acc_or, v);
     acc_min = _mm512_min_epu8(acc_min, v);
-    go = ProcessBlock(s, cr_in, ls_in, stuff_mask, slow_always,
-                      static_cast<uint32_t>(i - begin),
-                      _mm512_cmpeq_epi8_mask(v, vcr),
-                      _mm512_cmpeq_epi8_mask(v, vlf),
-                      _mm512_cmpeq_epi8_mask(v, vdot), ~uint64_t{0}, 64);
+    SMTP_BLOCK_STEP(i, _mm512_cmpeq_epi8_mask(v, vcr),
+                    _mm512_cmpeq_epi8_mask(v, vlf),
+                    _mm512_cmpeq_epi8_mask(v, vdot), ~uint64_t{0}, 64);
   }
-  if (go && i < end) {
+  if (ok && i < n) {
     // A masked load does not touch (or fault on) bytes past the chunk; the
     // masked-off lanes read as 'a'.
-    const unsigned n = static_cast<unsigned>(end - i);
-    const uint64_t valid = (uint64_t{1} << n) - 1;
+    const unsigned tail = static_cast<unsigned>(n - i);
+    const uint64_t valid = (uint64_t{1} << tail) - 1;
     const __m512i v =
         _mm512_mask_loadu_epi8(_mm512_set1_epi8('a'), valid, p + i);
     acc_or = _mm512_or_si512(acc_or, v);
     acc_min = _mm512_min_epu8(acc_min, v);
-    ProcessBlock(s, cr_in, ls_in, stuff_mask, slow_always,
-                 static_cast<uint32_t>(i - begin),
-                 _mm512_cmpeq_epi8_mask(v, vcr), _mm512_cmpeq_epi8_mask(v, vlf),
-                 _mm512_cmpeq_epi8_mask(v, vdot), valid, n);
-    i = end;
+    SMTP_BLOCK_STEP(i, _mm512_cmpeq_epi8_mask(v, vcr),
+                    _mm512_cmpeq_epi8_mask(v, vlf),
+                    _mm512_cmpeq_epi8_mask(v, vdot), valid, tail);
   }
   s.cr_in = cr_in;
   s.ls_in = ls_in;
   s.eight_bit |= _mm512_movepi8_mask(acc_or) != 0;
   s.nul |= _mm512_testn_epi8_mask(acc_min, acc_min) != 0;
-  return i;
+  *sp = s;
+  *emp = em;
+  return ok;
 }
 
 #endif  // SMTP_DOT_STUFFER_X86
+
+#undef SMTP_BLOCK_STEP
 
 // ---------------------------------------------------------------------------
 // Kernel selection.
@@ -457,38 +718,21 @@ bool CpuHas(DotStufferKernel kernel) {
       return true;
     case DotStufferKernel::kAvx2:
 #if SMTP_DOT_STUFFER_X86
-      return __builtin_cpu_supports("avx2");
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+             __builtin_cpu_supports("popcnt");
 #else
       return false;
 #endif
     case DotStufferKernel::kAvx512:
 #if SMTP_DOT_STUFFER_X86
       return __builtin_cpu_supports("avx512f") &&
-             __builtin_cpu_supports("avx512bw");
+             __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("bmi") && __builtin_cpu_supports("popcnt");
 #else
       return false;
 #endif
   }
   return false;
-}
-
-ScanFn KernelFn(DotStufferKernel kernel) {
-  switch (kernel) {
-    case DotStufferKernel::kScalar:
-      return &ScanScalar;
-    case DotStufferKernel::kSwar:
-      return &ScanSwar;
-#if SMTP_DOT_STUFFER_X86
-    case DotStufferKernel::kAvx2:
-      return &ScanAvx2;
-    case DotStufferKernel::kAvx512:
-      return &ScanAvx512;
-#else
-    default:
-      break;
-#endif
-  }
-  return &ScanSwar;
 }
 
 // -1 until the first use picks the best kernel.
@@ -503,44 +747,29 @@ DotStufferKernel CurrentKernel() {
   return static_cast<DotStufferKernel>(k);
 }
 
-// ---------------------------------------------------------------------------
-// Sinks (stage 2).
+template <typename Emitter>
+using ScanFnFor = bool (*)(const char* p, size_t n, Scanner* s, Emitter* em);
 
-// SliceSink appends zero-copy IoSlices.
-class SliceSink {
- public:
-  explicit SliceSink(std::vector<IoSlice>* out)
-      : out_(out), base_(out->size()) {}
-  void Run(const char* p, size_t n) { out_->push_back(IoSlice{p, n}); }
-  void Insert(const char* p, size_t n) { out_->push_back(IoSlice{p, n}); }
-  void Rollback() { out_->resize(base_); }
-
- private:
-  std::vector<IoSlice>* out_;
-  size_t base_;
-};
-
-// CopySink writes into a caller buffer with room for MaxEncodedSize(n).
-class CopySink {
- public:
-  explicit CopySink(char* out) : base_(out), o_(out) {}
-  void Run(const char* p, size_t n) {
-    std::memcpy(o_, p, n);
-    o_ += n;
+// ScanFor returns `kernel`'s scan for a run-based emitter.
+template <typename Emitter>
+ScanFnFor<Emitter> ScanFor(DotStufferKernel kernel) {
+  switch (kernel) {
+    case DotStufferKernel::kScalar:
+      return &ScanScalar<Emitter>;
+    case DotStufferKernel::kSwar:
+      return &ScanSwar<Emitter>;
+#if SMTP_DOT_STUFFER_X86
+    case DotStufferKernel::kAvx2:
+      return &ScanAvx2<Emitter>;
+    case DotStufferKernel::kAvx512:
+      return &ScanAvx512<Emitter>;
+#else
+    default:
+      break;
+#endif
   }
-  void Insert(const char* p, size_t n) {
-    // n is 1 or 2; kWire has a byte to spare after every insertion.
-    o_[0] = p[0];
-    o_[1] = p[1];
-    o_ += n;
-  }
-  void Rollback() { o_ = base_; }
-  size_t written() const { return static_cast<size_t>(o_ - base_); }
-
- private:
-  char* base_;
-  char* o_;
-};
+  return &ScanSwar<Emitter>;
+}
 
 }  // namespace
 
@@ -593,8 +822,9 @@ void DotStuffer::Reset() {
   finished_ = false;
 }
 
-template <typename Sink>
-absl::Status DotStuffer::EncodeImpl(absl::string_view chunk, Sink* sink) {
+template <typename Emitter, typename ScanFn>
+absl::Status DotStuffer::EncodeImpl(absl::string_view chunk, Emitter* em,
+                                    ScanFn scan) {
   if (ABSL_PREDICT_FALSE(finished_)) {
     return WrongStateError("DotStuffer: Encode after Finish");
   }
@@ -608,50 +838,19 @@ absl::Status DotStuffer::EncodeImpl(absl::string_view chunk, Sink* sink) {
   s.ls_in = at_line_start_ && !pending_cr_ ? 1 : 0;
   s.line_len = line_length_;
 
-  const ScanFn scan = KernelFn(CurrentKernel());
-  const char* const p = chunk.data();
   const size_t n = chunk.size();
-  const bool start_cr = pending_cr_;
-  const bool stuff = options_.stuff_dots;
-  uint32_t positions[kPositionsCapacity];
-  size_t run = 0;       // start of the input not yet handed to the sink
-  size_t inserted = 0;  // bytes inserted
-  size_t off = 0;
-  while (off < n) {
-    const size_t end = n - off > kWindow ? off + kWindow : n;
-    s.positions = positions;
-    s.num_positions = 0;
-    const size_t stop = scan(p, off, end, &s);
-    if (ABSL_PREDICT_FALSE(s.error != ScanError::kNone)) {
-      sink->Rollback();
-      return s.error == ScanError::kBareLineEnding
-                 ? LocalError(ErrorDetail::kBareLineEnding,
-                              "bare CR or LF in message body")
-                 : LocalError(ErrorDetail::kLineTooLong,
-                              "message body line longer than the limit");
-    }
-    for (size_t k = 0; k < s.num_positions; ++k) {
-      const size_t q = off + positions[k];
-      if (q > run) sink->Run(p + run, q - run);
-      run = q;
-      const char cur = p[q];
-      const bool prev_cr = q > 0 ? p[q - 1] == '\r' : start_cr;
-      if (cur == '\n') {
-        sink->Insert(kWire, 1);  // "\r" before a bare LF
-        inserted += 1;
-      } else if (prev_cr) {
-        const size_t len = stuff && cur == '.' ? 2 : 1;  // "\n" or "\n."
-        sink->Insert(kWire + 1, len);
-        inserted += len;
-      } else {
-        sink->Insert(kWire + 2, 1);  // "." before a line-starting '.'
-        inserted += 1;
-      }
-    }
-    off = stop;
+  if (ABSL_PREDICT_FALSE(!scan(chunk.data(), n, &s, em))) {
+    em->Rollback();
+    return s.error == ScanError::kBareLineEnding
+               ? LocalError(ErrorDetail::kBareLineEnding,
+                            "bare CR or LF in message body")
+               : LocalError(ErrorDetail::kLineTooLong,
+                            "message body line longer than the limit");
   }
-  if (n > run) sink->Run(p + run, n - run);
+  em->Finish(n);
 
+  // Each insertion point adds one byte per bare ending and per stuffed dot.
+  const size_t inserted = normalize_ ? s.bare_lf + s.bare_cr + s.dots : 0;
   stats_.input_bytes += n;
   stats_.output_bytes += n + inserted;
   stats_.dots_stuffed += s.dots;
@@ -670,15 +869,25 @@ absl::Status DotStuffer::EncodeImpl(absl::string_view chunk, Sink* sink) {
 
 absl::Status DotStuffer::Encode(absl::string_view chunk,
                                 std::vector<IoSlice>* out) {
-  SliceSink sink(out);
-  return EncodeImpl(chunk, &sink);
+  SliceEmitter em(out, chunk.data());
+  return EncodeImpl(chunk, &em, ScanFor<SliceEmitter>(CurrentKernel()));
 }
 
 absl::Status DotStuffer::EncodeCopy(absl::string_view chunk, char* out,
                                     size_t* written) {
-  CopySink sink(out);
-  absl::Status status = EncodeImpl(chunk, &sink);
-  *written = sink.written();
+  const DotStufferKernel kernel = CurrentKernel();
+  absl::Status status;
+#if SMTP_DOT_STUFFER_X86
+  if (kernel == DotStufferKernel::kAvx512) {
+    BlockCopyEmitter512 em(out, chunk.data(), chunk.size());
+    status = EncodeImpl(chunk, &em, &ScanAvx512<BlockCopyEmitter512>);
+    *written = em.written();
+    return status;
+  }
+#endif
+  RunCopyEmitter em(out, chunk.data(), chunk.size());
+  status = EncodeImpl(chunk, &em, ScanFor<RunCopyEmitter>(kernel));
+  *written = em.written();
   return status;
 }
 

@@ -141,8 +141,8 @@ class DotStuffer {
   bool pending_cr() const { return pending_cr_; }
 
  private:
-  template <typename Sink>
-  absl::Status EncodeImpl(absl::string_view chunk, Sink* sink);
+  template <typename Emitter, typename ScanFn>
+  absl::Status EncodeImpl(absl::string_view chunk, Emitter* em, ScanFn scan);
   absl::string_view FinishImpl();  // the bytes Finish appends; updates state
 
   DotStufferOptions options_;

@@ -767,12 +767,20 @@ TEST(DotStufferPropertyTest, ExhaustiveShortInputsEverySplit) {
   }
 }
 
-// RandomInput draws from an alphabet heavy in CR, LF and '.'.
+// RandomInput draws from an alphabet heavy in CR, LF and '.', with the
+// neighbours of each (CR^1, LF^1, '.'^1, 0x01 after NUL trip inexact SWAR
+// zero-byte tests), or, one time in four, uniformly from all 256 bytes.
 std::string RandomInput(std::mt19937_64& rng, size_t len) {
-  static const char kAlphabet[] = "\r\r\r\n\n\n...aaaaabc \x80\xff";
+  static const char kAlphabet[] =
+      "\r\r\r\n\n\n...aaaaabc \x80\xff\x0c\x0b/\x01\x0e\x7f";
   std::string s(len, 'a');
   const size_t alphabet_len = sizeof(kAlphabet) - 1;  // no trailing NUL...
+  const bool uniform = rng() % 4 == 0;
   for (char& c : s) {
+    if (uniform) {
+      c = static_cast<char>(rng() & 0xFF);
+      continue;
+    }
     const uint64_t r = rng() % (alphabet_len + 1);
     c = r == alphabet_len ? '\0' : kAlphabet[r];  // ...but NUL is drawn too
   }
