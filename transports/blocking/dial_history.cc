@@ -18,13 +18,28 @@ std::string HostKey(absl::string_view host) {
   return absl::AsciiStrToLower(host);
 }
 
-// Rank of `ip` among the history's attempts: the index of its most recent
-// attempt counted from the end (0 = most recent), or -1 if never dialed.
-int RecencyRank(absl::Span<const DialAttempt> attempts, absl::string_view ip) {
-  for (size_t i = attempts.size(); i > 0; --i) {
-    if (attempts[i - 1].ip == ip) return static_cast<int>(attempts.size() - i);
+// SortKey orders the addresses of one family (rule 5): category 0 for an
+// address whose last attempt connected, 1 for one never dialed, 2 for one
+// whose last attempt failed; then recency (connected: most recent first;
+// failed: most recent last; never dialed: resolver order, via stable sort).
+struct SortKey {
+  int category;
+  int recency;
+  bool operator<(const SortKey& other) const {
+    if (category != other.category) return category < other.category;
+    return recency < other.recency;
   }
-  return -1;
+};
+
+SortKey KeyFor(absl::Span<const DialAttempt> attempts, absl::string_view ip) {
+  for (size_t i = attempts.size(); i > 0; --i) {
+    const DialAttempt& a = attempts[i - 1];
+    if (a.ip != ip) continue;
+    int age = static_cast<int>(attempts.size() - i);  // 0 = most recent
+    if (a.outcome == DialOutcome::kConnected) return SortKey{0, age};
+    return SortKey{2, -age};
+  }
+  return SortKey{1, 0};
 }
 
 }  // namespace
@@ -161,13 +176,9 @@ std::vector<DialAddress> OrderDialAddresses(
         (preferred == AF_INET6 && !v6.empty())) {
       first_family = preferred;
     }
-    // Rule 5: within a family, previously dialed addresses first, most
-    // recent first; a stable sort keeps the resolver's order otherwise.
+    // Rule 5; the stable sort keeps the resolver's order among equals.
     auto by_recency = [&](const DialAddress& a, const DialAddress& b) {
-      int ra = RecencyRank(attempts, a.ip);
-      int rb = RecencyRank(attempts, b.ip);
-      if (ra < 0 || rb < 0) return ra >= 0 && rb < 0;
-      return ra < rb;
+      return KeyFor(attempts, a.ip) < KeyFor(attempts, b.ip);
     };
     std::stable_sort(v4.begin(), v4.end(), by_recency);
     std::stable_sort(v6.begin(), v6.end(), by_recency);

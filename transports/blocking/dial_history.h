@@ -13,10 +13,11 @@
 //     (connect failed, or the session failed afterwards) the OTHER family
 //     goes first (a blocklisted or broken address family is avoided); if it
 //     succeeded, the SAME family goes first.
-//  5. Within a family, addresses dialed before come first, most recent
-//     first, so a retry after a greylisting 4xx reaches the same server IP
-//     (greylisting is keyed on the triple and some MX clusters do not share
-//     state), unless rule 4 moved that family back.
+//  5. Within a family: first the addresses whose last attempt connected
+//     (most recent first), so a retry after a greylisting 4xx reaches the
+//     same server IP (greylisting is keyed on the triple and MX clusters
+//     often do not share state); then the addresses never dialed; last
+//     those whose last attempt failed (most recent failure last).
 //
 // Thread-compatible: one owner, or external locking.
 

@@ -1,0 +1,117 @@
+#include "transports/blocking/dial_history.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace smtpcore {
+namespace {
+
+using ::testing::ElementsAre;
+
+std::vector<DialAddress> Addresses(const std::vector<std::string>& ips) {
+  std::vector<DialAddress> out;
+  for (const std::string& ip : ips) {
+    absl::StatusOr<DialAddress> a = MakeDialAddress(ip, 25);
+    EXPECT_TRUE(a.ok()) << ip;
+    out.push_back(*a);
+  }
+  return out;
+}
+
+std::vector<std::string> Ips(const std::vector<DialAddress>& addresses) {
+  std::vector<std::string> out;
+  for (const DialAddress& a : addresses) out.push_back(a.ip);
+  return out;
+}
+
+TEST(DialAddressTest, ParsesAndFormats) {
+  absl::StatusOr<DialAddress> v4 = MakeDialAddress("192.0.2.1", 25);
+  ASSERT_TRUE(v4.ok());
+  EXPECT_EQ(v4->family, AF_INET);
+  EXPECT_EQ(v4->ToString(), "192.0.2.1:25");
+  EXPECT_FALSE(v4->is_loopback());
+
+  absl::StatusOr<DialAddress> v6 = MakeDialAddress("[2001:db8:0::1]", 587);
+  ASSERT_TRUE(v6.ok());
+  EXPECT_EQ(v6->family, AF_INET6);
+  EXPECT_EQ(v6->ip, "2001:db8::1");
+  EXPECT_EQ(v6->ToString(), "[2001:db8::1]:587");
+
+  EXPECT_TRUE(MakeDialAddress("127.0.0.53", 25)->is_loopback());
+  EXPECT_TRUE(MakeDialAddress("::1", 25)->is_loopback());
+  EXPECT_TRUE(MakeDialAddress("::ffff:127.0.0.1", 25)->is_loopback());
+  EXPECT_FALSE(MakeDialAddress("::ffff:192.0.2.1", 25)->is_loopback());
+  EXPECT_FALSE(MakeDialAddress("mail.example.org", 25).ok());
+}
+
+TEST(OrderDialAddressesTest, InterleavesFamiliesInResolverOrder) {
+  std::vector<DialAddress> in =
+      Addresses({"2001:db8::1", "2001:db8::2", "192.0.2.1", "192.0.2.2",
+                 "192.0.2.3"});
+  EXPECT_THAT(Ips(OrderDialAddresses("mx", in, nullptr)),
+              ElementsAre("2001:db8::1", "192.0.2.1", "2001:db8::2",
+                          "192.0.2.2", "192.0.2.3"));
+  std::vector<DialAddress> v4_first =
+      Addresses({"192.0.2.1", "2001:db8::1", "192.0.2.2"});
+  EXPECT_THAT(Ips(OrderDialAddresses("mx", v4_first, nullptr)),
+              ElementsAre("192.0.2.1", "2001:db8::1", "192.0.2.2"));
+}
+
+TEST(OrderDialAddressesTest, FiltersFamilyAndDuplicates) {
+  std::vector<DialAddress> in =
+      Addresses({"2001:db8::1", "192.0.2.1", "192.0.2.1", "192.0.2.2"});
+  EXPECT_THAT(Ips(OrderDialAddresses("mx", in, nullptr,
+                                     AddressFamily::kIpv4Only)),
+              ElementsAre("192.0.2.1", "192.0.2.2"));
+  EXPECT_THAT(Ips(OrderDialAddresses("mx", in, nullptr,
+                                     AddressFamily::kIpv6Only)),
+              ElementsAre("2001:db8::1"));
+}
+
+TEST(OrderDialAddressesTest, AfterSuccessPrefersSameIpForGreylisting) {
+  std::vector<DialAddress> in = Addresses(
+      {"2001:db8::1", "2001:db8::2", "192.0.2.1", "192.0.2.2"});
+  DialHistory history;
+  history.Record("MX.example", "192.0.2.2", AF_INET, DialOutcome::kConnected);
+  // Same family first (it worked), and within it the IP used before;
+  // host names compare case-insensitively.
+  EXPECT_THAT(Ips(OrderDialAddresses("mx.example", in, &history)),
+              ElementsAre("192.0.2.2", "2001:db8::1", "192.0.2.1",
+                          "2001:db8::2"));
+}
+
+TEST(OrderDialAddressesTest, AfterFailureTriesOtherFamilyFirst) {
+  std::vector<DialAddress> in = Addresses(
+      {"2001:db8::1", "2001:db8::2", "192.0.2.1", "192.0.2.2"});
+  DialHistory history;
+  history.Record("mx", "2001:db8::2", AF_INET6, DialOutcome::kConnected);
+  history.UpdateLast("mx", "2001:db8::2", DialOutcome::kSessionFailed);
+  ASSERT_NE(history.last("mx"), nullptr);
+  EXPECT_EQ(history.last("mx")->outcome, DialOutcome::kSessionFailed);
+  // IPv6 failed last: IPv4 first; the failed IPv6 address goes last.
+  EXPECT_THAT(Ips(OrderDialAddresses("mx", in, &history)),
+              ElementsAre("192.0.2.1", "2001:db8::1", "192.0.2.2",
+                          "2001:db8::2"));
+
+  history.Record("mx", "192.0.2.1", AF_INET, DialOutcome::kConnectFailed);
+  // Now IPv4 failed last: IPv6 first; within IPv4 the failed one last.
+  EXPECT_THAT(Ips(OrderDialAddresses("mx", in, &history)),
+              ElementsAre("2001:db8::1", "192.0.2.2", "2001:db8::2",
+                          "192.0.2.1"));
+}
+
+TEST(OrderDialAddressesTest, FailureWithOnlyOneFamilyKeepsIt) {
+  std::vector<DialAddress> in = Addresses({"192.0.2.1", "192.0.2.2"});
+  DialHistory history;
+  history.Record("mx", "192.0.2.2", AF_INET, DialOutcome::kConnectFailed);
+  EXPECT_THAT(Ips(OrderDialAddresses("mx", in, &history)),
+              ElementsAre("192.0.2.1", "192.0.2.2"));
+  EXPECT_EQ(history.attempts("other").size(), 0u);
+  EXPECT_EQ(DialOutcomeName(DialOutcome::kConnectFailed), "connect_failed");
+}
+
+}  // namespace
+}  // namespace smtpcore
