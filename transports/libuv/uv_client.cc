@@ -1,2 +1,1130 @@
 #include "transports/libuv/uv_client.h"
-// Implementation in progress.
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstddef>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "core/errors.h"
+#include "core/event.h"
+#include "core/io_slice.h"
+#include "core/reply.h"
+#include "core/reply_parser.h"
+#include "core/smtp_error.h"
+#include "transports/tls/tls_layer.h"
+
+namespace smtpcore {
+
+// The core's IoSlices are handed to uv_write as uv_buf_t without copying;
+// that is only valid if the layouts agree exactly (they do on Unix, where
+// uv_buf_t mirrors struct iovec).
+static_assert(sizeof(IoSlice) == sizeof(uv_buf_t),
+              "IoSlice must have the size of uv_buf_t");
+static_assert(alignof(IoSlice) == alignof(uv_buf_t),
+              "IoSlice must have the alignment of uv_buf_t");
+static_assert(offsetof(IoSlice, data) == offsetof(uv_buf_t, base),
+              "IoSlice::data must overlay uv_buf_t::base");
+static_assert(offsetof(IoSlice, size) == offsetof(uv_buf_t, len),
+              "IoSlice::size must overlay uv_buf_t::len");
+static_assert(sizeof(IoSlice::size) == sizeof(uv_buf_t::len),
+              "IoSlice::size must have the width of uv_buf_t::len");
+
+namespace {
+
+constexpr size_t kReadBufferSize = 64 * 1024;
+constexpr size_t kMaxSlices = 64;
+
+DeliveryOutcome LocalFailure(const Envelope& envelope, SmtpError error) {
+  DeliveryOutcome outcome;
+  for (const Recipient& r : envelope.recipients) {
+    RecipientResult result;
+    result.address = r.address;
+    result.status = error.permanent ? RecipientStatus::kRejected
+                                    : RecipientStatus::kDeferred;
+    outcome.result.recipients.push_back(std::move(result));
+  }
+  outcome.error = std::move(error);
+  return outcome;
+}
+
+SmtpError StateError(ErrorDetail cause, std::string what) {
+  SmtpError e = TransportError(cause, std::move(what));
+  e.status_code = absl::StatusCode::kFailedPrecondition;
+  e.permanent = false;
+  return e;
+}
+
+}  // namespace
+
+Instant UvNow() {
+  return InstantFromMonotonicNanos(static_cast<int64_t>(uv_hrtime()));
+}
+
+absl::string_view UvClientStateName(UvClientState state) {
+  switch (state) {
+    case UvClientState::kIdle:
+      return "idle";
+    case UvClientState::kConnecting:
+      return "connecting";
+    case UvClientState::kSession:
+      return "session";
+    case UvClientState::kClosing:
+      return "closing";
+    case UvClientState::kClosed:
+      return "closed";
+  }
+  return "unknown";
+}
+
+// Impl owns the libuv handles and the protocol state. It outlives the
+// public UvClient when handles are still closing, and deletes itself once
+// detached and nothing of libuv refers to it (`pending_` == 0).
+class UvClient::Impl {
+ public:
+  Impl(uv_loop_t* loop, ClientOptions options)
+      : loop_(loop),
+        options_(std::move(options)),
+        slices_(kMaxSlices),
+        read_buffer_(kReadBufferSize),
+        plain_buffer_(kReadBufferSize) {}
+
+  // Entry guards every entry point (public call or libuv callback): when
+  // the outermost one returns and the client is detached with nothing
+  // pending, the Impl is deleted.
+  class Entry {
+   public:
+    explicit Entry(Impl* impl) : impl_(impl) { ++impl_->depth_; }
+    ~Entry() {
+      if (--impl_->depth_ == 0 && impl_->detached_ && impl_->pending_ == 0) {
+        delete impl_;
+      }
+    }
+
+   private:
+    Impl* impl_;
+  };
+
+  // --- public operations -------------------------------------------------
+
+  void Connect(ConnectCallback done) {
+    if (state_ != UvClientState::kIdle) {
+      done(StateError(ErrorDetail::kWrongState, "Connect called twice")
+               .ToStatus());
+      return;
+    }
+    state_ = UvClientState::kConnecting;
+    connect_cb_ = std::move(done);
+    timer_ = new uv_timer_t;
+    uv_timer_init(loop_, timer_);
+    timer_->data = this;
+    ++pending_;
+    if (options_.host.empty()) {
+      FailConnect(TransportError(ErrorDetail::kInvalidArgument,
+                                 "no server host given"));
+      return;
+    }
+    port_ = EffectivePort(options_);
+    if (IsIpLiteral(options_.host)) {
+      absl::StatusOr<DialAddress> a =
+          MakeDialAddress(HostWithoutBrackets(options_.host), port_);
+      if (!a.ok()) {
+        FailConnect(ResolveError(options_.host, a.status().message()));
+        return;
+      }
+      std::vector<DialAddress> one = {*std::move(a)};
+      UseAddresses(one);
+      return;
+    }
+    addrinfo hints = {};
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    hints.ai_family = options_.family == AddressFamily::kIpv4Only ? AF_INET
+                      : options_.family == AddressFamily::kIpv6Only
+                          ? AF_INET6
+                          : AF_UNSPEC;
+    hints.ai_flags = AI_ADDRCONFIG;
+    gai_req_.data = this;
+    std::string host(HostWithoutBrackets(options_.host));
+    int rc = uv_getaddrinfo(loop_, &gai_req_, &Impl::OnResolved, host.c_str(),
+                            nullptr, &hints);
+    if (rc < 0) {
+      FailConnect(ResolveError(options_.host, uv_strerror(rc)));
+      return;
+    }
+    gai_pending_ = true;
+    ++pending_;
+  }
+
+  void Deliver(Envelope envelope, absl::Cord body, DeliverCallback done) {
+    if (state_ == UvClientState::kClosing || state_ == UvClientState::kClosed ||
+        closed_ || close_requested_) {
+      done(LocalFailure(envelope, ClosedError()));
+      return;
+    }
+    if (session_ == nullptr) {
+      pre_session_.push_back(
+          PendingDelivery{std::move(envelope), std::move(body),
+                          std::move(done)});
+      return;
+    }
+    SubmitDelivery(std::move(envelope), std::move(body), std::move(done));
+    Pump();
+  }
+
+  void CheckAlive(StatusCallback done) {
+    if (!Idle()) {
+      done(StateError(ErrorDetail::kWrongState,
+                      "CheckAlive needs a ready, idle connection")
+               .ToStatus());
+      return;
+    }
+    probe_active_ = true;
+    probe_sent_ = false;
+    probe_out_ = "NOOP\r\n";
+    probe_cb_ = std::move(done);
+    probe_parser_.Reset();
+    probe_deadline_ = UvNow() + options_.session.timeouts.other;
+    TraceLine(true, "NOOP");
+    Pump();
+  }
+
+  void Close(StatusCallback done) {
+    switch (state_) {
+      case UvClientState::kIdle:
+        state_ = UvClientState::kClosed;
+        done(absl::OkStatus());
+        return;
+      case UvClientState::kClosed:
+        done(CloseStatus());
+        return;
+      case UvClientState::kClosing:
+        close_cbs_.push_back(std::move(done));
+        return;
+      case UvClientState::kConnecting:
+      case UvClientState::kSession:
+        close_cbs_.push_back(std::move(done));
+        close_requested_ = true;
+        if (session_ != nullptr && !closed_) {
+          if (!session_->Close(UvNow()).ok()) {
+            // Already failed: the ConnectionClosed event ends it.
+          }
+          Pump();
+        }
+        return;
+    }
+  }
+
+  void Abort(absl::Status reason) {
+    if (reason.ok()) {
+      reason = StateError(ErrorDetail::kClosed, "aborted").ToStatus();
+    }
+    abort_ = true;
+    if (session_ != nullptr) {
+      if (!closed_) session_->Abort(reason, UvNow());
+      Pump();
+      CloseHandles();
+      return;
+    }
+    if (state_ == UvClientState::kIdle) {
+      state_ = UvClientState::kClosed;
+      failure_ = ErrorFromStatus(reason);
+      return;
+    }
+    if (state_ == UvClientState::kConnecting) {
+      FailConnect(ErrorFromStatus(reason));
+    }
+  }
+
+  // Detach is ~UvClient: no more callbacks, close everything.
+  void Detach() {
+    detached_ = true;
+    connect_cb_ = nullptr;
+    deliver_cbs_.clear();
+    pre_session_.clear();
+    close_cbs_.clear();
+    closed_handler_ = nullptr;
+    probe_cb_ = nullptr;
+    options_.on_event = nullptr;
+    completions_.clear();
+    if (state_ == UvClientState::kIdle) state_ = UvClientState::kClosed;
+    if (state_ != UvClientState::kClosed) {
+      abort_ = true;
+      if (session_ != nullptr && !closed_) {
+        session_->Abort(StateError(ErrorDetail::kClosed, "client destroyed")
+                            .ToStatus(),
+                        UvNow());
+      }
+      CloseHandles();
+    }
+  }
+
+  void set_closed_handler(StatusCallback handler) {
+    closed_handler_ = std::move(handler);
+  }
+
+  // --- getters ----------------------------------------------------------
+
+  UvClientState state() const { return state_; }
+  bool Ready() const {
+    return ready_ && !closed_ && state_ == UvClientState::kSession;
+  }
+  bool Idle() const {
+    return Ready() && !close_requested_ && !probe_active_ &&
+           session_->state() == SessionState::kReady &&
+           session_->queued_deliveries() == 0 && pre_session_.empty();
+  }
+  const Capabilities& capabilities() const {
+    static const Capabilities* const kEmpty = new Capabilities();
+    return session_ != nullptr ? session_->capabilities() : *kEmpty;
+  }
+  const TlsInfo* tls_info() const {
+    return session_ != nullptr ? session_->connection().tls() : nullptr;
+  }
+  const DialAddress& peer() const { return peer_; }
+  absl::Status CloseStatus() const {
+    return failure_.has_value() ? failure_->ToStatus() : absl::OkStatus();
+  }
+  int finished() const { return finished_; }
+  const ClientOptions& options() const { return options_; }
+
+ private:
+  struct PendingDelivery {
+    Envelope envelope;
+    absl::Cord body;
+    DeliverCallback done;
+  };
+  struct ConnectReq {
+    uv_connect_t req;
+    Impl* impl;
+    DialAddress address;
+  };
+
+  SmtpError ClosedError() const {
+    if (failure_.has_value()) {
+      SmtpError e = StateError(
+          ErrorDetail::kBroken,
+          absl::StrCat("the connection failed earlier: ", failure_->what));
+      return e;
+    }
+    return StateError(ErrorDetail::kClosed, "the connection is closed");
+  }
+
+  // --- resolve and dial ---------------------------------------------------
+
+  static void OnResolved(uv_getaddrinfo_t* req, int status, addrinfo* res) {
+    Impl* self = static_cast<Impl*>(req->data);
+    Entry entry(self);
+    --self->pending_;
+    self->gai_pending_ = false;
+    std::vector<DialAddress> addresses;
+    for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
+      char buffer[64] = {};
+      if (ai->ai_family == AF_INET) {
+        uv_ip4_name(reinterpret_cast<const sockaddr_in*>(ai->ai_addr), buffer,
+                    sizeof(buffer));
+      } else if (ai->ai_family == AF_INET6) {
+        uv_ip6_name(reinterpret_cast<const sockaddr_in6*>(ai->ai_addr), buffer,
+                    sizeof(buffer));
+      } else {
+        continue;
+      }
+      absl::StatusOr<DialAddress> a = MakeDialAddress(buffer, self->port_);
+      if (a.ok()) addresses.push_back(*std::move(a));
+    }
+    if (res != nullptr) uv_freeaddrinfo(res);
+    if (self->detached_ || self->state_ != UvClientState::kConnecting) return;
+    if (status < 0) {
+      self->FailConnect(ResolveError(self->options_.host, uv_strerror(status)));
+      return;
+    }
+    self->UseAddresses(addresses);
+  }
+
+  void UseAddresses(const std::vector<DialAddress>& resolved) {
+    addresses_ = OrderDialAddresses(options_.host, resolved,
+                                    options_.dial_history, options_.family);
+    if (options_.max_addresses > 0 &&
+        addresses_.size() > static_cast<size_t>(options_.max_addresses)) {
+      addresses_.resize(options_.max_addresses);
+    }
+    if (addresses_.empty()) {
+      FailConnect(TransportError(
+          ErrorDetail::kIo,
+          absl::StrCat("resolve ", options_.host,
+                       ": no usable address; check the host name")));
+      return;
+    }
+    DialNext();
+  }
+
+  void DialNext() {
+    if (next_address_ >= addresses_.size()) {
+      FailConnect(ConnectError(options_.host, port_, tried_,
+                               all_timed_out_ ? ETIMEDOUT : last_errno_));
+      return;
+    }
+    const DialAddress& address = addresses_[next_address_++];
+    tried_.push_back(address.ip);
+    tcp_ = new uv_tcp_t;
+    uv_tcp_init(loop_, tcp_);
+    tcp_->data = this;
+    ++pending_;
+    auto* req = new ConnectReq;
+    req->impl = this;
+    req->address = address;
+    int rc = uv_tcp_connect(
+        &req->req, tcp_,
+        reinterpret_cast<const sockaddr*>(&address.sockaddr), &Impl::OnConnect);
+    if (rc < 0) {
+      delete req;
+      AttemptFailed(address, -rc);
+      return;
+    }
+    ++pending_;
+    connect_req_ = req;
+    if (options_.connect_timeout > absl::ZeroDuration()) {
+      uv_update_time(loop_);
+      uv_timer_start(timer_, &Impl::OnConnectTimeout,
+                     DelayMs(UvNow() + options_.connect_timeout), 0);
+    }
+  }
+
+  void AttemptFailed(const DialAddress& address, int error_number) {
+    if (options_.dial_history != nullptr) {
+      options_.dial_history->Record(options_.host, address.ip, address.family,
+                                    DialOutcome::kConnectFailed);
+    }
+    if (error_number != ETIMEDOUT) {
+      all_timed_out_ = false;
+      last_errno_ = error_number;
+    }
+    CloseTcp();
+    DialNext();
+  }
+
+  static void OnConnectTimeout(uv_timer_t* timer) {
+    Impl* self = static_cast<Impl*>(timer->data);
+    Entry entry(self);
+    if (self->state_ != UvClientState::kConnecting ||
+        self->connect_req_ == nullptr) {
+      return;
+    }
+    ConnectReq* req = self->connect_req_;
+    self->connect_req_ = nullptr;  // its callback will see ECANCELED
+    self->AttemptFailed(req->address, ETIMEDOUT);
+  }
+
+  static void OnConnect(uv_connect_t* raw, int status) {
+    ConnectReq* req = reinterpret_cast<ConnectReq*>(raw);
+    Impl* self = req->impl;
+    Entry entry(self);
+    --self->pending_;
+    bool current = self->connect_req_ == req;
+    DialAddress address = req->address;
+    delete req;
+    if (!current || status == UV_ECANCELED || self->detached_ ||
+        self->handles_closing_) {
+      return;
+    }
+    self->connect_req_ = nullptr;
+    uv_timer_stop(self->timer_);
+    if (status < 0) {
+      self->AttemptFailed(address, -status);
+      return;
+    }
+    if (self->options_.dial_history != nullptr) {
+      self->options_.dial_history->Record(self->options_.host, address.ip,
+                                          address.family,
+                                          DialOutcome::kConnected);
+    }
+    self->Connected(address);
+  }
+
+  void Connected(const DialAddress& address) {
+    peer_ = address;
+    uv_tcp_nodelay(tcp_, 1);
+    SessionOptions session_options = options_.session;
+    if (options_.loopback_allows_insecure_auth && peer_.is_loopback()) {
+      session_options.allow_insecure_auth = true;
+    }
+    Instant now = UvNow();
+    session_ = std::make_unique<Session>(session_options, now);
+    state_ = UvClientState::kSession;
+    int rc = uv_read_start(reinterpret_cast<uv_stream_t*>(tcp_),
+                           &Impl::OnAlloc, &Impl::OnRead);
+    if (rc < 0) {
+      session_->Abort(IoError("read", peer_.ToString(), -rc).ToStatus(), now);
+    } else if (options_.session.tls_mode == TlsMode::kImplicit) {
+      StartTls(now);
+    }
+    std::deque<PendingDelivery> queued;
+    queued.swap(pre_session_);
+    for (PendingDelivery& d : queued) {
+      SubmitDelivery(std::move(d.envelope), std::move(d.body),
+                     std::move(d.done));
+    }
+    if (close_requested_ && !closed_) {
+      session_->Close(now).IgnoreError();
+    }
+    Pump();
+  }
+
+  void FailConnect(SmtpError error) {
+    failure_ = error;
+    if (connect_cb_) {
+      completions_.push_back(
+          [cb = std::move(connect_cb_), status = error.ToStatus()] {
+            cb(status);
+          });
+      connect_cb_ = nullptr;
+    }
+    std::deque<PendingDelivery> queued;
+    queued.swap(pre_session_);
+    for (PendingDelivery& d : queued) {
+      completions_.push_back(
+          [cb = std::move(d.done),
+           outcome = LocalFailure(d.envelope, error)]() mutable {
+            cb(std::move(outcome));
+          });
+    }
+    if (gai_pending_) uv_cancel(reinterpret_cast<uv_req_t*>(&gai_req_));
+    CloseHandles();
+    FireCompletions();
+  }
+
+  // --- deliveries ---------------------------------------------------------
+
+  void SubmitDelivery(Envelope envelope, absl::Cord body,
+                      DeliverCallback done) {
+    Envelope copy_for_error;
+    copy_for_error.recipients = envelope.recipients;
+    absl::StatusOr<DeliveryId> id =
+        session_->Deliver(std::move(envelope), std::move(body), UvNow());
+    if (!id.ok()) {
+      SmtpError e = SmtpError::FromStatus(id.status(), CommandKind::kMailFrom);
+      completions_.push_back(
+          [cb = std::move(done),
+           outcome = LocalFailure(copy_for_error, std::move(e))]() mutable {
+            cb(std::move(outcome));
+          });
+      return;
+    }
+    deliver_cbs_[*id] = std::move(done);
+  }
+
+  void Finished(DeliveryOutcome outcome) {
+    ++finished_;
+    auto it = deliver_cbs_.find(outcome.id);
+    if (it == deliver_cbs_.end()) return;
+    DeliverCallback cb = std::move(it->second);
+    deliver_cbs_.erase(it);
+    completions_.push_back([cb = std::move(cb),
+                            outcome = std::move(outcome)]() mutable {
+      cb(std::move(outcome));
+    });
+  }
+
+  // --- the pump -----------------------------------------------------------
+
+  void Pump() {
+    if (session_ == nullptr) {
+      FireCompletions();
+      return;
+    }
+    if (pumping_) {
+      repump_ = true;
+      return;
+    }
+    pumping_ = true;
+    do {
+      repump_ = false;
+      Instant now = UvNow();
+      DrainEvents(now);
+      StartWrite(now);
+      DrainEvents(now);
+    } while (repump_);
+    pumping_ = false;
+    if (!handles_closing_) {
+      ArmTimer();
+      MaybeTeardown();
+    }
+    FireCompletions();
+  }
+
+  void FireCompletions() {
+    while (!completions_.empty() && !detached_) {
+      std::function<void()> f = std::move(completions_.front());
+      completions_.pop_front();
+      f();
+    }
+  }
+
+  void DrainEvents(Instant now) {
+    while (absl::optional<Event> event = session_->PollEvent()) {
+      if (options_.on_event) options_.on_event(*event);
+      if (std::holds_alternative<TlsUpgradeRequired>(*event)) {
+        StartTls(now);
+      } else if (std::holds_alternative<SessionReady>(*event)) {
+        ready_ = true;
+        if (connect_cb_) {
+          completions_.push_back([cb = std::move(connect_cb_)] {
+            cb(absl::OkStatus());
+          });
+          connect_cb_ = nullptr;
+        }
+      } else if (auto* d = std::get_if<DeliveryDone>(&*event)) {
+        DeliveryOutcome o;
+        o.id = d->delivery;
+        o.result = std::move(d->result);
+        Finished(std::move(o));
+      } else if (auto* f = std::get_if<DeliveryFailed>(&*event)) {
+        DeliveryOutcome o;
+        o.id = f->delivery;
+        o.result = std::move(f->result);
+        o.error = std::move(f->error);
+        Finished(std::move(o));
+      } else if (auto* c = std::get_if<ConnectionClosed>(&*event)) {
+        closed_ = true;
+        if (!c->status.ok()) {
+          failure_ = c->error;
+          if (options_.dial_history != nullptr) {
+            options_.dial_history->UpdateLast(options_.host, peer_.ip,
+                                              DialOutcome::kSessionFailed);
+          }
+        }
+        if (connect_cb_) {
+          absl::Status status =
+              failure_.has_value()
+                  ? failure_->ToStatus()
+                  : TransportError(ErrorDetail::kConnectionClosed,
+                                   "the session ended before it was ready")
+                        .ToStatus();
+          completions_.push_back(
+              [cb = std::move(connect_cb_), status] { cb(status); });
+          connect_cb_ = nullptr;
+        }
+        if (probe_active_) {
+          FinishProbe(failure_.has_value()
+                          ? failure_->ToStatus()
+                          : StateError(ErrorDetail::kClosed,
+                                       "connection closed during NOOP")
+                                .ToStatus());
+        }
+      }
+    }
+  }
+
+  void StartTls(Instant now) {
+    absl::StatusOr<std::unique_ptr<TlsLayer>> tls =
+        TlsLayer::Create(MakeClientTlsOptions(options_));
+    if (!tls.ok()) {
+      session_->OnTlsFailed(tls.status(), now);
+      return;
+    }
+    tls_ = *std::move(tls);
+    absl::Status status = tls_->Start();
+    if (!status.ok()) session_->OnTlsFailed(status, now);
+  }
+
+  void StartWrite(Instant now) {
+    if (write_in_flight_ || handles_closing_ || tcp_ == nullptr) return;
+    uv_stream_t* stream = reinterpret_cast<uv_stream_t*>(tcp_);
+    if (tls_ == nullptr) {
+      if (probe_active_ && !probe_sent_) {
+        probe_sent_ = true;
+        write_bytes_ = 0;
+        write_is_session_ = false;
+        uv_buf_t buf = uv_buf_init(probe_out_.data(),
+                                   static_cast<unsigned>(probe_out_.size()));
+        Write(stream, &buf, 1, now);
+        return;
+      }
+      size_t n = session_->PollTransmit(absl::MakeSpan(slices_));
+      if (n == 0) return;
+      write_bytes_ = TotalSize(absl::MakeConstSpan(slices_.data(), n));
+      write_is_session_ = true;
+      // Zero-copy: the core's slices are the uv_buf_t array (static_assert
+      // above); uv_write copies the descriptors, never the bytes, and the
+      // bytes stay valid until ConsumeTransmit in OnWrite.
+      Write(stream,
+            reinterpret_cast<const uv_buf_t*>(slices_.data()),
+            static_cast<unsigned>(n), now);
+      return;
+    }
+    // TLS: move plaintext into the layer (it copies while encrypting).
+    if (tls_reported_) {
+      if (probe_active_ && !probe_sent_) {
+        absl::StatusOr<size_t> taken = tls_->WritePlaintext(probe_out_);
+        if (!taken.ok()) {
+          session_->Abort(taken.status(), now);
+          return;
+        }
+        if (*taken == probe_out_.size()) probe_sent_ = true;
+        probe_out_.erase(0, *taken);
+      }
+      for (;;) {
+        size_t n = session_->PollTransmit(absl::MakeSpan(slices_));
+        if (n == 0) break;
+        size_t consumed = 0;
+        bool full = false;
+        for (size_t i = 0; i < n; ++i) {
+          absl::StatusOr<size_t> taken =
+              tls_->WritePlaintext(slices_[i].view());
+          if (!taken.ok()) {
+            session_->Abort(taken.status(), now);
+            return;
+          }
+          consumed += *taken;
+          if (*taken < slices_[i].size) {
+            full = true;
+            break;
+          }
+        }
+        if (consumed > 0) session_->ConsumeTransmit(consumed, now);
+        if (full || consumed == 0) break;
+      }
+    }
+    absl::string_view pending = tls_->PendingCiphertext();
+    if (pending.empty()) return;
+    cipher_out_.assign(pending.data(), pending.size());
+    tls_->ConsumeCiphertext(pending.size());
+    write_bytes_ = cipher_out_.size();
+    write_is_session_ = false;
+    uv_buf_t buf = uv_buf_init(cipher_out_.data(),
+                               static_cast<unsigned>(cipher_out_.size()));
+    Write(stream, &buf, 1, now);
+  }
+
+  void Write(uv_stream_t* stream, const uv_buf_t* bufs, unsigned nbufs,
+             Instant now) {
+    write_req_.data = this;
+    int rc = uv_write(&write_req_, stream, bufs, nbufs, &Impl::OnWrite);
+    if (rc < 0) {
+      FailIo(IoError("write", peer_.ToString(), -rc), now);
+      return;
+    }
+    write_in_flight_ = true;
+  }
+
+  static void OnWrite(uv_write_t* req, int status) {
+    Impl* self = static_cast<Impl*>(req->data);
+    Entry entry(self);
+    self->write_in_flight_ = false;
+    if (status == UV_ECANCELED || self->handles_closing_) return;
+    Instant now = UvNow();
+    if (status < 0) {
+      self->FailIo(IoError("write", self->peer_.ToString(), -status), now);
+      self->Pump();
+      return;
+    }
+    if (self->write_is_session_) {
+      self->session_->ConsumeTransmit(self->write_bytes_, now);
+    }
+    self->Pump();
+  }
+
+  static void OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
+    Impl* self = static_cast<Impl*>(handle->data);
+    *buf = uv_buf_init(self->read_buffer_.data(),
+                       static_cast<unsigned>(self->read_buffer_.size()));
+  }
+
+  static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
+    Impl* self = static_cast<Impl*>(stream->data);
+    Entry entry(self);
+    if (self->handles_closing_ || self->session_ == nullptr) return;
+    Instant now = UvNow();
+    if (nread == UV_EOF) {
+      uv_read_stop(stream);
+      self->OnEof(now);
+    } else if (nread < 0) {
+      uv_read_stop(stream);
+      self->FailIo(IoError("read", self->peer_.ToString(),
+                           -static_cast<int>(nread)),
+                   now);
+    } else if (nread > 0) {
+      absl::string_view bytes(self->read_buffer_.data(),
+                              static_cast<size_t>(nread));
+      if (self->tls_ == nullptr) {
+        self->ReceivePlaintext(bytes, now);
+      } else {
+        self->ReceiveCiphertext(bytes, now);
+      }
+    }
+    self->Pump();
+  }
+
+  void OnEof(Instant now) {
+    read_eof_ = true;
+    if (tls_ != nullptr) {
+      absl::Status status = tls_->ReceiveCiphertextEof();
+      if (!status.ok() && !tls_reported_) {
+        session_->OnTlsFailed(status, now);
+        return;
+      }
+      DrainTls(now);
+    }
+    if (probe_active_) {
+      FinishProbe(TransportError(ErrorDetail::kConnectionClosed,
+                                 "server closed the connection before "
+                                 "replying to NOOP")
+                      .ToStatus());
+    }
+    session_->ReceiveEof(now).IgnoreError();  // reported as events
+  }
+
+  void ReceiveCiphertext(absl::string_view bytes, Instant now) {
+    absl::Status status = tls_->ReceiveCiphertext(bytes);
+    if (!status.ok()) {
+      if (!tls_reported_) {
+        session_->OnTlsFailed(status, now);
+      } else {
+        session_->Abort(status, now);
+      }
+      return;
+    }
+    DrainTls(now);
+  }
+
+  void DrainTls(Instant now) {
+    if (tls_->handshake_done() && !tls_reported_) {
+      tls_reported_ = true;
+      absl::Status status = session_->OnTlsEstablished(tls_->info(), now);
+      if (!status.ok()) {
+        session_->Abort(status, now);
+        return;
+      }
+    }
+    if (!tls_reported_) return;
+    for (;;) {
+      absl::StatusOr<size_t> n =
+          tls_->ReadPlaintext(absl::MakeSpan(plain_buffer_));
+      if (!n.ok()) {
+        session_->Abort(n.status(), now);
+        return;
+      }
+      if (*n == 0) return;
+      ReceivePlaintext(absl::string_view(plain_buffer_.data(), *n), now);
+      if (session_->connection().closed()) return;
+    }
+  }
+
+  // ReceivePlaintext routes server bytes to the NOOP probe (while one is
+  // active) and the rest to the session.
+  void ReceivePlaintext(absl::string_view bytes, Instant now) {
+    if (probe_active_) {
+      ReplyView reply;
+      ParseResult r = probe_parser_.Parse(bytes, &reply);
+      if (r.status == ParseStatus::kIncomplete) return;
+      if (r.status == ParseStatus::kError) {
+        absl::Status status = ProtocolError(
+            ErrorDetail::kMalformedReply,
+            absl::StrCat("malformed reply to NOOP: ",
+                         ReplyErrorName(r.error)));
+        FinishProbe(status);
+        session_->Abort(status, now);
+        return;
+      }
+      for (absl::string_view line :
+           absl::StrSplit(reply.raw(), "\r\n", absl::SkipEmpty())) {
+        TraceLine(false, line);
+      }
+      if (reply.code() >= 200 && reply.code() < 300) {
+        FinishProbe(absl::OkStatus());
+      } else {
+        SmtpError e = SmtpError::FromReply(CommandKind::kNoop, reply);
+        absl::Status status = e.ToStatus();
+        FinishProbe(status);
+        session_->Abort(status, now);
+        return;
+      }
+      bytes.remove_prefix(std::min(r.consumed, bytes.size()));
+      if (bytes.empty()) return;
+    }
+    session_->Receive(bytes, now).IgnoreError();  // reported as events
+  }
+
+  void FinishProbe(absl::Status status) {
+    probe_active_ = false;
+    probe_sent_ = false;
+    if (probe_cb_) {
+      completions_.push_back(
+          [cb = std::move(probe_cb_), status] { cb(status); });
+      probe_cb_ = nullptr;
+    }
+  }
+
+  void TraceLine(bool from_client, absl::string_view line) {
+    if (!options_.session.trace || !options_.on_event) return;
+    Event event = Trace{from_client, std::string(line)};
+    options_.on_event(event);
+  }
+
+  void FailIo(SmtpError error, Instant now) {
+    if (probe_active_) FinishProbe(error.ToStatus());
+    if (session_ != nullptr && !closed_) {
+      session_->Abort(error.ToStatus(), now);
+    }
+    io_failed_ = true;
+  }
+
+  // --- timers -------------------------------------------------------------
+
+  uint64_t DelayMs(Instant deadline) {
+    Instant now = UvNow();
+    if (deadline <= now) return 0;
+    int64_t ms = absl::ToInt64Milliseconds(
+        absl::Ceil(deadline - now, absl::Milliseconds(1)));
+    return static_cast<uint64_t>(std::max<int64_t>(ms, 0));
+  }
+
+  void ArmTimer() {
+    if (timer_ == nullptr || session_ == nullptr) return;
+    absl::optional<Instant> deadline = session_->NextDeadline();
+    if (probe_active_ &&
+        (!deadline.has_value() || probe_deadline_ < *deadline)) {
+      deadline = probe_deadline_;
+    }
+    if (!deadline.has_value() || closed_) {
+      uv_timer_stop(timer_);
+      return;
+    }
+    uv_update_time(loop_);
+    uv_timer_start(timer_, &Impl::OnTimer, DelayMs(*deadline), 0);
+  }
+
+  static void OnTimer(uv_timer_t* timer) {
+    Impl* self = static_cast<Impl*>(timer->data);
+    Entry entry(self);
+    if (self->session_ == nullptr || self->handles_closing_) return;
+    Instant now = UvNow();
+    if (self->probe_active_ && now >= self->probe_deadline_) {
+      SmtpError e = TransportError(ErrorDetail::kTimeout,
+                                   "no reply to NOOP within the deadline");
+      self->FinishProbe(e.ToStatus());
+      self->session_->Abort(e.ToStatus(), now);
+    }
+    self->session_->HandleTimeout(now);
+    self->Pump();
+  }
+
+  // --- teardown -----------------------------------------------------------
+
+  void MaybeTeardown() {
+    if (!closed_ || handles_closing_) return;
+    if (abort_ || io_failed_ || read_eof_) {
+      CloseHandles();
+      return;
+    }
+    if (write_in_flight_) return;
+    if (tls_ != nullptr && tls_reported_ && !tls_shutdown_ &&
+        tls_->status().ok() && !failure_.has_value()) {
+      tls_shutdown_ = true;
+      if (tls_->Shutdown().ok()) {
+        StartWrite(UvNow());
+        if (write_in_flight_) return;
+      }
+    }
+    CloseHandles();
+  }
+
+  void CloseTcp() {
+    if (tcp_ == nullptr) return;
+    uv_tcp_t* tcp = tcp_;
+    tcp_ = nullptr;
+    uv_close(reinterpret_cast<uv_handle_t*>(tcp), &Impl::OnTcpClosed);
+  }
+
+  static void OnTcpClosed(uv_handle_t* handle) {
+    Impl* self = static_cast<Impl*>(handle->data);
+    delete reinterpret_cast<uv_tcp_t*>(handle);
+    Entry entry(self);
+    --self->pending_;
+    self->MaybeClosed();
+  }
+
+  static void OnTimerClosed(uv_handle_t* handle) {
+    Impl* self = static_cast<Impl*>(handle->data);
+    delete reinterpret_cast<uv_timer_t*>(handle);
+    Entry entry(self);
+    --self->pending_;
+    self->MaybeClosed();
+  }
+
+  void CloseHandles() {
+    if (handles_closing_) return;
+    handles_closing_ = true;
+    state_ = UvClientState::kClosing;
+    if (gai_pending_) uv_cancel(reinterpret_cast<uv_req_t*>(&gai_req_));
+    CloseTcp();
+    if (timer_ != nullptr) {
+      uv_timer_t* timer = timer_;
+      timer_ = nullptr;
+      uv_close(reinterpret_cast<uv_handle_t*>(timer), &Impl::OnTimerClosed);
+    }
+    MaybeClosed();
+  }
+
+  void MaybeClosed() {
+    if (!handles_closing_ || state_ == UvClientState::kClosed) return;
+    if (tcp_ != nullptr || timer_ != nullptr || pending_ != 0) return;
+    state_ = UvClientState::kClosed;
+    // Deliveries that never got an outcome (aborted before the session
+    // could report them) fail with the close status.
+    SmtpError error = failure_.has_value() ? *failure_ : ClosedError();
+    for (auto& [id, cb] : deliver_cbs_) {
+      DeliveryOutcome o;
+      o.id = id;
+      o.error = error;
+      completions_.push_back([cb = std::move(cb), o]() mutable {
+        cb(std::move(o));
+      });
+    }
+    deliver_cbs_.clear();
+    absl::Status status = CloseStatus();
+    for (StatusCallback& cb : close_cbs_) {
+      completions_.push_back([cb = std::move(cb), status] { cb(status); });
+    }
+    close_cbs_.clear();
+    if (closed_handler_) {
+      completions_.push_back(
+          [cb = std::move(closed_handler_), status] { cb(status); });
+      closed_handler_ = nullptr;
+    }
+    FireCompletions();
+  }
+
+  uv_loop_t* loop_;
+  ClientOptions options_;
+  UvClientState state_ = UvClientState::kIdle;
+
+  // Resolve and dial.
+  uint16_t port_ = 0;
+  uv_getaddrinfo_t gai_req_ = {};
+  bool gai_pending_ = false;
+  std::vector<DialAddress> addresses_;
+  size_t next_address_ = 0;
+  std::vector<std::string> tried_;
+  int last_errno_ = EHOSTUNREACH;
+  bool all_timed_out_ = true;
+  ConnectReq* connect_req_ = nullptr;
+  DialAddress peer_;
+
+  // Handles (heap: freed by their close callbacks).
+  uv_tcp_t* tcp_ = nullptr;
+  uv_timer_t* timer_ = nullptr;
+  bool handles_closing_ = false;
+  // pending_ counts open handles and outstanding requests.
+  int pending_ = 0;
+  int depth_ = 0;
+  bool detached_ = false;
+
+  // Protocol.
+  std::unique_ptr<Session> session_;
+  std::unique_ptr<TlsLayer> tls_;
+  bool tls_reported_ = false;
+  bool tls_shutdown_ = false;
+  bool ready_ = false;
+  bool closed_ = false;  // ConnectionClosed seen
+  bool close_requested_ = false;
+  bool abort_ = false;
+  bool io_failed_ = false;
+  bool read_eof_ = false;
+  absl::optional<SmtpError> failure_;
+  int finished_ = 0;
+
+  // Writing.
+  uv_write_t write_req_ = {};
+  bool write_in_flight_ = false;
+  bool write_is_session_ = false;
+  size_t write_bytes_ = 0;
+  std::vector<IoSlice> slices_;
+  std::string cipher_out_;
+
+  // Reading.
+  std::vector<char> read_buffer_;
+  std::vector<char> plain_buffer_;
+
+  // NOOP probe.
+  bool probe_active_ = false;
+  bool probe_sent_ = false;
+  std::string probe_out_;
+  StatusCallback probe_cb_;
+  ReplyParser probe_parser_;
+  Instant probe_deadline_;
+
+  // Callbacks.
+  ConnectCallback connect_cb_;
+  std::map<DeliveryId, DeliverCallback> deliver_cbs_;
+  std::deque<PendingDelivery> pre_session_;
+  std::vector<StatusCallback> close_cbs_;
+  StatusCallback closed_handler_;
+  std::deque<std::function<void()>> completions_;
+  bool pumping_ = false;
+  bool repump_ = false;
+};
+
+UvClient::UvClient(uv_loop_t* loop, ClientOptions options)
+    : impl_(new Impl(loop, std::move(options))) {}
+
+UvClient::~UvClient() {
+  Impl::Entry entry(impl_);
+  impl_->Detach();
+}
+
+void UvClient::Connect(ConnectCallback done) {
+  Impl::Entry entry(impl_);
+  impl_->Connect(std::move(done));
+}
+
+void UvClient::Deliver(Envelope envelope, absl::Cord body,
+                       DeliverCallback done) {
+  Impl::Entry entry(impl_);
+  impl_->Deliver(std::move(envelope), std::move(body), std::move(done));
+}
+
+void UvClient::CheckAlive(StatusCallback done) {
+  Impl::Entry entry(impl_);
+  impl_->CheckAlive(std::move(done));
+}
+
+void UvClient::Close(StatusCallback done) {
+  Impl::Entry entry(impl_);
+  impl_->Close(std::move(done));
+}
+
+void UvClient::Abort(absl::Status reason) {
+  Impl::Entry entry(impl_);
+  impl_->Abort(std::move(reason));
+}
+
+void UvClient::set_closed_handler(StatusCallback handler) {
+  impl_->set_closed_handler(std::move(handler));
+}
+
+UvClientState UvClient::state() const { return impl_->state(); }
+bool UvClient::ready() const { return impl_->Ready(); }
+bool UvClient::idle() const { return impl_->Idle(); }
+const Capabilities& UvClient::capabilities() const {
+  return impl_->capabilities();
+}
+const TlsInfo* UvClient::tls_info() const { return impl_->tls_info(); }
+const DialAddress& UvClient::peer() const { return impl_->peer(); }
+absl::Status UvClient::close_status() const { return impl_->CloseStatus(); }
+int UvClient::finished_deliveries() const { return impl_->finished(); }
+const ClientOptions& UvClient::options() const { return impl_->options(); }
+
+}  // namespace smtpcore

@@ -1,2 +1,1 @@
 #include "transports/libuv/uv_pool.h"
-// Implementation in progress.
