@@ -535,6 +535,12 @@ void Session::MaybeStartTransaction(Instant now) {
     Delivery& d = *deliveries_.front();
     if (!d.prechecked) {
       absl::Status s = Precheck(d);
+      if (s.ok()) {
+        // The parameters added by Precheck must still fit the line limit:
+        // a local refusal of this message, not a session failure.
+        std::string line;
+        s = SerializeCommand(MailFrom{d.envelope.from, d.mail}, &line);
+      }
       if (!s.ok()) {
         SmtpError e = SmtpError::FromStatus(s, CommandKind::kMailFrom);
         e.permanent = true;

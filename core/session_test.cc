@@ -903,5 +903,21 @@ TEST(SessionTest, ReplyEventsOption) {
   s.RunAllSplits({"greeting 220", "reply EHLO 250", "capabilities", "ready"});
 }
 
+TEST(SessionTest, ParamsPushingMailOverLineLimitFailOnlyThatDelivery) {
+  // "MAIL FROM:<" + from + ">\r\n" is exactly 512 octets; " SIZE=3" is not.
+  std::string from = std::string(512 - 14 - 12, 'a') + "@example.org";
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server(kEhloFull)
+      .Do(Deliver(Env(from, {"b@example.org"}), "x\r\n"))
+      .Client("")
+      .Do(Deliver(Env("a@example.org", {"b@example.org"}), "x\r\n"))
+      .Client("MAIL FROM:<a@example.org> SIZE=3\r\n"
+              "RCPT TO:<b@example.org>\r\nDATA\r\n");
+  s.RunAllSplits({"greeting 220", kCapsFull, "ready",
+                  "delivery_failed line_too_long 0"});
+}
+
 }  // namespace
 }  // namespace smtpcore
