@@ -25,11 +25,10 @@ size_t LineEnd(absl::string_view raw, size_t pos) {
   return static_cast<size_t>(static_cast<const char*>(lf) - raw.data());
 }
 
-// LineText returns the text of the line starting at `pos`: the bytes after
-// the 4-byte "ddd-" prefix up to the line ending (CRLF or bare LF). A bare
-// "ddd" line gives an empty text.
-absl::string_view LineText(absl::string_view raw, size_t pos) {
-  size_t end = LineEnd(raw, pos);
+// LineText returns the text of the line starting at `pos` whose LF is at
+// `end` (raw.size() if none): the bytes after the 4-byte "ddd-" prefix up to
+// the line ending (CRLF or bare LF). A bare "ddd" line gives an empty text.
+absl::string_view LineText(absl::string_view raw, size_t pos, size_t end) {
   // Drop the CR of a CRLF ending. In a bare "ddd\r\n" line that CR is the
   // separator byte, and the text is empty either way.
   if (end > pos + 4 && raw[end - 1] == '\r') --end;
@@ -106,13 +105,18 @@ bool ParseEnhancedCode(absl::string_view text, EnhancedCode* out,
 // ---------------------------------------------------------------------------
 // ReplyView
 
+ReplyView::LineIterator::LineIterator(absl::string_view raw, size_t pos)
+    : raw_(raw),
+      pos_(pos),
+      lf_(pos < raw.size() ? LineEnd(raw, pos) : raw.size()) {}
+
 absl::string_view ReplyView::LineIterator::operator*() const {
-  return LineText(raw_, pos_);
+  return LineText(raw_, pos_, lf_);
 }
 
 ReplyView::LineIterator& ReplyView::LineIterator::operator++() {
-  size_t end = LineEnd(raw_, pos_);
-  pos_ = end < raw_.size() ? end + 1 : raw_.size();
+  pos_ = lf_ < raw_.size() ? lf_ + 1 : raw_.size();
+  lf_ = pos_ < raw_.size() ? LineEnd(raw_, pos_) : raw_.size();
   return *this;
 }
 
@@ -122,7 +126,7 @@ ReplyView::LineRange ReplyView::lines() const {
 
 absl::string_view ReplyView::first_line() const {
   if (raw_.empty()) return absl::string_view();
-  return LineText(raw_, 0);
+  return LineText(raw_, 0, LineEnd(raw_, 0));
 }
 
 absl::string_view ReplyView::message() const {

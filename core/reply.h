@@ -89,9 +89,10 @@ class ReplyView {
 
    private:
     friend class ReplyView;
-    LineIterator(absl::string_view raw, size_t pos) : raw_(raw), pos_(pos) {}
+    LineIterator(absl::string_view raw, size_t pos);
     absl::string_view raw_;
     size_t pos_ = 0;  // offset of the current line's first byte in raw_
+    size_t lf_ = 0;   // offset of its LF (found once per line), or size
   };
 
   // LineRange is what `lines()` returns: usable in range-for.
