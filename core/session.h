@@ -21,7 +21,16 @@
 // (kMessageTooLarge), an 8-bit body without 8BITMIME (kNeeds8BitMime),
 // non-ASCII addresses without SMTPUTF8 (kNeedsSmtpUtf8), REQUIRETLS without
 // TLS or without the extension (kNeedsRequireTls), BINARYMIME without
-// BINARYMIME+CHUNKING (kNeedsBinaryMime).
+// BINARYMIME+CHUNKING (kNeedsBinaryMime), a MAIL line that the added
+// parameters push over 512 octets (kLineTooLong). DSN parameters (RET,
+// ENVID, NOTIFY, ORCPT) are dropped silently when the server lacks DSN
+// (RFC 3461 §4), SIZE when it lacks SIZE.
+//
+// Events of one delivery, in order: RecipientReply per RCPT reply,
+// TransactionComplete per final DATA/BDAT reply, then exactly one
+// DeliveryDone (someone got it) or DeliveryFailed. Without PIPELINING, no
+// DATA is sent when every RCPT failed (the next transaction starts with
+// RSET); with PIPELINING, a 354 then gets a lone "." (RFC 2920 §3.1).
 //
 // Fatal for the session (ConnectionClosed with the error, and every queued
 // delivery fails with it): greeting 421/554, 421 anywhere, EOF, timeouts,
@@ -85,7 +94,8 @@ using AuthChooser = std::function<std::unique_ptr<SaslMechanism>(
 // SessionOptions configures a Session.
 struct SessionOptions {
   // ehlo_domain is the client's name for EHLO/HELO: a domain or an address
-  // literal ("[192.0.2.1]"). Validated by the constructor's first Submit.
+  // literal ("[192.0.2.1]"). Validated when EHLO/HELO is submitted: an
+  // invalid name fails the session (kControlCharacter / kInvalidArgument).
   std::string ehlo_domain = "localhost";
   TlsMode tls_mode = TlsMode::kOpportunistic;
   // force_helo: send HELO instead of EHLO (broken servers). No extensions.
@@ -194,13 +204,18 @@ class Session {
   // StartDelivery queues a message whose body is streamed with
   // `AppendBody`. The message's BODY type is taken from `envelope.mail.body`
   // (or 8BITMIME when the server offers it) and SIZE only if set in the
-  // envelope. Same errors as Deliver.
+  // envelope. The body is not scanned for 8-bit bytes (it is not there yet):
+  // declare `envelope.mail.body` to get the 8BITMIME/BINARYMIME refusals.
+  // Same errors as Deliver.
   absl::StatusOr<DeliveryId> StartDelivery(Envelope envelope, Instant now);
 
   // AppendBody adds `chunk` to the body of streamed delivery `id`; `last`
-  // completes it. Chunks are kept (not copied) until the delivery ends (a
-  // 452 retry resends them). Errors: kFailedPrecondition / kWrongState if
-  // `id` is not an open streamed delivery (connection unchanged).
+  // completes it. Chunks are kept until the delivery ends (a 452 retry
+  // resends them); large chunks are shared, not copied (absl::Cord::Append
+  // copies only small ones). Errors (the chunk is refused, the delivery
+  // stays open): kFailedPrecondition / kWrongState if `id` is not an open
+  // streamed delivery; kInvalidArgument / kBareLineEnding under
+  // LineEndingPolicy::kReject.
   absl::Status AppendBody(DeliveryId id, absl::Cord chunk, bool last,
                           Instant now);
 
