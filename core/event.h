@@ -61,8 +61,10 @@
 
 namespace smtpcore {
 
-// Greeting is the server's opening 220 reply (Connection and Session). A
-// 421/554 greeting is reported as this event followed by ConnectionClosed.
+// Greeting is the server's opening reply (Connection and Session), 220 or
+// a refusal. Connection: 421 is followed by ConnectionClosed; another
+// 4xx/5xx (554) leaves the connection waiting for QUIT (RFC 5321 §3.1).
+// Session: any refusal fails the session, which sends QUIT.
 struct Greeting {
   Reply reply;
 };
@@ -158,8 +160,11 @@ struct ConnectionClosed {
 
 // Trace is one line on the wire, for debug output (`C:`/`S:`), when the
 // option `trace` is set. `line` has no line ending. Secrets are redacted:
-// "AUTH PLAIN <redacted>", and every AUTH continuation line or 334
-// challenge is "<redacted>"; a body is one line "<body 1234 bytes>".
+// "AUTH PLAIN <redacted>" (when an initial response is sent), a client
+// AUTH continuation line is "<redacted>" ("*" when cancelling), a server
+// challenge is "334 <redacted>". A DATA body or BDAT payload is one line
+// "<body 1234 bytes>" (input octets); a suppressed body (RFC 2920 §3.1)
+// is ".".
 struct Trace {
   bool from_client = false;
   std::string line;
