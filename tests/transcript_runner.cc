@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "core/errors.h"
 #include "transports/testing/fake_plain_mechanism.h"
+#include "transports/testing/session_recorder.h"
 
 namespace smtpcore {
 namespace internal {
@@ -245,6 +246,9 @@ std::vector<TranscriptMode> TranscriptModes(const TranscriptCase& c) {
     bytes.script.feed = ScriptFeed::kByteByByte;
     modes.push_back(bytes);
   }
+  TranscriptMode record{"record", ScriptOptions()};
+  record.record = true;
+  modes.push_back(record);
   for (size_t w : {size_t{1}, size_t{7}}) {
     TranscriptMode m{absl::StrCat("write", w), ScriptOptions()};
     m.script.max_write = w;
@@ -356,21 +360,12 @@ absl::StatusOr<SessionOptions> SessionOptionsFromMeta(
   return o;
 }
 
-TranscriptRun RunTranscript(const TranscriptCase& c,
-                            const TranscriptMode& mode) {
-  TranscriptRun run;
-  absl::StatusOr<SessionOptions> options = SessionOptionsFromMeta(c.options);
-  if (!options.ok()) {
-    run.status = options.status();
-    return run;
-  }
-  std::vector<Message> messages(c.messages.array.size());
-  for (size_t i = 0; i < messages.size(); ++i) {
-    run.status = ParseMessage(c.messages.array[i], i, &messages[i]);
-    if (!run.status.ok()) return run;
-  }
-
-  Session session(*std::move(options), mode.script.start);
+// RunOn plays `c` against `session`, a Session or a SessionRecorder (same
+// methods), and fills `run`.
+template <typename Target>
+void RunOn(const TranscriptCase& c, const TranscriptMode& mode,
+           const std::vector<Message>& messages, Target& session,
+           TranscriptRun& run) {
   size_t next_message = 0;
   Script script;
   for (const TranscriptStep& step : c.steps) {
@@ -412,12 +407,12 @@ TranscriptRun RunTranscript(const TranscriptCase& c,
                !absl::SimpleAtoi(step.words[1], &index))) {
             run.status = absl::InvalidArgumentError(
                 absl::StrCat(c.file, ":", step.line, ": A: deliver [index]"));
-            return run;
+            return;
           }
           if (index >= messages.size()) {
             run.status = absl::InvalidArgumentError(absl::StrCat(
                 c.file, ":", step.line, ": no message ", index));
-            return run;
+            return;
           }
           next_message = index + 1;
           const Message* m = &messages[index];
@@ -460,7 +455,7 @@ TranscriptRun RunTranscript(const TranscriptCase& c,
               c.file, ":", step.line, ": unknown action \"",
               absl::StrJoin(step.words, " "),
               "\" (deliver [i], close, abort)"));
-          return run;
+          return;
         }
         break;
       }
@@ -468,13 +463,47 @@ TranscriptRun RunTranscript(const TranscriptCase& c,
     script.Label(absl::StrCat(c.file, ":", step.line));
   }
 
-  ScriptEndpointFor<Session> endpoint(&session);
+  ScriptEndpointFor<Target> endpoint(&session);
   ScriptTransport transport(&endpoint, mode.script);
   run.status = transport.Run(script);
   run.events = transport.events();
   run.client_bytes = transport.client_bytes();
   if (run.status.ok() && run.events != c.events) {
     run.status = absl::FailedPreconditionError(EventsDiff(c.events, run.events));
+  }
+}
+
+TranscriptRun RunTranscript(const TranscriptCase& c,
+                            const TranscriptMode& mode) {
+  TranscriptRun run;
+  absl::StatusOr<SessionOptions> options = SessionOptionsFromMeta(c.options);
+  if (!options.ok()) {
+    run.status = options.status();
+    return run;
+  }
+  std::vector<Message> messages(c.messages.array.size());
+  for (size_t i = 0; i < messages.size(); ++i) {
+    run.status = ParseMessage(c.messages.array[i], i, &messages[i]);
+    if (!run.status.ok()) return run;
+  }
+
+  if (!mode.record) {
+    Session session(*options, mode.script.start);
+    RunOn(c, mode, messages, session, run);
+    return run;
+  }
+  // Record the run, then replay the trace against a fresh session: it must
+  // reproduce every output (transports/testing/session_recorder.h).
+  SessionRecorder recorder(*options, mode.script.start);
+  RunOn(c, mode, messages, recorder, run);
+  if (!run.status.ok()) return run;
+  ReplayOptions replay;
+  replay.auth = options->auth;
+  absl::Status replayed = ReplaySession(recorder.trace(), replay);
+  if (!replayed.ok()) {
+    run.status = absl::FailedPreconditionError(absl::StrCat(
+        "replay of the recorded trace diverged: ", replayed.ToString(),
+        "\ntrace:\n", recorder.trace()));
   }
   return run;
 }

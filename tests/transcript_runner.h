@@ -3,9 +3,9 @@
 // mode, and checks client bytes and events.
 //
 // Modes (tests/transcripts/README.md): whole flights; a 2-way split at every
-// byte boundary of the server stream; byte by byte; whole with 1-byte and
-// 7-byte partial writes. `"split": "whole"` keeps only the whole-flight
-// modes.
+// byte boundary of the server stream; byte by byte; whole flights recorded
+// and replayed from the trace; whole with 1-byte and 7-byte partial writes.
+// `"split": "whole"` drops the split and byte-by-byte modes.
 
 #ifndef SMTP_TESTS_TRANSCRIPT_RUNNER_H_
 #define SMTP_TESTS_TRANSCRIPT_RUNNER_H_
@@ -25,8 +25,12 @@ namespace internal {
 
 // TranscriptMode is one way of replaying a case.
 struct TranscriptMode {
-  std::string name;  // "whole", "split@17", "bytes", "write1", "write7"
+  // name: "whole", "split@17", "bytes", "record", "write1", "write7".
+  std::string name;
   ScriptOptions script;
+  // record: drive a SessionRecorder instead of a Session, then check that
+  // ReplaySession reproduces the recorded trace.
+  bool record = false;
 };
 
 // TranscriptModes returns the modes to run for `c` (see file comment).

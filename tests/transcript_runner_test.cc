@@ -38,18 +38,21 @@ const char kEvents[] = "greeting 220\ncapabilities\nready\nclosed ok\n";
 
 TEST(TranscriptRunnerTest, ModesCoverEverySplit) {
   TranscriptCase c = ParseOne(Case("{}", kScript, kEvents));
-  // 8 + 8 + 9 server bytes: whole, 24 splits, bytes, write1, write7.
+  // 8 + 8 + 9 server bytes: whole, 24 splits, bytes, record, write1,
+  // write7.
   std::vector<TranscriptMode> modes = TranscriptModes(c);
-  ASSERT_EQ(modes.size(), 28u);
+  ASSERT_EQ(modes.size(), 29u);
   EXPECT_EQ(modes[0].name, "whole");
   EXPECT_EQ(modes[1].name, "split@1");
   EXPECT_EQ(modes[24].name, "split@24");
   EXPECT_EQ(modes[25].name, "bytes");
-  EXPECT_EQ(modes[27].name, "write7");
+  EXPECT_EQ(modes[26].name, "record");
+  EXPECT_TRUE(modes[26].record);
+  EXPECT_EQ(modes[28].name, "write7");
   EXPECT_TRUE(CheckTranscript(c).ok()) << CheckTranscript(c);
 
   TranscriptCase whole = ParseOne(Case("{\"split\": \"whole\"}", kScript, kEvents));
-  EXPECT_EQ(TranscriptModes(whole).size(), 3u);
+  EXPECT_EQ(TranscriptModes(whole).size(), 4u);
 }
 
 TEST(TranscriptRunnerTest, RunReportsClientBytesAndEvents) {
