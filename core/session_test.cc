@@ -919,5 +919,55 @@ TEST(SessionTest, ParamsPushingMailOverLineLimitFailOnlyThatDelivery) {
                   "delivery_failed line_too_long 0"});
 }
 
+TEST(SessionTest, CodeMismatchMidTransactionBreaks) {
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server(kEhloFull)
+      .Do(Deliver(Env("a@example.org", {"b@example.org"}), "x\r\n"))
+      .Client("MAIL FROM:<a@example.org> SIZE=3\r\n"
+              "RCPT TO:<b@example.org>\r\nDATA\r\n")
+      .Server("250 ok\r\n250-ok\r\n550 mismatch\r\n")
+      .Client("")
+      .Do([](Session& s, Instant now) {
+        EXPECT_EQ(s.close_status().code(), absl::StatusCode::kDataLoss);
+        EXPECT_EQ(GetErrorDetail(s.Close(now)), ErrorDetail::kBroken);
+      });
+  s.RunAllSplits({"greeting 220", kCapsFull, "ready",
+                  "delivery_failed reply_code_mismatch 0",
+                  "closed reply_code_mismatch"});
+}
+
+TEST(SessionTest, UnboundedReplyBreaks) {
+  SessionOptions o = Plain();
+  o.reply_limits.max_reply_size = 4096;
+  std::string endless;
+  while (endless.size() < 10000) endless += "250-this never ends\r\n";
+  Script s(MakeSession(o));
+  s.Server(kGreeting).Client("EHLO client.example\r\n").Server(endless);
+  std::vector<std::string> expected = {"greeting 220", "closed reply_too_large"};
+  EXPECT_EQ(s.Run(0), expected);
+  EXPECT_EQ(s.Run(1), expected);
+  EXPECT_EQ(s.Run(777), expected);
+}
+
+TEST(SessionTest, BdatLockStepWithoutPipelining) {
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250 CHUNKING\r\n")
+      .Do(Deliver(Env("a@example.org", {"b@example.org"}), "hi\r\n"))
+      .Client("MAIL FROM:<a@example.org>\r\n")
+      .Server("250 ok\r\n")
+      .Client("RCPT TO:<b@example.org>\r\n")
+      .Server("250 ok\r\n")
+      .Client("BDAT 4 LAST\r\nhi\r\n")
+      .Server("250 ok\r\n");
+  s.RunAllSplits({"greeting 220", "capabilities CHUNKING", "ready",
+                  "recipient <b@example.org> 250",
+                  "delivered 250 accepted=1 rejected=0",
+                  "delivery_done delivered=1 rejected=0 deferred=0"});
+}
+
 }  // namespace
 }  // namespace smtpcore
