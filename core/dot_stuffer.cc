@@ -100,6 +100,11 @@ SMTP_ALWAYS_INLINE TypeMasks MakeTypeMasks(uint64_t l, uint64_t bare,
   const uint64_t bare_cr = bare & ~l;
   return TypeMasks{(bare_cr & ~dot) | (dot & ~bare), dot};
 }
+// OnlyBareLf is true if every insertion point of the block is kInsertCr
+// (the common case in bare-LF text).
+SMTP_ALWAYS_INLINE bool OnlyBareLf(const TypeMasks& m) {
+  return (m.t0 | m.t1) == 0;
+}
 SMTP_ALWAYS_INLINE uint32_t TypeAt(const TypeMasks& m, unsigned b) {
   return static_cast<uint32_t>((m.t0 >> b) & 1) |
          static_cast<uint32_t>(((m.t1 >> b) & 1) << 1);
@@ -273,22 +278,37 @@ uintptr_t SafeEnd(const char* p, size_t n) {
   return n >= 128 ? reinterpret_cast<uintptr_t>(p) + (n - 128) : 0;
 }
 
-// SliceEmitter appends zero-copy IoSlices. It grows the vector ahead (to at
-// least 128 free slices before each dirty block) and writes through a
-// pointer; Finish trims the unused end.
+// SliceEmitter appends zero-copy IoSlices. Slices are staged in a small
+// caller-provided array (on Encode's stack) and appended to the vector in
+// bulk: resizing the vector ahead would zero-fill it, a cost as large as
+// writing the slices.
+constexpr size_t kStageSlices = 256;  // a dirty block adds at most 128
+
 class SliceEmitter {
  public:
-  SliceEmitter(std::vector<IoSlice>* out, const char* p)
-      : out_(out), base_(out->size()), p_(p) {}
+  SliceEmitter(std::vector<IoSlice>* out, const char* p, IoSlice* stage)
+      : out_(out),
+        base_(out->size()),
+        p_(p),
+        stage_(stage),
+        w_(stage),
+        w_end_(stage + kStageSlices) {}
 
   SMTP_ALWAYS_INLINE void Clean(size_t, unsigned) {}
   SMTP_ALWAYS_INLINE void Event(size_t q, uint32_t type) {
-    if (ABSL_PREDICT_FALSE(w_end_ - w_ < 2)) Grow();
+    if (ABSL_PREDICT_FALSE(w_end_ - w_ < 2)) Flush();
     Put(q, type);
   }
   SMTP_ALWAYS_INLINE void Events(size_t i, uint64_t e, const TypeMasks& m,
                                  unsigned) {
-    if (ABSL_PREDICT_FALSE(w_end_ - w_ < 128)) Grow();  // 2 per event
+    if (ABSL_PREDICT_FALSE(w_end_ - w_ < 128)) Flush();  // 2 per event
+    if (OnlyBareLf(m)) {
+      do {
+        Put(i + static_cast<unsigned>(absl::countr_zero(e)), kInsertCr);
+        e &= e - 1;
+      } while (e != 0);
+      return;
+    }
     do {
       const unsigned b = static_cast<unsigned>(absl::countr_zero(e));
       Put(i + b, TypeAt(m, b));
@@ -296,15 +316,15 @@ class SliceEmitter {
     } while (e != 0);
   }
   void Finish(size_t n) {
-    if (w_ == nullptr) {  // no insertion: at most one slice
+    if (w_ == stage_) {  // nothing staged: at most one slice
       if (n > run_) out_->push_back(IoSlice{p_ + run_, n - run_});
       return;
     }
     if (n > run_) {
-      if (w_end_ - w_ < 1) Grow();
+      if (w_ == w_end_) Flush();
       *w_++ = IoSlice{p_ + run_, n - run_};
     }
-    out_->resize(static_cast<size_t>(w_ - out_->data()));
+    Flush();
   }
   void Rollback() { out_->resize(base_); }
 
@@ -315,32 +335,25 @@ class SliceEmitter {
     *w_++ = IoSlice{kWire + InsertOffset(type), InsertLen(type)};
     run_ = q;
   }
-  // Grow makes room for at least 128 more slices. The work is in a static
-  // function taking values, so that `this` (a kernel's local copy) does not
-  // escape and its fields can stay in registers.
-  SMTP_ALWAYS_INLINE void Grow() {
-    const Window w = GrowSlow(out_, base_, w_);
-    w_ = w.w;
-    w_end_ = w.end;
+  // Flush appends the staged slices. The work is in a static function
+  // taking values, so that `this` (a kernel's local copy) does not escape
+  // and its fields can stay in registers.
+  SMTP_ALWAYS_INLINE void Flush() {
+    Append(out_, stage_, w_);
+    w_ = stage_;
   }
-  struct Window {
-    IoSlice* w;
-    IoSlice* end;
-  };
-  static Window GrowSlow(std::vector<IoSlice>* out, size_t base, IoSlice* w) {
-    const size_t used =
-        w == nullptr ? base : static_cast<size_t>(w - out->data());
-    const size_t size = out->size();
-    out->resize(used + 128 > size ? used + 128 + (size - base) : size);
-    return Window{out->data() + used, out->data() + out->size()};
+  static void Append(std::vector<IoSlice>* out, const IoSlice* from,
+                     const IoSlice* to) {
+    out->insert(out->end(), from, to);
   }
 
   std::vector<IoSlice>* out_;
   size_t base_;  // size on entry
   const char* p_;
   size_t run_ = 0;  // start of the input not yet in a slice
-  IoSlice* w_ = nullptr;
-  IoSlice* w_end_ = nullptr;
+  IoSlice* stage_;
+  IoSlice* w_;
+  IoSlice* w_end_;
 };
 
 // RunCopyEmitter copies the same runs into a buffer with room for
@@ -361,6 +374,13 @@ class RunCopyEmitter {
   }
   SMTP_ALWAYS_INLINE void Events(size_t i, uint64_t e, const TypeMasks& m,
                                  unsigned) {
+    if (OnlyBareLf(m)) {
+      do {
+        Event(i + static_cast<unsigned>(absl::countr_zero(e)), kInsertCr);
+        e &= e - 1;
+      } while (e != 0);
+      return;
+    }
     do {
       const unsigned b = static_cast<unsigned>(absl::countr_zero(e));
       Event(i + b, TypeAt(m, b));
@@ -615,6 +635,17 @@ class BlockCopyEmitter512 {
     size_t shift = 0;
     if (ABSL_PREDICT_TRUE(n == 64 && fast_ok_ && i <= fast_end_)) {
       _mm512_storeu_si512(o, _mm512_loadu_si512(src));
+      if (OnlyBareLf(m)) {  // bare-LF text: "\r" before each LF
+        do {
+          const unsigned b = static_cast<unsigned>(absl::countr_zero(e));
+          o[b + shift] = '\r';
+          ++shift;
+          _mm512_storeu_si512(o + b + shift, _mm512_loadu_si512(src + b));
+          e &= e - 1;
+        } while (e != 0);
+        o_ = o + 64 + shift;
+        return;
+      }
       do {
         const unsigned b = static_cast<unsigned>(absl::countr_zero(e));
         const uint32_t type = TypeAt(m, b);
@@ -869,7 +900,8 @@ absl::Status DotStuffer::EncodeImpl(absl::string_view chunk, Emitter* em,
 
 absl::Status DotStuffer::Encode(absl::string_view chunk,
                                 std::vector<IoSlice>* out) {
-  SliceEmitter em(out, chunk.data());
+  IoSlice stage[kStageSlices];
+  SliceEmitter em(out, chunk.data(), stage);
   return EncodeImpl(chunk, &em, ScanFor<SliceEmitter>(CurrentKernel()));
 }
 
