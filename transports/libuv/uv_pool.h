@@ -8,7 +8,8 @@
 //    `noop_after_idle`), else a new connection is opened if under the cap,
 //    else it waits for the next free connection;
 //  - a connection that finishes a message takes the next queued one at
-//    once (no NOOP: it just proved alive);
+//    once, also one queued from that message's callback (no NOOP: it just
+//    proved alive);
 //  - a connection is closed with QUIT after `max_messages_per_connection`
 //    messages, after `idle_timeout` without work, and dropped when the
 //    session fails (421 from the server, EOF, timeout, I/O error);
@@ -23,8 +24,10 @@
 //    and `max_connect_failures` consecutive connects failed, every queued
 //    message of that destination fails with the connect error.
 //
-// Threading and lifetime as `UvClient` (loop thread only; callbacks may call
-// back into the pool; destroy the pool, then run the loop until it is empty).
+// Threading and lifetime as `UvClient`: loop thread only; callbacks may call
+// `Send`/`SendTo`/`Shutdown` but must not destroy the pool (destroy it after
+// `Shutdown`'s callback, or outside callbacks), then run the loop until it
+// is empty.
 
 #ifndef SMTP_TRANSPORTS_LIBUV_UV_POOL_H_
 #define SMTP_TRANSPORTS_LIBUV_UV_POOL_H_
@@ -132,18 +135,16 @@ class UvPool {
   struct Destination;
 
   Destination& DestinationFor(const std::string& host, uint16_t port);
-  void Dispatch(Destination& dest);
-  void StartOnConn(Destination& dest, Conn* conn);
-  void OpenConnection(Destination& dest);
-  void OnConnected(Destination& dest, Conn* conn, const absl::Status& status);
-  void OnMessageDone(Destination& dest, Conn* conn,
-                     std::unique_ptr<Message> message,
-                     DeliveryOutcome outcome);
-  void OnConnClosed(Destination& dest, Conn* conn, const absl::Status& status);
-  void RetireConn(Destination& dest, Conn* conn);
-  void ArmIdleTimer(Destination& dest, Conn* conn);
-  void FailQueued(Destination& dest, const SmtpError& error);
+  void Dispatch(Destination* dest);
+  void StartOnConn(Destination* dest, Conn* conn);
+  void OpenConnection(Destination* dest);
+  void OnConnected(Destination* dest, Conn* conn, const absl::Status& status);
+  void OnMessageDone(Destination* dest, Conn* conn, DeliveryOutcome outcome);
+  void OnConnClosed(Destination* dest, Conn* conn, const absl::Status& status);
+  void RetireConn(Conn* conn);
+  void FailQueued(Destination* dest, const SmtpError& error);
   void Finish(std::unique_ptr<Message> message, DeliveryOutcome outcome);
+  void ArmIdleTimer();
   void MaybeFinishShutdown();
   static void OnIdleTimer(uv_timer_t* timer);
 
@@ -151,9 +152,9 @@ class UvPool {
   UvPoolOptions options_;
   UvPoolStats stats_;
   std::map<std::string, std::unique_ptr<Destination>> destinations_;
+  uv_timer_t* idle_timer_ = nullptr;  // freed by its close callback
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;
-  std::shared_ptr<bool> alive_;
 };
 
 }  // namespace smtpcore

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -217,6 +218,8 @@ void LoopbackServer::AcceptLoop() {
       close(fd);
       return;
     }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     int index = accepted_++;
     commands_.emplace_back();
     fds_.push_back(fd);
