@@ -143,7 +143,8 @@ class ReplyView {
   // ToOwned copies the reply into an owning `Reply`.
   Reply ToOwned() const;
   // DebugString renders "250-first\n250 last" style text for logs and tests
-  // (line endings shown as written, CR omitted).
+  // (line endings shown as written, CR omitted). C0 controls and DEL inside
+  // a line are shown as "\xNN", so a reply cannot forge log lines.
   std::string DebugString() const;
 
  private:
