@@ -56,6 +56,18 @@ ExitStatus ExitStatusForResult(const DeliveryResult& result) {
   return ExitStatus::kPermanent;
 }
 
+ExitStatus ExitStatusForDelivery(const DeliveryResult& result,
+                                 const SmtpError* error) {
+  if (result.delivered() > 0 || error == nullptr) {
+    return ExitStatusForResult(result);
+  }
+  if (error->cause == ErrorDetail::kRejected &&
+      error->command == CommandKind::kRcptTo && !result.recipients.empty()) {
+    return ExitStatusForResult(result);
+  }
+  return ExitStatusForError(*error);
+}
+
 bool IsPermanentExit(ExitStatus status) {
   return status == ExitStatus::kPermanent || status == ExitStatus::kProtocol;
 }

@@ -59,6 +59,14 @@ ExitStatus ExitStatusForError(const SmtpError& error);
 // and 4 if all were rejected. An empty result gives 4.
 ExitStatus ExitStatusForResult(const DeliveryResult& result);
 
+// ExitStatusForDelivery maps a finished delivery and its error (nullptr
+// when it completed): 2 or 0 when some recipient was delivered (as
+// ExitStatusForResult); a refusal of every recipient at RCPT maps by the
+// recipients (3 if any got a 4xx, else 4); any other error by
+// ExitStatusForError.
+ExitStatus ExitStatusForDelivery(const DeliveryResult& result,
+                                 const SmtpError* error);
+
 // IsPermanentExit returns true for 4 and 5: retrying the same command will
 // fail again (the JSON error's `permanent` field).
 bool IsPermanentExit(ExitStatus status);

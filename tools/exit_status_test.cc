@@ -111,3 +111,39 @@ TEST(ExitStatusTest, Permanence) {
 }  // namespace
 }  // namespace cli
 }  // namespace smtpcore
+
+namespace smtpcore {
+namespace cli {
+namespace {
+
+TEST(ExitStatusTest, ForDelivery) {
+  using S = RecipientStatus;
+  SmtpError rcpt;
+  rcpt.cause = ErrorDetail::kRejected;
+  rcpt.command = CommandKind::kRcptTo;
+  rcpt.code = 550;
+  // All recipients refused, one of them temporarily: temporary.
+  EXPECT_EQ(ExitStatusForDelivery(Result({S::kRejected, S::kDeferred}), &rcpt),
+            ExitStatus::kTemporary);
+  EXPECT_EQ(ExitStatusForDelivery(Result({S::kRejected}), &rcpt),
+            ExitStatus::kPermanent);
+  SmtpError data = rcpt;
+  data.command = CommandKind::kData;
+  data.code = 452;
+  EXPECT_EQ(ExitStatusForDelivery(Result({S::kDeferred}), &data),
+            ExitStatus::kTemporary);
+  SmtpError timeout;
+  timeout.cause = ErrorDetail::kTimeout;
+  EXPECT_EQ(ExitStatusForDelivery(Result({S::kDeferred}), &timeout),
+            ExitStatus::kTemporary);
+  // Something was delivered: partial whatever the error.
+  EXPECT_EQ(ExitStatusForDelivery(Result({S::kDelivered, S::kDeferred}),
+                                  &timeout),
+            ExitStatus::kPartial);
+  EXPECT_EQ(ExitStatusForDelivery(Result({S::kDelivered}), nullptr),
+            ExitStatus::kOk);
+}
+
+}  // namespace
+}  // namespace cli
+}  // namespace smtpcore

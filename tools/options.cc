@@ -143,6 +143,9 @@ absl::Status ParseConnectionFlags(const ParsedFlags& f,
   } else {
     out->tls = DefaultTlsForPort(out->server.port);
   }
+  if (!out->server.port_given && out->tls == TlsChoice::kImplicit) {
+    out->server.port = 465;  // RFC 8314 §7.3 submissions
+  }
   out->ca_file = f.value("ca-file");
   out->insecure = f.has("insecure");
   if (f.has("ca-file") && out->ca_file.empty()) {
@@ -310,6 +313,7 @@ absl::StatusOr<ServerAddress> ParseServerAddress(absl::string_view text,
                                 "' (1-65535)"));
     }
     out.port = static_cast<uint16_t>(p);
+    out.port_given = true;
   }
   out.host = std::string(host);
   return out;

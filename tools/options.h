@@ -9,7 +9,7 @@
 // Server addresses: "host", "host:port", "[v6-literal]", "[v6-literal]:port"
 // or a bare IPv6 literal ("::1"). Default port 25. The TLS mode defaults by
 // port like swaks and curl: 465 implicit, 587 starttls, anything else
-// opportunistic.
+// opportunistic; and `--tls implicit` without a port means port 465.
 
 #ifndef SMTP_TOOLS_OPTIONS_H_
 #define SMTP_TOOLS_OPTIONS_H_
@@ -57,6 +57,8 @@ TlsMode SessionTlsMode(TlsChoice choice);
 struct ServerAddress {
   std::string host;
   uint16_t port = 25;
+  // port_given is true when the text named a port.
+  bool port_given = false;
 
   // ToString gives "host:port", "[v6]:port" for IPv6 literals.
   std::string ToString() const;

@@ -146,6 +146,16 @@ TEST(SendFlagsTest, TlsDefaultsFollowThePort) {
                       "--to", "b@x"});
   ASSERT_TRUE(f.ok());
   EXPECT_EQ(f->connection.tls, TlsChoice::kNone);
+  // Implicit TLS without a port: 465.
+  f = ParseSendFlags({"--server", "mx", "--tls", "implicit", "--from", "a@x",
+                      "--to", "b@x"});
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->connection.server.port, 465);
+  EXPECT_FALSE(f->connection.server.port_given);
+  f = ParseSendFlags({"--server", "mx:25", "--tls", "implicit", "--from",
+                      "a@x", "--to", "b@x"});
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->connection.server.port, 25);
 }
 
 TEST(SendFlagsTest, NullSender) {
