@@ -66,9 +66,9 @@ DotStufferOptions BinaryOptions() {
 // read past its end.
 struct Chunk {
   explicit Chunk(absl::string_view s)
-      : bytes(new char[s.size() + 1]), size(s.size()) {
-    std::memcpy(bytes.get(), s.data(), s.size());
-    if (s.empty()) bytes.reset();  // data() == nullptr for an empty chunk
+      : bytes(s.empty() ? nullptr : new char[s.size()]), size(s.size()) {
+    // An empty chunk has data() == nullptr.
+    if (!s.empty()) std::memcpy(bytes.get(), s.data(), s.size());
   }
   absl::string_view view() const {
     return absl::string_view(bytes.get(), size);
@@ -928,9 +928,9 @@ TEST(DotStufferPropertyTest, MixedStretches) {
     const DotStufferOptions o = iter % 2 == 0 ? DataOptions() : BdatOptions();
     for (DotStufferKernel k : SupportedKernels()) {
       KernelScope scope(k);
-      CheckAgainstReference(o, text, parts,
-                            absl::StrCat(internal::DotStufferKernelName(k),
-                                         " iter=", iter));
+      CheckAgainstReference(
+          o, text, parts,
+          absl::StrCat(internal::DotStufferKernelName(k), " iter=", iter));
       if (HasFatalFailure()) return;
     }
   }
