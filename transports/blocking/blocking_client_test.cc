@@ -316,6 +316,27 @@ TEST(BlockingClientTest, ConnectRefusedIsATypedError) {
   EXPECT_EQ(history.last("127.0.0.1")->outcome, DialOutcome::kConnectFailed);
 }
 
+TEST(BlockingClientTest, HostNameResolvesAndRecordsEveryDialedAddress) {
+  auto server = StartServer(LoopbackServerOptions());
+  ASSERT_NE(server, nullptr);
+  DialHistory history;
+  ClientOptions options = OptionsFor(*server);
+  options.host = "localhost";  // may give ::1 (refused: server is IPv4) too
+  options.dial_history = &history;
+  auto client = BlockingClient::Connect(options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  EXPECT_EQ((*client)->peer().ip, "127.0.0.1");
+  EXPECT_TRUE((*client)->Close().ok());
+  absl::Span<const DialAttempt> attempts = history.attempts("LOCALHOST");
+  ASSERT_FALSE(attempts.empty());
+  EXPECT_EQ(attempts.back().ip, "127.0.0.1");
+  EXPECT_EQ(attempts.back().outcome, DialOutcome::kConnected);
+  for (size_t i = 0; i + 1 < attempts.size(); ++i) {
+    EXPECT_EQ(attempts[i].outcome, DialOutcome::kConnectFailed);
+    EXPECT_NE(attempts[i].family, attempts[i + 1].family);  // alternating
+  }
+}
+
 TEST(BlockingClientTest, ResolveFailureIsATypedError) {
   ClientOptions options;
   options.host = "no-such-host.invalid";
