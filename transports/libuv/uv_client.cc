@@ -925,7 +925,9 @@ class UvClient::Impl {
 
   void MaybeTeardown() {
     if (!closed_ || handles_closing_) return;
-    if (abort_ || io_failed_ || read_eof_) {
+    // After a failure nothing more is owed to the peer: close at once (a
+    // write stuck on a peer that stopped reading must not hold the handles).
+    if (abort_ || io_failed_ || read_eof_ || failure_.has_value()) {
       CloseHandles();
       return;
     }
