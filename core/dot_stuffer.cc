@@ -122,10 +122,10 @@ struct Scanner {
   LongLinePolicy long_lines = LongLinePolicy::kIgnore;
   uint64_t max_line = 0;
 
-  // Carries: 0 or 1.
-  uint64_t cr_in = 0;  // previous byte was a CR
-  uint64_t ls_in = 0;  // previous byte was an LF, or no byte yet
-  uint64_t line_len = 0;
+  // Carries across blocks and chunks.
+  uint64_t cr_in = 0;     // 1 if the previous byte was a CR
+  uint64_t ls_in = 0;     // 1 if the previous byte was an LF, or no byte yet
+  uint64_t line_len = 0;  // octets of the current line (long-line policy)
 
   // Results of the current call.
   uint64_t bare_lf = 0;

@@ -28,9 +28,10 @@
 //
 // Speed. The body is scanned 64 bytes at a time with AVX-512BW, AVX2 or a
 // portable word-at-a-time (SWAR) kernel, chosen at run time from the CPU
-// (see `internal::SetDotStufferKernelForTesting`); only blocks that need an
-// insertion, or all blocks under a LongLinePolicy other than kIgnore, leave
-// the fast path.
+// (see `internal::SetDotStufferKernelForTesting`), in one pass that also
+// produces the output. A block with nothing to insert costs a few
+// instructions (plus a per-block check under a kReject or kReport policy);
+// figures are in bench/README.md.
 
 #ifndef SMTP_CORE_DOT_STUFFER_H_
 #define SMTP_CORE_DOT_STUFFER_H_
