@@ -93,6 +93,7 @@ struct DotStufferStats {
 // DotStuffer encodes one message. Not thread-safe. Reuse with `Reset()`.
 class DotStuffer {
  public:
+  // DotStuffer makes an encoder for one message with `options` (copied).
   explicit DotStuffer(DotStufferOptions options = DotStufferOptions());
 
   // Encode appends to `*out` the slices that encode `chunk`. Slices point
@@ -118,9 +119,9 @@ class DotStuffer {
 
   // EncodeCopy is the copying variant of `Encode`: it writes the encoding of
   // `chunk` to `out`, which must have room for MaxEncodedSize(chunk.size())
-  // bytes, and returns the number of bytes written. Same errors as `Encode`
-  // (then `*written` is 0 and the state unchanged). Sets `*written`. Bytes
-  // of `out` past `*written`, within the MaxEncodedSize room, may be
+  // bytes, and sets `*written` to the number of bytes written. Same errors
+  // as `Encode` (then `*written` is 0 and the state unchanged). Bytes of
+  // `out` past `*written`, within the MaxEncodedSize room, may be
   // overwritten.
   absl::Status EncodeCopy(absl::string_view chunk, char* out, size_t* written);
 
@@ -131,7 +132,10 @@ class DotStuffer {
   // Reset makes the encoder ready for a new message with the same options.
   void Reset();
 
+  // stats returns the counts so far (valid while the encoder lives; reset
+  // by `Reset`).
   const DotStufferStats& stats() const { return stats_; }
+  // options returns the options given at construction.
   const DotStufferOptions& options() const { return options_; }
   // at_line_start is true if the input so far is empty or ends in a line
   // break (a pending CR counts: the next byte starts a line unless it is the
