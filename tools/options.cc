@@ -84,6 +84,7 @@ const FlagSpec kSinkFlags[] = {
     {"quiet", nullptr, "do not print received messages"},
     {"max-messages", "N", "exit after receiving N messages"},
     {"ca-out", "FILE", "write the sink's throwaway CA certificate to FILE"},
+    {"save-dir", "DIR", "write each received message to DIR/ID.eml"},
 };
 
 #undef SMTPC_CONNECTION_FLAGS
@@ -519,6 +520,10 @@ absl::StatusOr<SinkFlags> ParseSinkFlags(absl::Span<const std::string> args) {
   out.ca_out = f.value("ca-out");
   if (f.has("ca-out") && out.ca_out.empty()) {
     return Usage("--ca-out needs a file name");
+  }
+  out.save_dir = f.value("save-dir");
+  if (f.has("save-dir") && out.save_dir.empty()) {
+    return Usage("--save-dir needs a directory name");
   }
   return out;
 }

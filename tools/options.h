@@ -157,6 +157,7 @@ struct SinkFlags {
   bool quiet = false;    // do not print received messages
   size_t max_messages = 0;  // exit after this many messages (0: never)
   std::string ca_out;    // write the sink's CA certificate here
+  std::string save_dir;  // write each message to DIR/<id>.eml
 };
 
 // SendFlagSpecs ... SinkFlagSpecs are the flag tables (for parsing and for

@@ -306,8 +306,11 @@ TEST(DemoAndSinkFlagsTest, Parse) {
   EXPECT_EQ(d->color, "never");
   EXPECT_FALSE(ParseDemoFlags({"--color", "pink"}).ok());
   absl::StatusOr<SinkFlags> s =
-      ParseSinkFlags({"--port", "2525", "--quiet", "--max-messages", "3"});
+      ParseSinkFlags({"--port", "2525", "--quiet", "--max-messages", "3",
+                      "--save-dir", "/tmp/x", "--ca-out", "/tmp/ca.pem"});
   ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->save_dir, "/tmp/x");
+  EXPECT_EQ(s->ca_out, "/tmp/ca.pem");
   EXPECT_EQ(s->port, 2525);
   EXPECT_TRUE(s->quiet);
   EXPECT_EQ(s->max_messages, 3u);

@@ -42,7 +42,7 @@ void OnSignal(uv_signal_t* handle, int) {
 std::string SinkUsage() {
   return absl::StrCat(
       "Usage: smtpc sink [--port PORT] [--quiet] [--max-messages N] "
-      "[--ca-out FILE]\n"
+      "[--ca-out FILE] [--save-dir DIR]\n"
       "\n"
       "Run the demo's SMTP sink on 127.0.0.1 until interrupted. It offers\n"
       "PIPELINING, SIZE, 8BITMIME, SMTPUTF8, CHUNKING, DSN, "
@@ -81,6 +81,15 @@ int RunSinkCommand(absl::Span<const std::string> args, const CommandIo& io) {
   options.keep_messages = false;
   options.session.users = {{kDemoUser, kDemoPassword}};
   options.on_message = [s](const ReceivedMessage& m) {
+    if (!s->flags.save_dir.empty()) {
+      const std::string path = absl::StrCat(s->flags.save_dir, "/", m.id, ".eml");
+      std::FILE* f = std::fopen(path.c_str(), "wb");
+      if (f == nullptr ||
+          std::fwrite(m.data.data(), 1, m.data.size(), f) != m.data.size()) {
+        std::fprintf(s->io->err, "smtpc sink: cannot write %s\n", path.c_str());
+      }
+      if (f != nullptr) std::fclose(f);
+    }
     if (!s->flags.quiet) {
       std::fprintf(
           s->io->out, "message %llu: <%s> -> %s, %zu octets via %s%s%s\n",

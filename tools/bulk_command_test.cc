@@ -1,0 +1,139 @@
+// Runs `smtpc bulk` in-process (libuv pool) against the sink in a thread.
+
+#include "tools/bulk_command.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "tools/sink/sink_server.h"
+
+namespace smtpcore {
+namespace cli {
+namespace {
+
+struct RunResult {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+RunResult RunBulk(std::vector<std::string> args) {
+  char* out_buf = nullptr;
+  size_t out_len = 0;
+  char* err_buf = nullptr;
+  size_t err_len = 0;
+  CommandIo io;
+  io.out = open_memstream(&out_buf, &out_len);
+  io.err = open_memstream(&err_buf, &err_len);
+  RunResult r;
+  r.status = RunBulkCommand(args, io);
+  std::fclose(io.out);
+  std::fclose(io.err);
+  r.out.assign(out_buf, out_len);
+  r.err.assign(err_buf, err_len);
+  std::free(out_buf);
+  std::free(err_buf);
+  return r;
+}
+
+TEST(BulkCommandTest, SendsEveryMessageOverPooledConnections) {
+  SinkServerOptions options;
+  options.tls = false;
+  absl::StatusOr<std::unique_ptr<SinkThread>> sink = SinkThread::Start(options);
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  const std::string server = absl::StrCat("127.0.0.1:", (*sink)->port());
+  RunResult r = RunBulk({"--server", server, "--count", "60", "--concurrency",
+                         "3", "--size", "5000", "--to", "x@example.org",
+                         "--to", "y@example.org", "--progress", "never"});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_TRUE(absl::StartsWith(r.out, "bulk: 60 sent, 0 failed, ")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, " messages/s, ")) << r.out;
+  EXPECT_TRUE(absl::EndsWith(r.out, " MB/s\n")) << r.out;
+  EXPECT_EQ(r.err, "");
+  ASSERT_TRUE((*sink)->WaitForMessages(60, absl::Seconds(10)));
+  std::vector<ReceivedMessage> m = (*sink)->messages();
+  ASSERT_EQ(m.size(), 60u);
+  for (const ReceivedMessage& msg : m) {
+    EXPECT_EQ(msg.data.size(), 5000u);
+    EXPECT_EQ(msg.recipients,
+              (std::vector<std::string>{"x@example.org", "y@example.org"}));
+    EXPECT_TRUE(msg.chunking);  // CHUNKING offered: BDAT
+  }
+}
+
+TEST(BulkCommandTest, JsonAndConnectionRetirement) {
+  SinkServerOptions options;
+  options.tls = false;
+  absl::StatusOr<std::unique_ptr<SinkThread>> sink = SinkThread::Start(options);
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  const std::string server = absl::StrCat("127.0.0.1:", (*sink)->port());
+  RunResult r = RunBulk({"--server", server, "--count", "20", "--concurrency",
+                         "2", "--messages-per-connection", "5", "--json",
+                         "--chunking", "never"});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_TRUE(absl::StartsWith(r.out, R"({"sent":20,"failed":0,"seconds":)"))
+      << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, R"("bytes":20480,)")) << r.out;
+  EXPECT_TRUE(absl::EndsWith(r.out, "\"first_error\":null}\n")) << r.out;
+  // 20 messages, at most 5 per connection: at least 4 connections.
+  const size_t at = r.out.find("\"connections\":");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_GE(std::atoi(r.out.c_str() + at + 14), 4) << r.out;
+  ASSERT_TRUE((*sink)->WaitForMessages(20, absl::Seconds(10)));
+  for (const ReceivedMessage& msg : (*sink)->messages()) {
+    EXPECT_FALSE(msg.chunking);
+  }
+}
+
+TEST(BulkCommandTest, RefusedConnectionFailsEveryMessage) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  RunResult r = RunBulk({"--server",
+                         absl::StrCat("127.0.0.1:", ntohs(addr.sin_port)),
+                         "--count", "10", "--progress", "never"});
+  EXPECT_EQ(r.status, 3) << r.out << r.err;
+  EXPECT_TRUE(absl::StartsWith(r.out, "bulk: 0 sent, 10 failed, ")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.err, "smtpc bulk: first error: ")) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, "connection refused")) << r.err;
+}
+
+TEST(BulkCommandTest, UsageAndSummaryFormat) {
+  RunResult r = RunBulk({"--count", "5"});
+  EXPECT_EQ(r.status, 64);
+  EXPECT_EQ(r.err,
+            "smtpc bulk: --server HOST[:PORT] is required\nTry 'smtpc bulk "
+            "--help' for more information.\n");
+  BulkSummary s;
+  s.sent = 1000;
+  s.failed = 2;
+  s.seconds = 2;
+  s.bytes = 5000000;
+  EXPECT_EQ(FormatBulkSummary(s),
+            "bulk: 1000 sent, 2 failed, 2.00 s, 500.0 messages/s, 2.50 MB/s\n");
+  s.first_error = "x";
+  s.first_error_kind = "io";
+  EXPECT_EQ(BulkSummaryToJson(s),
+            R"({"sent":1000,"failed":2,"seconds":2,"messages_per_second":500,)"
+            R"("megabytes_per_second":2.5,"bytes":5000000,"connections":0,)"
+            R"("first_error":{"kind":"io","message":"x"}})");
+}
+
+}  // namespace
+}  // namespace cli
+}  // namespace smtpcore
