@@ -258,7 +258,7 @@ absl::StatusOr<CommandId> Connection::Submit(Command command, Instant now) {
 
 absl::Status Connection::EncodeInto(DotStuffer& stuffer,
                                     std::unique_ptr<absl::Cord> cord,
-                                    BodyPart* out) {
+                                    bool last, BodyPart* out) {
   // Encode on a copy so that an error leaves `stuffer` as it was even when
   // the Cord has several chunks.
   DotStuffer trial = stuffer;
@@ -267,9 +267,25 @@ absl::Status Connection::EncodeInto(DotStuffer& stuffer,
     absl::Status s = trial.Encode(piece, &slices);
     if (!s.ok()) return s;
   }
+  if (last) {
+    absl::Status s = CheckFinalCr(trial);
+    if (!s.ok()) return s;
+  }
   stuffer = trial;
   out->owner = std::move(cord);
   out->slices = std::move(slices);
+  return absl::OkStatus();
+}
+
+absl::Status Connection::CheckFinalCr(const DotStuffer& stuffer) const {
+  // DotStuffer::Finish completes a final CR to CRLF whatever the policy: a
+  // body ending in a bare CR is refused here under kReject.
+  if (options_.line_endings == LineEndingPolicy::kReject &&
+      stuffer.pending_cr()) {
+    return MakeError(absl::StatusCode::kInvalidArgument,
+                     ErrorDetail::kBareLineEnding,
+                     "body ends with a bare CR (line_endings is reject)");
+  }
   return absl::OkStatus();
 }
 
@@ -284,7 +300,8 @@ absl::Status Connection::PrepareData(Pending& p, Data& data) {
   if (!data.body.empty()) {
     BodyPart part;
     absl::Status s = EncodeInto(
-        *p.stuffer, std::make_unique<absl::Cord>(std::move(data.body)), &part);
+        *p.stuffer, std::make_unique<absl::Cord>(std::move(data.body)),
+        !data.more_body, &part);
     if (!s.ok()) return s;
     p.parts.push_back(std::move(part));
   }
@@ -307,7 +324,11 @@ absl::Status Connection::PrepareBdat(Pending& p, Bdat& bdat) {
       absl::Status s = trial.Encode(piece, &part.slices);
       if (!s.ok()) return s;
     }
-    if (bdat.last) trial.Finish(&part.slices);
+    if (bdat.last) {
+      absl::Status s = CheckFinalCr(trial);
+      if (!s.ok()) return s;
+      trial.Finish(&part.slices);
+    }
     *bdat_stuffer_ = trial;
   } else {
     for (absl::string_view piece : part.owner->Chunks()) {
@@ -348,14 +369,17 @@ absl::Status Connection::AppendBody(CommandId id, absl::Cord chunk, bool last,
     }
     return absl::OkStatus();
   }
-  BodyPart part;
-  if (!chunk.empty()) {
-    size_t size = chunk.size();
+  if (!chunk.empty() || last) {
+    BodyPart part;
+    const size_t size = chunk.size();
     absl::Status s = EncodeInto(
-        *p->stuffer, std::make_unique<absl::Cord>(std::move(chunk)), &part);
+        *p->stuffer, std::make_unique<absl::Cord>(std::move(chunk)), last,
+        &part);
     if (!s.ok()) return s;
-    p->body_bytes += size;
-    p->parts.push_back(std::move(part));
+    if (size > 0) {
+      p->body_bytes += size;
+      p->parts.push_back(std::move(part));
+    }
   }
   if (last) {
     p->more_body = false;

@@ -234,7 +234,9 @@ class Connection {
   // if `id` is not an open streamed DATA (e.g. DATA already got its final
   // reply, such as a refusal instead of 354); kInvalidArgument /
   // kBareLineEnding under LineEndingPolicy::kReject (the chunk is refused,
-  // the body stays open); kFailedPrecondition / kBroken when broken.
+  // the body stays open; a CR ending one chunk is judged by the next, and
+  // with `last` a final CR is bare); kFailedPrecondition / kBroken when
+  // broken.
   absl::Status AppendBody(CommandId id, absl::Cord chunk, bool last,
                           Instant now);
 
@@ -274,7 +276,8 @@ class Connection {
   absl::Status PrepareData(Pending& p, Data& data);
   absl::Status PrepareBdat(Pending& p, Bdat& bdat);
   absl::Status EncodeInto(DotStuffer& stuffer, std::unique_ptr<absl::Cord> cord,
-                          BodyPart* out);
+                          bool last, BodyPart* out);
+  absl::Status CheckFinalCr(const DotStuffer& stuffer) const;
   void ProcessReply(const ReplyView& reply, Instant now);
   void HandleGreeting(const ReplyView& reply, Instant now);
   void HandleFinalReply(const ReplyView& reply, Instant now);

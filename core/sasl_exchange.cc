@@ -26,6 +26,28 @@ bool IsBase64(absl::string_view text) {
   return pad <= 2 && text.size() % 4 == 0;
 }
 
+// AdditionalData returns the decoded "additional data with success" of a
+// 235 reply, or "" if it has none. RFC 4954 §4 lets a server put the SASL
+// outcome's additional data (RFC 4422 §3.6; SCRAM's server-final, RFC 5802
+// §5) in the text of the 235 reply, base64 encoded like a 334 challenge.
+// The rule: the first line's text after the enhanced status code (RFC 2034)
+// must be one non-empty token of strict RFC 4648 base64 (alphabet, length a
+// multiple of 4, at most two '=' at the end); anything else ("Authentication
+// successful", "OK", a text with spaces) is human-readable text and gives "".
+// A single word such as "Accepted" is valid base64, so a mechanism may get
+// garbage here: mechanisms ignore the data once they have verified the
+// server (SCRAM, DIGEST-MD5 via 334) and fail on it only when they would
+// have failed on "" too (no server signature seen).
+std::string AdditionalData(const ReplyView& reply) {
+  absl::string_view text = absl::StripAsciiWhitespace(reply.message());
+  std::string decoded;
+  if (text.empty() || !IsBase64(text) ||
+      !absl::Base64Unescape(text, &decoded)) {
+    return "";
+  }
+  return decoded;
+}
+
 }  // namespace
 
 SaslExchange::SaslExchange(std::unique_ptr<SaslMechanism> mechanism,
@@ -121,7 +143,7 @@ SaslExchange::Step SaslExchange::OnChallenge(const ReplyView& reply) {
 absl::Status SaslExchange::OnFinal(const ReplyView& reply) {
   if (!cancel_reason_.ok()) return cancel_reason_;
   if (reply.code() == 235) {
-    absl::Status finished = mechanism_->Finish("");
+    absl::Status finished = mechanism_->Finish(AdditionalData(reply));
     if (!finished.ok()) {
       return MakeError(absl::StatusCode::kPermissionDenied,
                        ErrorDetail::kAuthMechanism,

@@ -71,7 +71,10 @@ class SaslExchange {
   // mechanism's Finish accepts; kAuthMechanism if Finish fails; the cancel
   // reason after a cancel; otherwise kPermissionDenied (5xx) or
   // kUnavailable (4xx) with detail kAuthFailed. The message names the
-  // mechanism and the reply code, never a payload.
+  // mechanism and the reply code, never a payload. Finish gets the 235's
+  // additional data with success, decoded: the first line's text after the
+  // enhanced code when it is a single strict base64 token, else "" (RFC 4954
+  // §4; the exact rule is in sasl_exchange.cc).
   absl::Status OnFinal(const ReplyView& reply);
 
   // mechanism_name returns the mechanism's name (valid while this lives).

@@ -31,9 +31,13 @@ class Scripted : public SaslMechanism {
     if (next_ >= answers_.size()) return absl::InternalError("done");
     return answers_[next_++];
   }
-  absl::Status Finish(absl::string_view) override { return finish_; }
+  absl::Status Finish(absl::string_view server_final) override {
+    finals.emplace_back(server_final);
+    return finish_;
+  }
 
   std::vector<std::string> challenges;
+  std::vector<std::string> finals;  // every Finish argument
   bool saw_tls_ = false;
 
  private:
@@ -149,6 +153,51 @@ TEST(SaslExchangeTest, ChallengeValidation) {
     EXPECT_EQ(GetErrorDetail(x.OnFinal(Parse(r501))),
               ErrorDetail::kBadChallenge);
   }
+}
+
+// RFC 4954 §4: a 235 may carry the SASL additional data with success
+// (SCRAM's server-final) in base64 after the enhanced code; plain text gives
+// Finish("").
+TEST(SaslExchangeTest, FinishGetsAdditionalDataOf235) {
+  struct Case {
+    std::string reply;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      // "v=c2lnbmF0dXJl" (a SCRAM server-final), with and without the code.
+      {"235 2.7.0 dj1jMmxuYm1GMGRYSmw=\r\n", "v=c2lnbmF0dXJl"},
+      {"235 dj1jMmxuYm1GMGRYSmw=\r\n", "v=c2lnbmF0dXJl"},
+      {"235 2.7.0 dj1jMmxuYm1GMGRYSmw= \r\n", "v=c2lnbmF0dXJl"},
+      // Human-readable text: not base64, no data.
+      {"235 2.7.0 Authentication successful\r\n", ""},
+      {"235 2.7.0 OK\r\n", ""},
+      {"235 ok\r\n", ""},
+      {"235 2.7.0\r\n", ""},
+      {"235\r\n", ""},
+      {"235 2.7.0 abc=d===\r\n", ""},  // padding in the middle
+      {"235 2.7.0 YWJj!\r\n", ""},      // outside the alphabet
+      // Only the first line counts.
+      {"235-2.7.0 Welcome\r\n235 2.7.0 YWJj\r\n", ""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.reply);
+    auto mech = std::make_unique<Scripted>("ir", std::vector<std::string>{});
+    Scripted* m = mech.get();
+    SaslExchange x(std::move(mech), 8);
+    std::string line;
+    ASSERT_TRUE(x.Start(nullptr, 512, &line).ok());
+    EXPECT_TRUE(x.OnFinal(Parse(c.reply)).ok());
+    ASSERT_EQ(m->finals.size(), 1u);
+    EXPECT_EQ(m->finals[0], c.expected);
+  }
+  // Not called on a failure.
+  auto mech = std::make_unique<Scripted>("ir", std::vector<std::string>{});
+  Scripted* m = mech.get();
+  SaslExchange x(std::move(mech), 8);
+  std::string line;
+  ASSERT_TRUE(x.Start(nullptr, 512, &line).ok());
+  EXPECT_FALSE(x.OnFinal(Parse("535 5.7.8 YWJj\r\n")).ok());
+  EXPECT_TRUE(m->finals.empty());
 }
 
 }  // namespace

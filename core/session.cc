@@ -1,6 +1,7 @@
 #include "core/session.h"
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,11 +26,79 @@ ConnectionOptions ToConnectionOptions(const SessionOptions& o) {
   return c;
 }
 
-bool HasEightBit(const absl::Cord& body) {
-  for (absl::string_view chunk : body.Chunks()) {
-    if (!IsAscii(chunk)) return true;
+// BodyScan summarises a message body, chunk by chunk, in the facts the
+// prechecks need: its size as sent, bare line endings, 8-bit octets. The
+// state carries across chunks (a CR at the end of one chunk and an LF at the
+// start of the next are one CRLF), like the DotStuffer's.
+struct BodyScan {
+  uint64_t size = 0;     // input octets
+  uint64_t bare_cr = 0;  // CRs not followed by LF
+  uint64_t bare_lf = 0;  // LFs not preceded by CR
+  bool eight_bit = false;
+  bool pending_cr = false;  // last octet was a CR; bare unless an LF follows
+
+  // bare_line_endings counts bare CRs and LFs so far.
+  uint64_t bare_line_endings() const { return bare_cr + bare_lf; }
+  // wire_size is the size after CRLF normalisation: each bare CR or LF is
+  // sent as CRLF, one octet more. This is the RFC 1870 §3 message size
+  // ("including CR-LF pairs, but not the SMTP DATA command's terminating
+  // dot or doubled quoting dots"), and the BDAT octet count.
+  uint64_t wire_size() const { return size + bare_line_endings(); }
+
+  // Add scans one chunk: a memchr pass for LF, one for CR and an ASCII
+  // check. Not the hot path (once per message or streamed chunk).
+  void Add(absl::string_view chunk) {
+    if (chunk.empty()) return;
+    const char* begin = chunk.data();
+    const char* end = begin + chunk.size();
+    if (pending_cr && *begin != '\n') ++bare_cr;
+    for (const char* p = begin; p < end;) {
+      const char* lf =
+          static_cast<const char*>(std::memchr(p, '\n', end - p));
+      if (lf == nullptr) break;
+      const bool after_cr = lf > begin ? lf[-1] == '\r' : pending_cr;
+      if (!after_cr) ++bare_lf;
+      p = lf + 1;
+    }
+    for (const char* p = begin; p < end;) {
+      const char* cr =
+          static_cast<const char*>(std::memchr(p, '\r', end - p));
+      if (cr == nullptr || cr + 1 == end) break;  // last: next chunk decides
+      if (cr[1] != '\n') ++bare_cr;
+      p = cr + 1;
+    }
+    pending_cr = end[-1] == '\r';
+    if (!eight_bit && !IsAscii(chunk)) eight_bit = true;
+    size += chunk.size();
   }
-  return false;
+  void Add(const absl::Cord& cord) {
+    for (absl::string_view chunk : cord.Chunks()) Add(chunk);
+  }
+  // Finish ends the body: a final CR is bare (it is completed to CRLF).
+  void Finish() {
+    if (pending_cr) ++bare_cr;
+    pending_cr = false;
+  }
+};
+
+SmtpError LocalRefusal(const absl::Status& status, CommandKind command) {
+  SmtpError e = SmtpError::FromStatus(status, command);
+  e.permanent = true;
+  return e;
+}
+
+// IsTransactionCommand: the commands a delivery's transaction submits.
+bool IsTransactionCommand(CommandKind kind) {
+  switch (kind) {
+    case CommandKind::kMailFrom:
+    case CommandKind::kRcptTo:
+    case CommandKind::kData:
+    case CommandKind::kBdat:
+    case CommandKind::kRset:
+      return true;
+    default:
+      return false;
+  }
 }
 
 // DomainOf returns the lower-cased domain of an address ("" if none), for
@@ -93,6 +162,8 @@ struct Session::Delivery {
   absl::Cord body;
   bool streamed = false;
   bool body_complete = true;
+  // scan: what `body` holds so far (all of it unless streamed).
+  BodyScan scan;
   bool prechecked = false;
   bool use_bdat = false;
   bool binary = false;
@@ -122,6 +193,11 @@ struct Session::Transaction {
   size_t rejected = 0;             // final RCPT failures
   std::vector<size_t> retry;       // 452/552: retry in another transaction
   bool mail_failed = false;
+  // abandoned: a local refusal (a command or the body refused before it was
+  // sent) ended the transaction; the delivery fails with `Delivery::error`
+  // once the replies to what was already sent are in, and the next
+  // transaction starts with RSET.
+  bool abandoned = false;
   bool body_submitted = false;
   bool data_final = false;         // DATA / BDAT LAST final reply seen
   CommandId data_id = 0;           // DATA (streaming forward target)
@@ -155,7 +231,13 @@ bool Session::Submit(Command command, Instant now, CommandId* out_id) {
   CommandKind kind = KindOf(command);
   absl::StatusOr<CommandId> id = connection_.Submit(std::move(command), now);
   if (!id.ok()) {
-    if (!connection_.closed()) {
+    if (connection_.closed()) return false;  // ConnectionClosed follows
+    if (txn_ != nullptr && IsTransactionCommand(kind)) {
+      // A local refusal inside a delivery fails only that delivery (the
+      // connection is unchanged by a refused Submit, core/connection.h
+      // rule 1).
+      AbandonTransaction(LocalRefusal(id.status(), kind));
+    } else {
       FailSession(SmtpError::FromStatus(id.status(), kind), true, now);
     }
     return false;
@@ -375,24 +457,24 @@ void Session::AfterTls(Instant now) {
 
 void Session::StartAuthentication(Instant now) {
   const Capabilities& caps = connection_.capabilities();
+  // Both kNeedsAuth refusals are AuthFailed events (core/event.h) before
+  // the session fails, like every other authentication failure.
+  auto needs_auth = [this, now](const char* what) {
+    SmtpError error = SessionFailure(ErrorDetail::kNeedsAuth,
+                                     absl::StatusCode::kFailedPrecondition,
+                                     CommandKind::kAuth, what);
+    Emit(AuthFailed{error});
+    FailSession(std::move(error), true, now);
+  };
   if (!caps.has("AUTH")) {
-    FailSession(SessionFailure(ErrorDetail::kNeedsAuth,
-                               absl::StatusCode::kFailedPrecondition,
-                               CommandKind::kAuth,
-                               "authentication configured, but the server "
-                               "does not offer AUTH"),
-                true, now);
+    needs_auth("authentication configured, but the server does not offer "
+               "AUTH");
     return;
   }
   std::unique_ptr<SaslMechanism> mechanism =
       options_.auth(caps, connection_.tls());
   if (mechanism == nullptr) {
-    FailSession(SessionFailure(ErrorDetail::kNeedsAuth,
-                               absl::StatusCode::kFailedPrecondition,
-                               CommandKind::kAuth,
-                               "no acceptable SASL mechanism among the "
-                               "server's AUTH list"),
-                true, now);
+    needs_auth("no acceptable SASL mechanism among the server's AUTH list");
     return;
   }
   state_ = SessionState::kAuth;
@@ -446,6 +528,10 @@ absl::StatusOr<DeliveryId> Session::Enqueue(Envelope envelope, absl::Cord body,
   d->streamed = streamed;
   d->body_complete = !streamed;
   d->body = std::move(body);
+  if (!streamed) {
+    d->scan.Add(d->body);
+    d->scan.Finish();
+  }
   for (size_t i = 0; i < envelope.recipients.size(); ++i) {
     RecipientResult rr;
     rr.address = envelope.recipients[i].address;
@@ -478,18 +564,36 @@ absl::Status Session::AppendBody(DeliveryId id, absl::Cord chunk, bool last,
   if (d == nullptr || !d->streamed || d->body_complete) {
     return WrongStateError("no open streamed delivery with this id");
   }
-  const bool in_flight = txn_ != nullptr && !deliveries_.empty() &&
-                         deliveries_.front().get() == d &&
-                         txn_->body_submitted && !txn_->data_final &&
-                         !txn_->mail_failed;
+  // Scan on a copy: a refused chunk leaves the delivery as it was.
+  BodyScan scan = d->scan;
+  scan.Add(chunk);
+  if (last) scan.Finish();
+  const bool binary = d->envelope.mail.body == BodyType::kBinaryMime;
+  if (!binary && options_.line_endings == LineEndingPolicy::kReject &&
+      scan.bare_line_endings() > d->scan.bare_line_endings()) {
+    return MakeError(absl::StatusCode::kInvalidArgument,
+                     ErrorDetail::kBareLineEnding,
+                     "body chunk with a bare CR or LF (line_endings is "
+                     "reject)");
+  }
+  const bool front = !deliveries_.empty() && deliveries_.front().get() == d;
+  if (scan.eight_bit && d->prechecked && !binary &&
+      d->mail.body != BodyType::k8BitMime &&
+      d->mail.body != BodyType::kBinaryMime) {
+    // MAIL went out without BODY=8BITMIME (the server lacks it, or the
+    // envelope said 7BIT): never send 8-bit octets unannounced (RFC 6152
+    // §3). The delivery fails.
+    return Refuse8BitChunk(*d, front, now);
+  }
+  const bool in_flight = txn_ != nullptr && front && txn_->body_submitted &&
+                         !txn_->data_final && !txn_->mail_failed &&
+                         !txn_->abandoned;
   if (in_flight) {
     if (d->use_bdat) {
-      CommandId bdat_id = 0;
       Bdat bdat{chunk, last, !d->binary};
       absl::StatusOr<CommandId> sub = connection_.Submit(std::move(bdat), now);
       if (!sub.ok()) return sub.status();
-      bdat_id = *sub;
-      txn_->sent.push_back({bdat_id, CommandKind::kBdat, 0, last});
+      txn_->sent.push_back({*sub, CommandKind::kBdat, 0, last});
       ++txn_->outstanding;
     } else {
       absl::Status s = connection_.AppendBody(txn_->data_id, chunk, last, now);
@@ -497,9 +601,46 @@ absl::Status Session::AppendBody(DeliveryId id, absl::Cord chunk, bool last,
     }
   }
   d->body.Append(std::move(chunk));
+  d->scan = scan;
   if (last) d->body_complete = true;
   Pump(now);
   return absl::OkStatus();
+}
+
+absl::Status Session::Refuse8BitChunk(Delivery& d, bool front, Instant now) {
+  absl::Status status = MakeError(
+      absl::StatusCode::kInvalidArgument, ErrorDetail::kNeeds8BitMime,
+      "8-bit octets in a streamed body announced as 7-bit: declare "
+      "envelope.mail.body, or use a server offering 8BITMIME (RFC 6152)");
+  SmtpError error = LocalRefusal(status, CommandKind::kData);
+  if (!front || txn_ == nullptr) {
+    // Prechecked, so it runs or has just run: not reachable in practice;
+    // refuse the chunk only.
+    return status;
+  }
+  if (txn_->mail_failed || txn_->abandoned) return status;  // failing already
+  if (txn_->data_id != 0) {
+    // DATA is committed: the server takes whatever precedes the final "."
+    // as the message, so the only way to cancel it is to drop the
+    // connection without the terminator (RFC 5321 §3.8: an interrupted
+    // transaction is aborted). This delivery fails with kNeeds8BitMime; the
+    // session fails too, and later deliveries with it.
+    txn_.reset();
+    FailFrontDelivery(error, now);
+    SmtpError session = error;
+    session.what =
+        "connection dropped to cancel a DATA transaction whose streamed body "
+        "turned out 8-bit without BODY=8BITMIME";
+    FailSession(std::move(session), /*send_quit=*/false, now);
+    Pump(now);
+    return status;
+  }
+  // Nothing of the body was sent (or only BDAT chunks, which RSET discards,
+  // RFC 3030 §4): fail this delivery and reset once the replies are in.
+  AbandonTransaction(std::move(error));
+  MaybeFinishTransaction(now);
+  Pump(now);
+  return status;
 }
 
 absl::Status Session::Close(Instant now) {
@@ -571,8 +712,10 @@ absl::Status Session::Precheck(Delivery& d) const {
     }
     mail.smtputf8 = true;
   }
-  // BODY= (RFC 6152, RFC 3030).
-  bool eight_bit = !d.streamed && HasEightBit(d.body);
+  // BODY= (RFC 6152, RFC 3030). A streamed body is judged by the chunks
+  // received so far (AppendBody refuses later 8-bit chunks if MAIL then
+  // went out without BODY=8BITMIME).
+  const bool eight_bit = d.scan.eight_bit;
   if (mail.body == BodyType::kBinaryMime) {
     if (!caps.binary_mime() || !caps.chunking() || !options_.chunking) {
       return MakeError(absl::StatusCode::kInvalidArgument,
@@ -592,9 +735,26 @@ absl::Status Session::Precheck(Delivery& d) const {
   } else if (!mail.body.has_value() && d.streamed && caps.eight_bit_mime()) {
     mail.body = BodyType::k8BitMime;  // unknown content: the safe label
   }
-  // SIZE (RFC 1870): declare and pre-check.
+  // Bare CR/LF under LineEndingPolicy::kReject: refused here, before MAIL,
+  // rather than by the DATA/BDAT submit after MAIL and RCPT went out. A
+  // BINARYMIME body is sent as is (RFC 3030 §3), so it has no bare line
+  // endings to refuse.
+  if (!d.binary && options_.line_endings == LineEndingPolicy::kReject &&
+      d.scan.bare_line_endings() > 0) {
+    return MakeError(absl::StatusCode::kInvalidArgument,
+                     ErrorDetail::kBareLineEnding,
+                     absl::StrCat("body has ", d.scan.bare_line_endings(),
+                                  " bare CR or LF (line_endings is reject)"));
+  }
+  // SIZE (RFC 1870): declare and pre-check. RFC 1870 §3 counts the octets
+  // sent, CRLF pairs included: each bare CR or LF that is normalised to
+  // CRLF adds one; dot-stuffing and the final "." do not count. A
+  // BINARYMIME body goes out unchanged. Streamed bodies are not known yet:
+  // SIZE only if the envelope sets it.
   if (caps.size_advertised()) {
-    if (!mail.size.has_value() && !d.streamed) mail.size = d.body.size();
+    if (!mail.size.has_value() && !d.streamed) {
+      mail.size = d.binary ? d.scan.size : d.scan.wire_size();
+    }
     absl::optional<uint64_t> limit = caps.size_limit();
     if (mail.size.has_value() && limit.has_value() && *mail.size > *limit) {
       return MakeError(absl::StatusCode::kInvalidArgument,
@@ -676,22 +836,32 @@ void Session::StartTransaction(Delivery& d, Instant now) {
   }
   d.remaining = std::move(rest);
 
+  // A refused Submit only marks the transaction abandoned (see Submit); it
+  // is finished at the end, once nothing more is outstanding.
+  bool submitted = true;
   if (need_rset_) {
     CommandId id = 0;
-    if (!Submit(Rset{}, now, &id)) return;
-    t.sent.push_back({id, CommandKind::kRset});
-    ++t.outstanding;
-    need_rset_ = false;
+    submitted = Submit(Rset{}, now, &id);
+    if (submitted) {
+      t.sent.push_back({id, CommandKind::kRset});
+      ++t.outstanding;
+      need_rset_ = false;
+    }
   }
   CommandId mail_id = 0;
-  if (!Submit(MailFrom{d.envelope.from, d.mail}, now, &mail_id)) return;
-  t.sent.push_back({mail_id, CommandKind::kMailFrom});
-  ++t.outstanding;
-  if (connection_.pipelining_active()) {
-    // RFC 2920: MAIL, every RCPT and DATA (or BDAT) in one write.
-    SubmitRecipients(d, now);
-    if (txn_ != nullptr) SubmitBody(d, now);
+  if (submitted) {
+    submitted = Submit(MailFrom{d.envelope.from, d.mail}, now, &mail_id);
   }
+  if (submitted) {
+    t.sent.push_back({mail_id, CommandKind::kMailFrom});
+    ++t.outstanding;
+    if (connection_.pipelining_active()) {
+      // RFC 2920: MAIL, every RCPT and DATA (or BDAT) in one write.
+      SubmitRecipients(d, now);
+      if (!t.abandoned) SubmitBody(d, now);
+    }
+  }
+  MaybeFinishTransaction(now);
 }
 
 void Session::SubmitRecipients(Delivery& d, Instant now) {
@@ -734,6 +904,30 @@ void Session::SubmitBody(Delivery& d, Instant now) {
   ++t.outstanding;
 }
 
+void Session::AbandonTransaction(SmtpError error) {
+  Transaction& t = *txn_;
+  Delivery& d = *deliveries_.front();
+  if (t.abandoned) return;
+  t.abandoned = true;
+  d.error = std::move(error);
+  d.remaining.clear();
+  for (const Transaction::Sent& sent : t.sent) {
+    // MAIL (or more) went out: the server's transaction state must be
+    // cleared before the next one.
+    if (sent.kind != CommandKind::kRset) need_rset_ = true;
+  }
+}
+
+void Session::MaybeFinishTransaction(Instant now) {
+  if (txn_ == nullptr || deliveries_.empty()) return;
+  const Transaction& t = *txn_;
+  if (t.outstanding != 0) return;
+  const bool done =
+      t.abandoned || t.mail_failed ||
+      (t.rcpt_replies == t.rcpts.size() && (t.data_final || !t.body_submitted));
+  if (done) FinishTransaction(*deliveries_.front(), now);
+}
+
 void Session::OnTransactionReply(const ReplyReceived& r, Instant now) {
   if (txn_ == nullptr || deliveries_.empty()) return;
   Transaction& t = *txn_;
@@ -756,15 +950,17 @@ void Session::OnTransactionReply(const ReplyReceived& r, Instant now) {
     case CommandKind::kMailFrom:
       if (!ok) {
         t.mail_failed = true;
-        d.error = SmtpError::FromReply(CommandKind::kMailFrom, reply.view());
+        if (!t.abandoned) {
+          d.error = SmtpError::FromReply(CommandKind::kMailFrom, reply.view());
+        }
         need_rset_ = true;
-      } else if (!connection_.pipelining_active()) {
+      } else if (!connection_.pipelining_active() && !t.abandoned) {
         SubmitRecipients(d, now);
       }
       break;
     case CommandKind::kRcptTo: {
       ++t.rcpt_replies;
-      if (t.mail_failed) break;
+      if (t.mail_failed || t.abandoned) break;
       RecipientResult& rr = d.result.recipients[sent.rcpt];
       rr.rcpt_reply = reply;
       rr.transaction = t.number;
@@ -799,7 +995,7 @@ void Session::OnTransactionReply(const ReplyReceived& r, Instant now) {
         break;
       }
       t.data_final = true;
-      if (t.mail_failed) break;
+      if (t.mail_failed || t.abandoned) break;
       Reply final_reply = t.bdat_failure.has_value() ? *t.bdat_failure : reply;
       const bool delivered = final_reply.code() >= 200 &&
                              final_reply.code() < 300;
@@ -821,18 +1017,15 @@ void Session::OnTransactionReply(const ReplyReceived& r, Instant now) {
     default:
       break;
   }
-  if (txn_ != nullptr && t.outstanding == 0 &&
-      (t.mail_failed || t.rcpt_replies == t.rcpts.size()) &&
-      (t.mail_failed || t.data_final || !t.body_submitted)) {
-    FinishTransaction(d, now);
-  }
+  MaybeFinishTransaction(now);
 }
 
 void Session::FinishTransaction(Delivery& d, Instant now) {
   std::unique_ptr<Transaction> t = std::move(txn_);
   state_ = SessionState::kReady;
-  if (t->mail_failed) {
-    // MAIL refused: the whole delivery fails with that reply.
+  if (t->mail_failed || t->abandoned) {
+    // MAIL refused, or a local refusal: the whole delivery fails with that
+    // reply or error.
     RecipientStatus status = d.error.has_value() && d.error->permanent
                                  ? RecipientStatus::kRejected
                                  : RecipientStatus::kDeferred;

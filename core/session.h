@@ -18,13 +18,18 @@
 //
 // Refusals before sending (each a DeliveryFailed event, nothing sent, the
 // connection stays usable): SIZE over the announced limit
-// (kMessageTooLarge), an 8-bit body without 8BITMIME (kNeeds8BitMime),
+// (kMessageTooLarge; the size counted as RFC 1870 §3 does, after CRLF
+// normalisation), a bare CR or LF in the body under
+// LineEndingPolicy::kReject (kBareLineEnding), an 8-bit body without
+// 8BITMIME (kNeeds8BitMime),
 // non-ASCII addresses without SMTPUTF8 (kNeedsSmtpUtf8), REQUIRETLS without
 // TLS or without the extension (kNeedsRequireTls), BINARYMIME without
 // BINARYMIME+CHUNKING (kNeedsBinaryMime), a MAIL line that the added
 // parameters push over 512 octets (kLineTooLong). DSN parameters (RET,
 // ENVID, NOTIFY, ORCPT) are dropped silently when the server lacks DSN
-// (RFC 3461 §4), SIZE when it lacks SIZE.
+// (RFC 3461 §4), SIZE when it lacks SIZE. Any other local refusal of a
+// command during a transaction also fails only that delivery: what was
+// already sent gets its replies, and the next transaction starts with RSET.
 //
 // Events of one delivery, in order: RecipientReply per RCPT reply,
 // TransactionComplete per final DATA/BDAT reply, then exactly one
@@ -35,7 +40,9 @@
 // Fatal for the session (ConnectionClosed with the error, and every queued
 // delivery fails with it): greeting 421/554, 421 anywhere, EOF, timeouts,
 // protocol errors, STARTTLS required but unavailable or failed (never falls
-// back to plaintext), authentication failure or no usable mechanism.
+// back to plaintext), authentication failure or no usable mechanism (both
+// reported by an AuthFailed event first), and an 8-bit streamed chunk
+// refused after DATA was committed (see `AppendBody`).
 // After a fatal error the session sends QUIT when the connection is still
 // in sync (rejected greeting, failed AUTH, refused STARTTLS), otherwise it
 // just closes.
@@ -203,10 +210,11 @@ class Session {
 
   // StartDelivery queues a message whose body is streamed with
   // `AppendBody`. The message's BODY type is taken from `envelope.mail.body`
-  // (or 8BITMIME when the server offers it) and SIZE only if set in the
-  // envelope. The body is not scanned for 8-bit bytes (it is not there yet):
-  // declare `envelope.mail.body` to get the 8BITMIME/BINARYMIME refusals.
-  // Same errors as Deliver.
+  // (or 8BITMIME when the server offers it, or when the chunks appended
+  // before MAIL is sent hold 8-bit octets) and SIZE only if set in the
+  // envelope. Declare `envelope.mail.body` to get the 8BITMIME/BINARYMIME
+  // refusals up front; otherwise see `AppendBody` for 8-bit chunks that
+  // arrive after MAIL went out as 7-bit. Same errors as Deliver.
   absl::StatusOr<DeliveryId> StartDelivery(Envelope envelope, Instant now);
 
   // AppendBody adds `chunk` to the body of streamed delivery `id`; `last`
@@ -215,7 +223,15 @@ class Session {
   // copies only small ones). Errors (the chunk is refused, the delivery
   // stays open): kFailedPrecondition / kWrongState if `id` is not an open
   // streamed delivery; kInvalidArgument / kBareLineEnding under
-  // LineEndingPolicy::kReject.
+  // LineEndingPolicy::kReject (a bare CR at the end of a chunk is judged
+  // with the next chunk, so the chunk after it is the one refused).
+  // kInvalidArgument / kNeeds8BitMime: the chunk has 8-bit octets but MAIL
+  // already went out without BODY=8BITMIME/BINARYMIME. The chunk is refused
+  // AND the delivery fails (DeliveryFailed, kNeeds8BitMime): if nothing of
+  // the body was sent, or only BDAT chunks, the transaction is reset (RSET)
+  // and the session stays usable; if DATA was already submitted, it cannot
+  // be cancelled, so the connection is dropped without the final "." (the
+  // server aborts the transaction, RFC 5321 §3.8) and the session fails.
   absl::Status AppendBody(DeliveryId id, absl::Cord chunk, bool last,
                           Instant now);
 
@@ -255,6 +271,9 @@ class Session {
   void SubmitRecipients(Delivery& d, Instant now);
   void SubmitBody(Delivery& d, Instant now);
   void FinishTransaction(Delivery& d, Instant now);
+  void AbandonTransaction(SmtpError error);
+  void MaybeFinishTransaction(Instant now);
+  absl::Status Refuse8BitChunk(Delivery& d, bool front, Instant now);
   void FinishDelivery(Instant now);
   void FailFrontDelivery(SmtpError error, Instant now);
   void FailAllDeliveries(const SmtpError& error);

@@ -711,7 +711,16 @@ TEST(SessionTest, AuthNeededButNotOffered) {
       .Client("QUIT\r\n")
       .Server("221 bye\r\n");
   s.RunAllSplits({"greeting 220", "capabilities AUTH=CRAM-MD5",
-                  "closed needs_auth"});
+                  "auth_failed needs_auth", "closed needs_auth"});
+  // No AUTH at all: the same event before the session fails.
+  Script t(MakeSession(o));
+  t.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250 PIPELINING\r\n")
+      .Client("QUIT\r\n")
+      .Server("221 bye\r\n");
+  t.RunAllSplits({"greeting 220", "capabilities PIPELINING",
+                  "auth_failed needs_auth", "closed needs_auth"});
 }
 
 TEST(SessionTest, TraceRedactsSecretsAndSummarizesBody) {
