@@ -714,6 +714,43 @@ TEST(ConnectionTest, BareLineEndingRejectPolicy) {
   EXPECT_EQ(DrainTransmit(c, T(0)), "");
 }
 
+// DotStuffer::Finish completes a final CR to CRLF under any policy, so the
+// connection refuses a body ending in a bare CR itself under kReject: a
+// whole DATA body, the last AppendBody chunk (even empty), BDAT LAST.
+TEST(ConnectionTest, FinalBareCrRejectPolicy) {
+  ConnectionOptions o;
+  o.line_endings = LineEndingPolicy::kReject;
+  Connection c(o, T(0));
+  ASSERT_TRUE(c.Receive(kGreeting, T(0)).ok());
+  EXPECT_EQ(GetErrorDetail(c.Submit(Data{absl::Cord("a\r\nb\r"), false}, T(0))
+                               .status()),
+            ErrorDetail::kBareLineEnding);
+  EXPECT_EQ(GetErrorDetail(
+                c.Submit(Bdat{absl::Cord("a\r"), true, true}, T(0)).status()),
+            ErrorDetail::kBareLineEnding);
+  EXPECT_EQ(DrainTransmit(c, T(0)), "");
+  ASSERT_TRUE(c.Submit(MailFrom{"a@example.org", {}}, T(0)).ok());
+  EXPECT_EQ(DrainTransmit(c, T(0)), "MAIL FROM:<a@example.org>\r\n");
+  ASSERT_TRUE(c.Receive("250 ok\r\n", T(0)).ok());
+  ASSERT_TRUE(c.Submit(RcptTo{"b@example.org", {}}, T(0)).ok());
+  EXPECT_EQ(DrainTransmit(c, T(0)), "RCPT TO:<b@example.org>\r\n");
+  ASSERT_TRUE(c.Receive("250 ok\r\n", T(0)).ok());
+  // Streamed: "a\r" is fine while more may follow; the end is not.
+  absl::StatusOr<CommandId> id =
+      c.Submit(Data{absl::Cord("a\r"), true}, T(0));
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(GetErrorDetail(c.AppendBody(*id, absl::Cord(), true, T(0))),
+            ErrorDetail::kBareLineEnding);
+  EXPECT_EQ(GetErrorDetail(c.AppendBody(*id, absl::Cord("b\r"), true, T(0))),
+            ErrorDetail::kBareLineEnding);
+  ASSERT_TRUE(c.AppendBody(*id, absl::Cord("\nb\r"), false, T(0)).ok());
+  ASSERT_TRUE(c.AppendBody(*id, absl::Cord("\n"), true, T(0)).ok());
+  EXPECT_EQ(DrainTransmit(c, T(0)), "DATA\r\n");
+  ASSERT_TRUE(c.Receive("354 go\r\n", T(0)).ok());
+  EXPECT_EQ(DrainTransmit(c, T(0)), "a\r\nb\r\n.\r\n");
+  EXPECT_FALSE(c.broken());
+}
+
 TEST(ConnectionTest, ZeroCopyBodySlicesPointIntoCallerMemory) {
   static const std::string* body =
       new std::string(std::string(100000, 'a') + "\r\n");

@@ -978,5 +978,311 @@ TEST(SessionTest, BdatLockStepWithoutPipelining) {
                   "delivery_done delivered=1 rejected=0 deferred=0"});
 }
 
+// StartStreamed starts a streamed delivery to `to` and stores its id.
+Script::Action StartStreamed(std::shared_ptr<DeliveryId> id, std::string to) {
+  return [id, to](Session& s, Instant now) {
+    absl::StatusOr<DeliveryId> d =
+        s.StartDelivery(Env("a@example.org", {to}), now);
+    ASSERT_TRUE(d.ok()) << d.status();
+    *id = *d;
+  };
+}
+
+// Append appends `chunk` to delivery `*id` and expects `detail` (kNone: OK).
+Script::Action Append(std::shared_ptr<DeliveryId> id, std::string chunk,
+                      bool last, ErrorDetail detail = ErrorDetail::kNone) {
+  return [id, chunk, last, detail](Session& s, Instant now) {
+    absl::Status st = s.AppendBody(*id, absl::Cord(chunk), last, now);
+    if (detail == ErrorDetail::kNone) {
+      EXPECT_TRUE(st.ok()) << st;
+    } else {
+      EXPECT_EQ(GetErrorDetail(st), detail) << st;
+    }
+  };
+}
+
+SessionOptions RejectBareLineEndings() {
+  SessionOptions o = Plain();
+  o.line_endings = LineEndingPolicy::kReject;
+  return o;
+}
+
+// A body refused by LineEndingPolicy::kReject fails only its delivery, and
+// before MAIL: nothing is sent, the session stays usable (lock-step here;
+// the pipelined case is tests/transcripts/body.md).
+TEST(SessionTest, BareLineEndingRefusedBeforeMail) {
+  Script s(MakeSession(RejectBareLineEndings()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250 SIZE 1000\r\n")
+      .Do(Deliver(Env("a@example.org", {"b@example.org"}), "a\nb\r\n"))
+      .Do(Deliver(Env("a@example.org", {"b@example.org"}), "a\rb\r\n"))
+      .Do(Deliver(Env("a@example.org", {"b@example.org"}), "ends in CR\r"))
+      .Client("")
+      .Do([](Session& s, Instant) {
+        EXPECT_EQ(s.state(), SessionState::kReady);
+        EXPECT_EQ(s.queued_deliveries(), 0u);
+      })
+      .Do(Deliver(Env("a@example.org", {"c@example.org"}), "ok\r\n"))
+      .Client("MAIL FROM:<a@example.org> SIZE=4\r\n")
+      .Server("250 ok\r\n")
+      .Client("RCPT TO:<c@example.org>\r\n")
+      .Server("250 ok\r\n")
+      .Client("DATA\r\n")
+      .Server("354 go\r\n")
+      .Client("ok\r\n.\r\n")
+      .Server("250 ok\r\n")
+      .Do(CloseSession())
+      .Client("QUIT\r\n")
+      .Server("221 bye\r\n");
+  s.RunAllSplits({"greeting 220", "capabilities SIZE=1000", "ready",
+                  "delivery_failed bare_line_ending 0",
+                  "delivery_failed bare_line_ending 0",
+                  "delivery_failed bare_line_ending 0",
+                  "recipient <c@example.org> 250",
+                  "delivered 250 accepted=1 rejected=0",
+                  "delivery_done delivered=1 rejected=0 deferred=0",
+                  "closed ok"});
+}
+
+// A CRLF split across Cord chunks is not a bare line ending.
+TEST(SessionTest, CrlfAcrossCordChunksIsNotBare) {
+  // Chunks big enough that Cord keeps them apart.
+  std::string first = std::string(600, 'x') + "\r";
+  std::string second = "\n" + std::string(600, 'y') + "\r\n";
+  absl::Cord body;
+  body.Append(absl::MakeCordFromExternal(first, [] {}));
+  body.Append(absl::MakeCordFromExternal(second, [] {}));
+  ASSERT_GT(std::distance(body.Chunks().begin(), body.Chunks().end()), 1);
+  Session s(RejectBareLineEndings(), T(0));
+  ASSERT_TRUE(s.Receive(kGreeting, T(0)).ok());
+  EXPECT_EQ(DrainTransmit(s, T(0)), "EHLO client.example\r\n");
+  ASSERT_TRUE(s.Receive("250-mx\r\n250-PIPELINING\r\n250 SIZE 5000\r\n",
+                        T(0)).ok());
+  ASSERT_TRUE(s.Deliver(Env("a@example.org", {"b@example.org"}), body, T(0))
+                  .ok());
+  // 1204 octets, all line endings already CRLF.
+  EXPECT_EQ(DrainTransmit(s, T(0)),
+            "MAIL FROM:<a@example.org> SIZE=1204\r\n"
+            "RCPT TO:<b@example.org>\r\nDATA\r\n");
+}
+
+// RFC 1870 §3: SIZE counts the octets sent, CRLF pairs included: each bare
+// LF or CR (normalised to CRLF) adds one; dot-stuffing and the final "." do
+// not count. The SIZE pre-check uses the same count.
+TEST(SessionTest, SizeCountsNormalisedOctets) {
+  std::string big;
+  for (int i = 0; i < 250; ++i) big += "abc\n";  // 1000 raw, 1250 sent
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server(kEhloFull)
+      .Do(Deliver(Env("a@example.org", {"b@example.org"}), big))
+      .Client("")
+      // 8 raw octets, plus one for the bare LF and one for the final bare
+      // CR: 10. The stuffed dot of ".x" is not counted.
+      .Do(Deliver(Env("a@example.org", {"b@example.org"}), "a\n.x\r\nc\r"))
+      .Client("MAIL FROM:<a@example.org> SIZE=10\r\n"
+              "RCPT TO:<b@example.org>\r\nDATA\r\n")
+      .Server("250 ok\r\n250 ok\r\n354 go\r\n")
+      .Client("a\r\n..x\r\nc\r\n.\r\n")
+      .Server("250 ok\r\n");
+  s.RunAllSplits({"greeting 220", kCapsFull, "ready",
+                  "delivery_failed message_too_large 0",
+                  "recipient <b@example.org> 250",
+                  "delivered 250 accepted=1 rejected=0",
+                  "delivery_done delivered=1 rejected=0 deferred=0"});
+}
+
+// BDAT sends the normalised body, so its octet count equals SIZE; a
+// BINARYMIME body goes out unchanged and SIZE is its raw size.
+TEST(SessionTest, SizeMatchesBdatCount) {
+  Envelope bin = Env("a@example.org", {"b@example.org"});
+  bin.mail.body = BodyType::kBinaryMime;
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250-PIPELINING\r\n250-SIZE 100\r\n250-CHUNKING\r\n"
+              "250 BINARYMIME\r\n")
+      .Do(Deliver(Env("a@example.org", {"b@example.org"}), "x\ny"))
+      .Client("MAIL FROM:<a@example.org> SIZE=4\r\nRCPT TO:<b@example.org>\r\n"
+              "BDAT 4 LAST\r\nx\r\ny")
+      .Server("250 ok\r\n250 ok\r\n250 ok\r\n")
+      .Do(Deliver(bin, "\n\r"))
+      .Client("MAIL FROM:<a@example.org> SIZE=2 BODY=BINARYMIME\r\n"
+              "RCPT TO:<b@example.org>\r\nBDAT 2 LAST\r\n\n\r")
+      .Server("250 ok\r\n250 ok\r\n250 ok\r\n");
+  s.RunAllSplits({"greeting 220",
+                  "capabilities PIPELINING SIZE=100 CHUNKING BINARYMIME",
+                  "ready", "recipient <b@example.org> 250",
+                  "delivered 250 accepted=1 rejected=0",
+                  "delivery_done delivered=1 rejected=0 deferred=0",
+                  "recipient <b@example.org> 250",
+                  "delivered 250 accepted=1 rejected=0",
+                  "delivery_done delivered=1 rejected=0 deferred=0"});
+}
+
+// Streamed chunks under kReject: a CR ending one chunk is judged with the
+// next; a refused chunk leaves the delivery open; a final bare CR is
+// refused with `last`.
+TEST(SessionTest, StreamedBareLineEndingsRefusedPerChunk) {
+  auto id = std::make_shared<DeliveryId>(0);
+  Script s(MakeSession(RejectBareLineEndings()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250 PIPELINING\r\n")
+      .Do(StartStreamed(id, "b@example.org"))
+      .Client("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n"
+              "DATA\r\n")
+      .Do(Append(id, "a\nb", false, ErrorDetail::kBareLineEnding))
+      .Do(Append(id, "one\r", false))
+      .Do(Append(id, "two", false, ErrorDetail::kBareLineEnding))
+      .Do(Append(id, "\ntwo\r", false))
+      .Do(Append(id, "", true, ErrorDetail::kBareLineEnding))
+      .Server("250 ok\r\n250 ok\r\n354 go\r\n")
+      .Client("one\r\ntwo\r")
+      .Do(Append(id, "\n", true))
+      .Client("\n.\r\n")
+      .Server("250 ok\r\n");
+  s.RunAllSplits({"greeting 220", "capabilities PIPELINING", "ready",
+                  "recipient <b@example.org> 250",
+                  "delivered 250 accepted=1 rejected=0",
+                  "delivery_done delivered=1 rejected=0 deferred=0"});
+}
+
+// 8-bit chunks appended before MAIL is sent are judged like a whole body:
+// without 8BITMIME the delivery is refused and nothing is sent.
+TEST(SessionTest, StreamedEightBitBeforeMailRefused) {
+  auto id = std::make_shared<DeliveryId>(0);
+  Script s(MakeSession(Plain()));
+  s.Do(StartStreamed(id, "b@example.org"))
+      .Do(Append(id, "caf\xC3\xA9\r\n", false))
+      .Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250 PIPELINING\r\n")
+      .Client("")
+      .Do(Append(id, "more\r\n", true, ErrorDetail::kWrongState));
+  s.RunAllSplits({"greeting 220", "capabilities PIPELINING", "ready",
+                  "delivery_failed needs_8bitmime 0"});
+}
+
+// MAIL went out as 7-bit (no 8BITMIME); an 8-bit chunk before the body was
+// sent fails only this delivery: the replies are awaited, no RCPT follows,
+// and the next transaction starts with RSET.
+TEST(SessionTest, StreamedEightBitChunkResetsOnlyThatDelivery) {
+  auto id = std::make_shared<DeliveryId>(0);
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250 SIZE 1000\r\n")
+      .Do(StartStreamed(id, "b@example.org"))
+      .Do(Append(id, "one\r\n", false))
+      .Client("MAIL FROM:<a@example.org>\r\n")
+      .Do(Append(id, "caf\xC3\xA9", false, ErrorDetail::kNeeds8BitMime))
+      .Client("")
+      .Server("250 ok\r\n")
+      .Client("")
+      .Do(Append(id, "x", true, ErrorDetail::kWrongState))
+      .Do([](Session& s, Instant) {
+        EXPECT_EQ(s.state(), SessionState::kReady);
+        EXPECT_FALSE(s.connection().broken());
+      })
+      .Do(Deliver(Env("a@example.org", {"c@example.org"}), "next\r\n"))
+      .Client("RSET\r\n")
+      .Server("250 ok\r\n")
+      .Client("MAIL FROM:<a@example.org> SIZE=6\r\n")
+      .Server("250 ok\r\n")
+      .Client("RCPT TO:<c@example.org>\r\n")
+      .Server("250 ok\r\n")
+      .Client("DATA\r\n")
+      .Server("354 go\r\n")
+      .Client("next\r\n.\r\n")
+      .Server("250 ok\r\n");
+  s.RunAllSplits({"greeting 220", "capabilities SIZE=1000", "ready",
+                  "delivery_failed needs_8bitmime 0",
+                  "recipient <c@example.org> 250",
+                  "delivered 250 accepted=1 rejected=0",
+                  "delivery_done delivered=1 rejected=0 deferred=0"});
+}
+
+// With BDAT, chunks already sent are discarded by RSET (RFC 3030): the
+// 8-bit chunk is not sent, the delivery fails, the session goes on.
+TEST(SessionTest, StreamedEightBitChunkAfterBdatChunks) {
+  auto id = std::make_shared<DeliveryId>(0);
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n")
+      .Do(StartStreamed(id, "b@example.org"))
+      .Do(Append(id, "one\r\n", false))
+      .Client("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n"
+              "BDAT 5\r\none\r\n")
+      .Do(Append(id, "caf\xC3\xA9", true, ErrorDetail::kNeeds8BitMime))
+      .Client("")
+      .Server("250 ok\r\n250 ok\r\n250 ok\r\n")
+      .Do(Deliver(Env("a@example.org", {"c@example.org"}), "next\r\n"))
+      .Client("RSET\r\nMAIL FROM:<a@example.org>\r\n"
+              "RCPT TO:<c@example.org>\r\nBDAT 6 LAST\r\nnext\r\n")
+      .Server("250 ok\r\n250 ok\r\n250 ok\r\n250 ok\r\n");
+  s.RunAllSplits({"greeting 220", "capabilities PIPELINING CHUNKING", "ready",
+                  "delivery_failed needs_8bitmime 0",
+                  "recipient <c@example.org> 250",
+                  "delivered 250 accepted=1 rejected=0",
+                  "delivery_done delivered=1 rejected=0 deferred=0"});
+}
+
+// Once DATA is submitted it cannot be cancelled: the 8-bit chunk is refused,
+// the delivery fails, and the connection is dropped without the final "."
+// (RFC 5321 §3.8); queued deliveries fail with the session.
+TEST(SessionTest, StreamedEightBitChunkAfterDataDropsConnection) {
+  auto id = std::make_shared<DeliveryId>(0);
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250 PIPELINING\r\n")
+      .Do(StartStreamed(id, "b@example.org"))
+      .Do(Append(id, "ascii\r\n", false))
+      .Client("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n"
+              "DATA\r\n")
+      .Server("250 ok\r\n250 ok\r\n354 go\r\n")
+      .Client("ascii\r\n")
+      .Do(Deliver(Env("a@example.org", {"c@example.org"}), "next\r\n"))
+      .Do(Append(id, "caf\xC3\xA9\r\n", true, ErrorDetail::kNeeds8BitMime))
+      .Client("")
+      .Do([](Session& s, Instant now) {
+        EXPECT_EQ(s.state(), SessionState::kFailed);
+        EXPECT_EQ(GetErrorDetail(s.close_status()),
+                  ErrorDetail::kNeeds8BitMime);
+        EXPECT_EQ(s.queued_deliveries(), 0u);
+        EXPECT_EQ(s.NextDeadline(), absl::nullopt);
+        EXPECT_EQ(GetErrorDetail(s.Close(now)), ErrorDetail::kBroken);
+      });
+  s.RunAllSplits({"greeting 220", "capabilities PIPELINING", "ready",
+                  "recipient <b@example.org> 250",
+                  "delivery_failed needs_8bitmime 0",
+                  "delivery_failed needs_8bitmime 0",
+                  "closed needs_8bitmime"});
+}
+
+// A streamed 8-bit chunk is fine when MAIL declared BODY=8BITMIME.
+TEST(SessionTest, StreamedEightBitWith8BitMime) {
+  auto id = std::make_shared<DeliveryId>(0);
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server(kEhloFull)
+      .Do(StartStreamed(id, "b@example.org"))
+      .Client("MAIL FROM:<a@example.org> BODY=8BITMIME\r\n"
+              "RCPT TO:<b@example.org>\r\nDATA\r\n")
+      .Server("250 ok\r\n250 ok\r\n354 go\r\n")
+      .Do(Append(id, "caf\xC3\xA9\r\n", true))
+      .Client("caf\xC3\xA9\r\n.\r\n")
+      .Server("250 ok\r\n");
+  s.RunAllSplits({"greeting 220", kCapsFull, "ready",
+                  "recipient <b@example.org> 250",
+                  "delivered 250 accepted=1 rejected=0",
+                  "delivery_done delivered=1 rejected=0 deferred=0"});
+}
+
 }  // namespace
 }  // namespace smtpcore
