@@ -36,6 +36,7 @@ struct BodyScan {
   uint64_t bare_lf = 0;  // LFs not preceded by CR
   bool eight_bit = false;
   bool pending_cr = false;  // last octet was a CR; bare unless an LF follows
+  bool open_line = false;   // the last octet is not a CR or LF
 
   // bare_line_endings counts bare CRs and LFs so far.
   uint64_t bare_line_endings() const { return bare_cr + bare_lf; }
@@ -68,6 +69,7 @@ struct BodyScan {
       p = cr + 1;
     }
     pending_cr = end[-1] == '\r';
+    open_line = end[-1] != '\r' && end[-1] != '\n';
     if (!eight_bit && !IsAscii(chunk)) eight_bit = true;
     size += chunk.size();
   }
@@ -81,6 +83,8 @@ struct BodyScan {
   }
 };
 
+// LocalRefusal is the error of a delivery refused locally: permanent, as
+// the same message would be refused again.
 SmtpError LocalRefusal(const absl::Status& status, CommandKind command) {
   SmtpError e = SmtpError::FromStatus(status, command);
   e.permanent = true;
@@ -746,14 +750,22 @@ absl::Status Session::Precheck(Delivery& d) const {
                      absl::StrCat("body has ", d.scan.bare_line_endings(),
                                   " bare CR or LF (line_endings is reject)"));
   }
+  const bool use_bdat = d.binary || (options_.chunking && caps.chunking());
   // SIZE (RFC 1870): declare and pre-check. RFC 1870 §3 counts the octets
-  // sent, CRLF pairs included: each bare CR or LF that is normalised to
-  // CRLF adds one; dot-stuffing and the final "." do not count. A
+  // transmitted after the 354, CRLF pairs included, but not the final "."
+  // or the stuffed dots: each bare CR or LF that is normalised to CRLF adds
+  // one, and so does the CRLF that DATA adds to a last line without one
+  // (the end-of-data marker is then "\r\n.\r\n"; BDAT adds nothing). A
   // BINARYMIME body goes out unchanged. Streamed bodies are not known yet:
   // SIZE only if the envelope sets it.
   if (caps.size_advertised()) {
     if (!mail.size.has_value() && !d.streamed) {
-      mail.size = d.binary ? d.scan.size : d.scan.wire_size();
+      if (d.binary) {
+        mail.size = d.scan.size;
+      } else {
+        const bool adds_crlf = !use_bdat && d.scan.open_line;
+        mail.size = d.scan.wire_size() + (adds_crlf ? 2 : 0);
+      }
     }
     absl::optional<uint64_t> limit = caps.size_limit();
     if (mail.size.has_value() && limit.has_value() && *mail.size > *limit) {
@@ -782,7 +794,7 @@ absl::Status Session::Precheck(Delivery& d) const {
     d.strip_dsn = true;
   }
   d.mail = std::move(mail);
-  d.use_bdat = d.binary || (options_.chunking && caps.chunking());
+  d.use_bdat = use_bdat;
   return absl::OkStatus();
 }
 

@@ -1086,16 +1086,28 @@ TEST(SessionTest, SizeCountsNormalisedOctets) {
               "RCPT TO:<b@example.org>\r\nDATA\r\n")
       .Server("250 ok\r\n250 ok\r\n354 go\r\n")
       .Client("a\r\n..x\r\nc\r\n.\r\n")
+      .Server("250 ok\r\n")
+      // A last line without a line break: DATA sends "b\r\n" before the
+      // ".": 3 octets, one for the bare LF, two for the added CRLF.
+      .Do(Deliver(Env("a@example.org", {"b@example.org"}), "a\nb"))
+      .Client("MAIL FROM:<a@example.org> SIZE=6\r\n"
+              "RCPT TO:<b@example.org>\r\nDATA\r\n")
+      .Server("250 ok\r\n250 ok\r\n354 go\r\n")
+      .Client("a\r\nb\r\n.\r\n")
       .Server("250 ok\r\n");
   s.RunAllSplits({"greeting 220", kCapsFull, "ready",
                   "delivery_failed message_too_large 0",
                   "recipient <b@example.org> 250",
                   "delivered 250 accepted=1 rejected=0",
+                  "delivery_done delivered=1 rejected=0 deferred=0",
+                  "recipient <b@example.org> 250",
+                  "delivered 250 accepted=1 rejected=0",
                   "delivery_done delivered=1 rejected=0 deferred=0"});
 }
 
-// BDAT sends the normalised body, so its octet count equals SIZE; a
-// BINARYMIME body goes out unchanged and SIZE is its raw size.
+// BDAT sends the normalised body, so its octet count equals SIZE (no CRLF
+// is added to a last line without one); a BINARYMIME body goes out
+// unchanged and SIZE is its raw size.
 TEST(SessionTest, SizeMatchesBdatCount) {
   Envelope bin = Env("a@example.org", {"b@example.org"});
   bin.mail.body = BodyType::kBinaryMime;
