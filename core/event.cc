@@ -72,6 +72,9 @@ std::string EventToString(const Event& event) {
                               ErrorDetailName(GetErrorDetail(e.status)));
         } else if constexpr (std::is_same_v<T, Trace>) {
           return absl::StrCat("trace ", e.from_client ? "C: " : "S: ", e.line);
+        } else if constexpr (std::is_same_v<T, NoopDone>) {
+          return absl::StrCat("noop ", CodeAndEnhanced(e.reply.code(),
+                                                       e.reply.enhanced()));
         }
       },
       event);

@@ -35,6 +35,8 @@
 //   delivery_failed rejected 550 5.1.1        DeliveryFailed: ErrorDetailName
 //   delivery_failed message_too_large 0       of the cause, code (0 if none),
 //                                             enhanced code if present
+//   noop 250 2.0.0                            NoopDone: code, enhanced code
+//                                             if present
 //   closed ok                                 ConnectionClosed, OK status
 //   closed timeout                            ... else ErrorDetailName
 //   trace C: MAIL FROM:<a@example.org>        Trace from the client
@@ -139,8 +141,9 @@ struct DeliveryDone {
 // DeliveryFailed: delivery `delivery` ended without reaching the end
 // normally: no recipient was delivered, or the connection failed, or the
 // message was refused locally before sending (SIZE, 8BITMIME, SMTPUTF8,
-// REQUIRETLS, BINARYMIME). `result` still tells which recipients were
-// delivered in earlier transactions (to avoid duplicates when retrying).
+// REQUIRETLS, BINARYMIME, bare line endings under LineEndingPolicy::kReject).
+// `result` still tells which recipients were delivered in earlier
+// transactions (to avoid duplicates when retrying).
 struct DeliveryFailed {
   DeliveryId delivery = 0;
   SmtpError error;
@@ -170,12 +173,18 @@ struct Trace {
   std::string line;
 };
 
+// NoopDone: the server's reply to a NOOP queued with `Session::Noop`
+// (Session only; a 421 gives ConnectionClosed instead).
+struct NoopDone {
+  Reply reply;
+};
+
 // Event is anything `PollEvent()` returns.
 using Event = std::variant<Greeting, ReplyReceived, CapabilitiesUpdated,
                            TlsUpgradeRequired, TlsEstablished, Authenticated,
                            AuthFailed, SessionReady, RecipientReply,
                            TransactionComplete, DeliveryDone, DeliveryFailed,
-                           ConnectionClosed, Trace>;
+                           ConnectionClosed, Trace, NoopDone>;
 
 // EventToString renders `event` in the one-line format documented above.
 // Never fails.

@@ -74,6 +74,9 @@ TEST(EventTest, ContractStrings) {
             "closed timeout");
   EXPECT_EQ(EventToString(Trace{true, "EHLO x"}), "trace C: EHLO x");
   EXPECT_EQ(EventToString(Trace{false, "250 ok"}), "trace S: 250 ok");
+  EXPECT_EQ(EventToString(NoopDone{R("250 2.0.0 Ok\r\n")}),
+            "noop 250 2.0.0");
+  EXPECT_EQ(EventToString(NoopDone{R("250 ok\r\n")}), "noop 250");
   EXPECT_EQ(RecipientStatusName(RecipientStatus::kDeferred), "deferred");
 }
 

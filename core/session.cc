@@ -272,6 +272,16 @@ void Session::HandleTimeout(Instant now) {
 }
 
 absl::Status Session::OnTlsEstablished(TlsInfo info, Instant now) {
+  // Only kImplicit takes TLS before the greeting, and otherwise only the
+  // TLS upgrade announced by TlsUpgradeRequired (state kStartTls).
+  if (state_ != SessionState::kStartTls &&
+      options_.tls_mode != TlsMode::kImplicit) {
+    return WrongStateError(
+        absl::StrCat("OnTlsEstablished without a pending TLS upgrade (tls "
+                     "mode ",
+                     TlsModeName(options_.tls_mode), ", state ",
+                     SessionStateName(state_), ")"));
+  }
   absl::Status s = connection_.OnTlsEstablished(std::move(info), now);
   Pump(now);
   return s;
@@ -351,7 +361,7 @@ void Session::OnConnectionEvent(Event event, Instant now) {
     return;
   }
   if (auto* c = std::get_if<ConnectionClosed>(&event)) {
-    OnConnectionClosed(*c);
+    OnConnectionClosed(*c, now);
     return;
   }
   Emit(std::move(event));  // Trace and anything else
@@ -395,12 +405,31 @@ void Session::OnReply(const ReplyReceived& r, Instant now) {
     case CommandKind::kRset:
       OnTransactionReply(r, now);
       return;
+    case CommandKind::kNoop:
+      // 421: the ConnectionClosed that follows reports it.
+      if (reply.code() != 421) Emit(NoopDone{reply});
+      return;
     default:
       return;
   }
 }
 
-void Session::OnConnectionClosed(const ConnectionClosed& closed) {
+void Session::OnConnectionClosed(const ConnectionClosed& closed, Instant now) {
+  if (txn_ != nullptr && !deliveries_.empty() && !txn_->abandoned) {
+    const Transaction& t = *txn_;
+    const bool rcpts_failed = !t.rcpts.empty() &&
+                              t.rcpt_replies == t.rcpts.size() &&
+                              t.accepted.empty();
+    if (t.mail_failed || rcpts_failed) {
+      // The server already refused the transaction (MAIL, or every RCPT):
+      // that reply is the delivery's cause, not the connection loss that
+      // followed. With BDAT pipelined, the server may then read the payload
+      // as commands; the replies to those lines are not ours and broke the
+      // connection (RFC 3030 §4 leaves the payload of a refused BDAT to the
+      // server). MaybeStartTransaction starts nothing on a closed connection.
+      FinishTransaction(*deliveries_.front(), now);
+    }
+  }
   absl::Status status = closed.status;
   SmtpError error = closed.error;
   if (session_error_.has_value()) {
@@ -661,6 +690,31 @@ absl::Status Session::Close(Instant now) {
   return absl::OkStatus();
 }
 
+absl::Status Session::Noop(Instant now) {
+  if (state_ == SessionState::kFailed) {
+    return MakeError(absl::StatusCode::kFailedPrecondition,
+                     ErrorDetail::kBroken,
+                     absl::StrCat("the session failed: ",
+                                  close_status_.message()));
+  }
+  if (close_requested_ || state_ == SessionState::kClosed ||
+      state_ == SessionState::kQuitting) {
+    return MakeError(absl::StatusCode::kFailedPrecondition,
+                     ErrorDetail::kClosed, "the session is closing");
+  }
+  ++noops_wanted_;
+  MaybeStartTransaction(now);
+  Pump(now);
+  return absl::OkStatus();
+}
+
+void Session::SendNoops(Instant now) {
+  while (noops_wanted_ > 0 && !connection_.closed()) {
+    --noops_wanted_;
+    if (!Submit(smtpcore::Noop{}, now, nullptr)) return;
+  }
+}
+
 void Session::SendQuit(Instant now) {
   if (quit_sent_ || connection_.closed()) return;
   quit_sent_ = true;
@@ -672,6 +726,10 @@ void Session::SendQuit(Instant now) {
 }
 
 void Session::MaybeStartTransaction(Instant now) {
+  if (connection_.closed()) return;  // ConnectionClosed fails the rest
+  // NOOPs requested with `Noop` go out whenever the session is idle, before
+  // the next transaction or QUIT.
+  if (state_ == SessionState::kReady && txn_ == nullptr) SendNoops(now);
   while (state_ == SessionState::kReady && txn_ == nullptr) {
     if (deliveries_.empty()) {
       if (close_requested_) SendQuit(now);
@@ -954,7 +1012,11 @@ void Session::OnTransactionReply(const ReplyReceived& r, Instant now) {
   const int code = reply.code();
   const bool ok = code >= 200 && code < 300;
   if (sent.kind == CommandKind::kData && code == 354) return;  // body follows
-  if (connection_.closed()) return;  // 421: ConnectionClosed follows
+  // 421: ConnectionClosed follows and fails the delivery. Any other reply
+  // counts even if the connection already closed later in the same read
+  // (the events are handled in order: a reply that arrived before the
+  // fatal input still decides the transaction; nothing more is submitted).
+  if (code == 421) return;
   --t.outstanding;
   switch (sent.kind) {
     case CommandKind::kRset:

@@ -235,6 +235,16 @@ class Session {
   absl::Status AppendBody(DeliveryId id, absl::Cord chunk, bool last,
                           Instant now);
 
+  // Noop queues a NOOP (RFC 5321 §4.1.1.9), e.g. to keep an idle connection
+  // alive or to probe it. It is sent as soon as the session is idle (now if
+  // it is ready and no transaction runs; otherwise after the greeting,
+  // EHLO, STARTTLS and AUTH, or between deliveries). Its reply arrives as a
+  // NoopDone event; a 421 instead fails the session as anywhere else
+  // (ConnectionClosed, no NoopDone), and a NOOP still queued when the
+  // session ends gets no event. Errors (nothing queued):
+  // kFailedPrecondition / kClosed after Close, kBroken after a fatal error.
+  absl::Status Noop(Instant now);
+
   // Close sends QUIT once queued deliveries are done, then ends with
   // ConnectionClosed{ok} on 221 (or EOF). Idempotent. Returns
   // kFailedPrecondition / kBroken if the session already failed.
@@ -279,7 +289,8 @@ class Session {
   void FailAllDeliveries(const SmtpError& error);
   void FailSession(SmtpError error, bool send_quit, Instant now);
   void SendQuit(Instant now);
-  void OnConnectionClosed(const ConnectionClosed& closed);
+  void SendNoops(Instant now);
+  void OnConnectionClosed(const ConnectionClosed& closed, Instant now);
   bool Submit(Command command, Instant now, CommandId* out_id);
   absl::StatusOr<DeliveryId> Enqueue(Envelope envelope, absl::Cord body,
                                      bool streamed, Instant now);
@@ -300,6 +311,7 @@ class Session {
   bool ready_emitted_ = false;
   bool need_rset_ = false;
   int mail_transactions_ = 0;
+  int noops_wanted_ = 0;  // Noop calls not yet submitted
 
   std::deque<std::unique_ptr<Delivery>> deliveries_;
   std::unique_ptr<Transaction> txn_;

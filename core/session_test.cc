@@ -1296,5 +1296,204 @@ TEST(SessionTest, StreamedEightBitWith8BitMime) {
                   "delivery_done delivered=1 rejected=0 deferred=0"});
 }
 
+// Postfix's submission port without TLS: 530 to MAIL, RCPT and BDAT, the
+// BDAT payload read as commands (500, 500), then 221 and the close, all in
+// one segment. The replies count in order: MAIL's 530 is the delivery's
+// cause; only the first reply nobody waited for breaks the connection.
+TEST(SessionTest, RepliesBeforeFatalReplyInSameReadCount) {
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n")
+      .Do(Deliver(Env("a@example.org", {"b@example.org"}),
+                  "Subject: x\r\n\r\n> y\r\n"))
+      .Client("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n"
+              "BDAT 19 LAST\r\nSubject: x\r\n\r\n> y\r\n")
+      .Server("530 5.7.0 Must issue a STARTTLS command first\r\n"
+              "530 5.7.0 Must issue a STARTTLS command first\r\n"
+              "530 5.7.0 Must issue a STARTTLS command first\r\n"
+              "500 5.5.2 Error: command not recognized\r\n"
+              "500 5.5.2 Error: bad syntax\r\n"
+              "221 2.7.0 Error: I can break rules, too. Goodbye.\r\n")
+      .Eof();
+  s.RunAllSplits({"greeting 220", "capabilities PIPELINING CHUNKING",
+                  "ready", "delivery_failed rejected 530 5.7.0",
+                  "closed unexpected_reply"});
+
+  // The same, one Receive, with the details of the failure.
+  Session session(Plain(), T(0));
+  ASSERT_TRUE(session.Receive(kGreeting, T(0)).ok());
+  DrainTransmit(session, T(0));
+  ASSERT_TRUE(session.Receive("250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n",
+                              T(0))
+                  .ok());
+  ASSERT_TRUE(session
+                  .Deliver(Env("a@example.org", {"b@example.org"}),
+                           absl::Cord("Subject: x\r\n\r\n> y\r\n"), T(0))
+                  .ok());
+  DrainTransmit(session, T(0));
+  absl::Status st = session.Receive(
+      "530 5.7.0 Must issue a STARTTLS command first\r\n"
+      "530 5.7.0 Must issue a STARTTLS command first\r\n"
+      "530 5.7.0 Must issue a STARTTLS command first\r\n"
+      "500 5.5.2 Error: command not recognized\r\n"
+      "221 2.7.0 Error: I can break rules, too. Goodbye.\r\n",
+      T(0));
+  EXPECT_EQ(GetErrorDetail(st), ErrorDetail::kUnexpectedReply);
+  EXPECT_EQ(session.state(), SessionState::kFailed);
+  absl::optional<DeliveryFailed> failed;
+  absl::optional<ConnectionClosed> closed;
+  while (absl::optional<Event> e = session.PollEvent()) {
+    if (auto* f = std::get_if<DeliveryFailed>(&*e)) failed = *f;
+    if (auto* c = std::get_if<ConnectionClosed>(&*e)) closed = *c;
+  }
+  ASSERT_TRUE(failed.has_value());
+  EXPECT_EQ(failed->error.cause, ErrorDetail::kRejected);
+  EXPECT_EQ(failed->error.command, CommandKind::kMailFrom);
+  EXPECT_EQ(failed->error.code, 530);
+  EXPECT_TRUE(failed->error.permanent);
+  ASSERT_EQ(failed->result.recipients.size(), 1u);
+  EXPECT_EQ(failed->result.recipients[0].status, RecipientStatus::kRejected);
+  ASSERT_TRUE(closed.has_value());
+  EXPECT_EQ(GetErrorDetail(closed->status), ErrorDetail::kUnexpectedReply);
+}
+
+// MAIL and RCPT refused, then EOF before the BDAT reply: the delivery
+// fails with MAIL's reply, not with the connection loss. Every RCPT
+// refused with MAIL accepted: the last RCPT reply is the cause.
+TEST(SessionTest, RefusedTransactionThenEofKeepsTheReplyAsCause) {
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n")
+      .Do(Deliver(Env("a@example.org", {"b@example.org"}), "x\r\n"))
+      .Do(Deliver(Env("a@example.org", {"c@example.org"}), "y\r\n"))
+      .Client("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n"
+              "BDAT 3 LAST\r\nx\r\n")
+      .Server("530 5.7.0 no\r\n530 5.7.0 no\r\n")
+      .Eof();
+  s.RunAllSplits({"greeting 220", "capabilities PIPELINING CHUNKING",
+                  "ready", "delivery_failed rejected 530 5.7.0",
+                  "delivery_failed connection_closed 0",
+                  "closed connection_closed"});
+  Script t(MakeSession(Plain()));
+  t.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n")
+      .Do(Deliver(Env("a@example.org", {"b@example.org"}), "x\r\n"))
+      .Client("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n"
+              "BDAT 3 LAST\r\nx\r\n")
+      .Server("250 ok\r\n550 5.1.1 no such user\r\n")
+      .Eof();
+  t.RunAllSplits({"greeting 220", "capabilities PIPELINING CHUNKING",
+                  "ready", "recipient <b@example.org> 550 5.1.1",
+                  "delivery_failed rejected 550 5.1.1",
+                  "closed connection_closed"});
+}
+
+// A 421 in the same read after accepted replies: those replies count, the
+// 421 fails what is left.
+TEST(SessionTest, ServiceClosingAfterRepliesInSameRead) {
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server(kEhloFull)
+      .Do(Deliver(Env("a@example.org", {"b@example.org", "c@example.org"}),
+                  "x\r\n"))
+      .Client("MAIL FROM:<a@example.org> SIZE=3\r\n"
+              "RCPT TO:<b@example.org>\r\nRCPT TO:<c@example.org>\r\n"
+              "DATA\r\n")
+      .Server("250 ok\r\n250 2.1.5 ok\r\n421 4.3.2 bye\r\n");
+  s.RunAllSplits({"greeting 220", kCapsFull, "ready",
+                  "recipient <b@example.org> 250 2.1.5",
+                  "delivery_failed service_closing 421 4.3.2",
+                  "closed service_closing"});
+}
+
+// OnTlsEstablished is refused before the greeting unless the mode is
+// kImplicit, and after it unless a TLS upgrade is pending.
+TEST(SessionTest, OnTlsEstablishedOnlyWhenExpected) {
+  for (TlsMode mode : {TlsMode::kNone, TlsMode::kOpportunistic,
+                       TlsMode::kRequired}) {
+    SessionOptions o = Plain();
+    o.tls_mode = mode;
+    Session s(o, T(0));
+    absl::Status st = s.OnTlsEstablished(TlsInfo{}, T(0));
+    EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition)
+        << TlsModeName(mode);
+    EXPECT_EQ(GetErrorDetail(st), ErrorDetail::kWrongState);
+    EXPECT_EQ(s.connection().tls(), nullptr);
+    EXPECT_EQ(DrainEvents(s), std::vector<std::string>{});
+    // The session goes on normally.
+    ASSERT_TRUE(s.Receive(kGreeting, T(0)).ok());
+    EXPECT_EQ(DrainTransmit(s, T(0)), "EHLO client.example\r\n");
+  }
+  SessionOptions o = Plain();
+  o.tls_mode = TlsMode::kRequired;
+  Session s(o, T(0));
+  ASSERT_TRUE(s.Receive(kGreeting, T(0)).ok());
+  DrainTransmit(s, T(0));
+  ASSERT_TRUE(s.Receive("250-mx\r\n250 STARTTLS\r\n", T(0)).ok());
+  EXPECT_EQ(DrainTransmit(s, T(0)), "STARTTLS\r\n");
+  // STARTTLS sent, no 220 yet: not pending.
+  EXPECT_EQ(GetErrorDetail(s.OnTlsEstablished(TlsInfo{}, T(0))),
+            ErrorDetail::kWrongState);
+  ASSERT_TRUE(s.Receive("220 go\r\n", T(0)).ok());
+  EXPECT_TRUE(s.OnTlsEstablished(TlsInfo{}, T(0)).ok());
+  EXPECT_EQ(DrainTransmit(s, T(0)), "EHLO client.example\r\n");
+}
+
+// Noop: sent when idle, queued until then otherwise; NoopDone per reply.
+TEST(SessionTest, NoopWhenIdleAndQueued) {
+  auto noop = [](Session& s, Instant now) { EXPECT_TRUE(s.Noop(now).ok()); };
+  Script s(MakeSession(Plain()));
+  s.Do(noop)  // before the greeting: waits for ready
+      .Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server(kEhloFull)
+      .Client("NOOP\r\n")
+      .Server("250 2.0.0 Ok\r\n")
+      .Do(Deliver(Env("a@example.org", {"b@example.org"}), "x\r\n"))
+      .Do(noop)  // during a transaction: after it
+      .Client("MAIL FROM:<a@example.org> SIZE=3\r\n"
+              "RCPT TO:<b@example.org>\r\nDATA\r\n")
+      .Server("250 ok\r\n250 ok\r\n354 go\r\n")
+      .Client("x\r\n.\r\n")
+      .Server("250 ok\r\n")
+      .Client("NOOP\r\n")
+      .Server("250 ok\r\n")
+      .Do(noop)  // idle: at once
+      .Client("NOOP\r\n")
+      .Server("500 what\r\n")
+      .Do(CloseSession())
+      .Client("QUIT\r\n")
+      .Server("221 bye\r\n")
+      .Do([](Session& s, Instant now) {
+        EXPECT_EQ(GetErrorDetail(s.Noop(now)), ErrorDetail::kClosed);
+      });
+  s.RunAllSplits({"greeting 220", kCapsFull, "ready", "noop 250 2.0.0",
+                  "recipient <b@example.org> 250",
+                  "delivered 250 accepted=1 rejected=0",
+                  "delivery_done delivered=1 rejected=0 deferred=0",
+                  "noop 250", "noop 500", "closed ok"});
+}
+
+// A 421 to NOOP fails the session like any 421; Noop is then refused.
+TEST(SessionTest, NoopAnswered421ClosesTheSession) {
+  Script s(MakeSession(Plain()));
+  s.Server(kGreeting)
+      .Client("EHLO client.example\r\n")
+      .Server("250 mx\r\n")
+      .Do([](Session& s, Instant now) { EXPECT_TRUE(s.Noop(now).ok()); })
+      .Client("NOOP\r\n")
+      .Server("421 4.4.2 idle too long\r\n")
+      .Do([](Session& s, Instant now) {
+        EXPECT_EQ(s.state(), SessionState::kFailed);
+        EXPECT_EQ(GetErrorDetail(s.Noop(now)), ErrorDetail::kBroken);
+      });
+  s.RunAllSplits({"greeting 220", "capabilities", "ready",
+                  "closed service_closing"});
+}
+
 }  // namespace
 }  // namespace smtpcore
