@@ -254,6 +254,36 @@ TEST(ConnectionTest, BdatChunksKeepLineEndingStateAndBinaryIsRaw) {
   s.Run(0);
 }
 
+// The LAST chunk ends an unterminated last line with CRLF (counted in its
+// size), as DATA does before the "."; an empty LAST chunk carries just that
+// CRLF. BINARYMIME chunks stay exact.
+TEST(ConnectionTest, BdatLastEndsUnterminatedLine) {
+  Script s(MakeConnection());
+  s.Server(kGreeting)
+      .Do(Sub(Ehlo{"c.example"}))
+      .Client("EHLO c.example\r\n")
+      .Server(kEhloPipelining)
+      .Do(Sub(MailFrom{"a@example.org", {}}))
+      .Do(Sub(RcptTo{"b@example.org", {}}))
+      .Do(Sub(Bdat{absl::Cord("a\nb"), true, true}))
+      .Client("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n"
+              "BDAT 6 LAST\r\na\r\nb\r\n")
+      .Server("250 ok\r\n250 ok\r\n250 ok\r\n")
+      .Do(Sub(MailFrom{"a@example.org", {}}))
+      .Do(Sub(RcptTo{"b@example.org", {}}))
+      .Do(Sub(Bdat{absl::Cord("x"), false, true}))
+      .Do(Sub(Bdat{absl::Cord(""), true, true}))
+      .Client("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n"
+              "BDAT 1\r\nxBDAT 2 LAST\r\n\r\n")
+      .Server("250 ok\r\n250 ok\r\n250 ok\r\n250 ok\r\n")
+      .Do(Sub(MailFrom{"a@example.org", {}}))
+      .Do(Sub(RcptTo{"b@example.org", {}}))
+      .Do(Sub(Bdat{absl::Cord("a\nb"), true, false}))
+      .Client("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n"
+              "BDAT 3 LAST\r\na\nb");
+  s.Run(0);
+}
+
 TEST(ConnectionTest, ServiceClosing421MidTransaction) {
   Script s(MakeConnection());
   s.Server(kGreeting)

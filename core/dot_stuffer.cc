@@ -937,6 +937,11 @@ absl::string_view DotStuffer::FinishImpl() {
   } else if (options_.terminator) {
     tail = at_line_start_ ? absl::string_view(kWire + 2, 3)
                           : absl::string_view(kWire, 5);
+  } else if (normalize_ && !at_line_start_) {
+    // BDAT (not BINARYMIME): end the last line with CRLF, as DATA does, so
+    // both transfer commands store the same bytes (RFC 5321 §4.1.1.4: the
+    // CRLF before "." belongs to the message).
+    tail = absl::string_view(kWire, 2);
   }
   at_line_start_ = true;
   line_length_ = 0;

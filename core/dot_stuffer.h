@@ -17,7 +17,11 @@
 //    into it has been written.
 //
 // Finish() appends the end-of-data marker: ".\r\n" if the body ended with a
-// line break, "\r\n.\r\n" otherwise (an empty body gives ".\r\n").
+// line break, "\r\n.\r\n" otherwise (an empty body gives ".\r\n"). For
+// BDAT (no terminator) it appends "\r\n" when the body does not end with a
+// line break, so that DATA and BDAT deliver the same message (the CRLF
+// before "." is part of the message, RFC 5321 §4.1.1.4); in pass-through
+// mode (BINARYMIME) it appends nothing.
 //
 // Lines. A line ends at CRLF, at a bare LF or at a bare CR; CR and LF octets
 // are never part of a line's length. A CR is emitted as soon as it is seen;
@@ -65,7 +69,8 @@ struct DotStufferOptions {
   // stuff_dots: true for DATA; false for BDAT payloads (RFC 3030 §2).
   bool stuff_dots = true;
   // terminator: true for DATA (Finish appends the end-of-data marker);
-  // false for BDAT (Finish only completes a pending CR).
+  // false for BDAT (Finish completes a pending CR, and ends an unterminated
+  // last line with CRLF unless in pass-through mode).
   bool terminator = true;
   // normalize: false passes bytes through untouched (BINARYMIME over BDAT;
   // only allowed together with stuff_dots == false). It is honoured only
@@ -105,7 +110,8 @@ class DotStuffer {
   absl::Status Encode(absl::string_view chunk, std::vector<IoSlice>* out);
 
   // Finish appends what a pending CR needs and, with `terminator`, the
-  // end-of-data marker. Call once, after the last `Encode`. Finish cannot
+  // end-of-data marker; without it (BDAT, normalising), a CRLF ending an
+  // unterminated last line. Call once, after the last `Encode`. Finish cannot
   // fail: a body ending in a bare CR is completed to CRLF (and counted in
   // `bare_cr`) even under LineEndingPolicy::kReject; check `pending_cr()`
   // first to refuse it. A second call appends nothing.

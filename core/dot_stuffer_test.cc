@@ -244,10 +244,12 @@ RefResult RefEncode(const DotStufferOptions& o, absl::string_view in) {
                                  : ErrorDetail::kLineTooLong;
     return r;
   }
+  const bool ended_with_break =
+      in.empty() || in.back() == '\r' || in.back() == '\n';
   if (o.terminator) {
-    const bool ended_with_break =
-        in.empty() || in.back() == '\r' || in.back() == '\n';
     r.wire += ended_with_break ? ".\r\n" : "\r\n.\r\n";
+  } else if (normalize && !ended_with_break) {
+    r.wire += "\r\n";  // BDAT: the last line ends with CRLF, as with DATA
   }
   r.stats.output_bytes = r.wire.size();
   return r;
@@ -548,9 +550,34 @@ TEST(DotStufferTest, FirstOffenceWinsWhenBothPoliciesReject) {
 TEST(DotStufferTest, BdatModeNormalisesWithoutStuffing) {
   EncodeResult r = EncodeSlices(BdatOptions(), {".a\nb\r", ".c\r\n."});
   ASSERT_TRUE(r.status.ok());
-  EXPECT_EQ(r.wire, ".a\r\nb\r\n.c\r\n.");
+  // Finish ends the unterminated last line "." with CRLF.
+  EXPECT_EQ(r.wire, ".a\r\nb\r\n.c\r\n.\r\n");
   EXPECT_EQ(r.stats.dots_stuffed, 0u);
+  EXPECT_EQ(r.stats.output_bytes, r.wire.size());
   EXPECT_EQ(Wire(BdatOptions(), {}), "");
+}
+
+// DATA and BDAT deliver the same message: the CRLF before "." belongs to it
+// (RFC 5321 §4.1.1.4), so BDAT adds it to an unterminated last line too;
+// BINARYMIME stays byte-exact.
+TEST(DotStufferTest, BdatEndsUnterminatedLastLineLikeData) {
+  EXPECT_EQ(Wire(DataOptions(), {"a\nb"}), "a\r\nb\r\n.\r\n");
+  EXPECT_EQ(Wire(BdatOptions(), {"a\nb"}), "a\r\nb\r\n");
+  EXPECT_EQ(Wire(BdatOptions(), {"a", ""}), "a\r\n");
+  EXPECT_EQ(Wire(BdatOptions(), {"a\r\n"}), "a\r\n");
+  EXPECT_EQ(Wire(BdatOptions(), {"a\n"}), "a\r\n");
+  EXPECT_EQ(Wire(BdatOptions(), {"a\r"}), "a\r\n");
+  EXPECT_EQ(Wire(BinaryOptions(), {"a\nb"}), "a\nb");
+  // The copying variant agrees.
+  DotStuffer copy(BdatOptions());
+  char buf[DotStuffer::MaxEncodedSize(1)];
+  size_t written = 0;
+  ASSERT_TRUE(copy.EncodeCopy("x", buf, &written).ok());
+  ASSERT_EQ(written, 1u);
+  EXPECT_EQ(copy.FinishCopy(buf + written), 2u);
+  EXPECT_EQ(std::string(buf, 3), "x\r\n");
+  EXPECT_EQ(copy.stats().output_bytes, 3u);
+  EXPECT_EQ(copy.FinishCopy(buf), 0u);  // a second call appends nothing
 }
 
 TEST(DotStufferTest, PassThroughLeavesBytesAlone) {
@@ -718,24 +745,25 @@ void CheckAgainstReference(const DotStufferOptions& o, absl::string_view input,
     EXPECT_EQ(r->stats.eight_bit, ref.stats.eight_bit) << ctx;
     EXPECT_EQ(r->stats.has_nul, ref.stats.has_nul) << ctx;
   }
+  // The message a receiver stores: the normalised input, plus the CRLF that
+  // ends a last line without one (DATA and BDAT alike).
+  std::string expected = RefNormalize(input);
+  if (!expected.empty() &&
+      (expected.size() < 2 ||
+       expected.compare(expected.size() - 2, 2, "\r\n") != 0)) {
+    expected += "\r\n";
+  }
   if (o.stuff_dots && o.terminator) {
-    // (a) un-stuffing gives the normalised input, plus the CRLF the
-    // terminator adds to a body without a final line break; (b) no bare
-    // CR/LF and no end-of-data marker before the end.
+    // (a) un-stuffing gives that message; (b) no bare CR/LF and no
+    // end-of-data marker before the end.
     std::string body, why;
     ASSERT_TRUE(RefUnstuff(got.wire, &body, &why))
         << ctx << " " << why << " wire=" << Esc(got.wire);
-    std::string expected = RefNormalize(input);
-    if (!expected.empty() &&
-        (expected.size() < 2 ||
-         expected.compare(expected.size() - 2, 2, "\r\n") != 0)) {
-      expected += "\r\n";
-    }
     ASSERT_EQ(Esc(body), Esc(expected)) << ctx;
   } else if (!o.stuff_dots && !o.terminator && !o.normalize) {
     ASSERT_EQ(Esc(got.wire), Esc(input)) << ctx;  // pass-through
   } else if (!o.stuff_dots && !o.terminator) {
-    ASSERT_EQ(Esc(got.wire), Esc(RefNormalize(input))) << ctx;  // BDAT
+    ASSERT_EQ(Esc(got.wire), Esc(expected)) << ctx;  // BDAT: same message
   }
 }
 

@@ -812,17 +812,17 @@ absl::Status Session::Precheck(Delivery& d) const {
   // SIZE (RFC 1870): declare and pre-check. RFC 1870 §3 counts the octets
   // transmitted after the 354, CRLF pairs included, but not the final "."
   // or the stuffed dots: each bare CR or LF that is normalised to CRLF adds
-  // one, and so does the CRLF that DATA adds to a last line without one
-  // (the end-of-data marker is then "\r\n.\r\n"; BDAT adds nothing). A
-  // BINARYMIME body goes out unchanged. Streamed bodies are not known yet:
-  // SIZE only if the envelope sets it.
+  // one, and so do the two octets of the CRLF that ends a last line without
+  // one: DATA sends it before the "." (the end-of-data marker is then
+  // "\r\n.\r\n") and BDAT appends it to the LAST chunk, so that both
+  // store the same message. A BINARYMIME body goes out unchanged. Streamed
+  // bodies are not known yet: SIZE only if the envelope sets it.
   if (caps.size_advertised()) {
     if (!mail.size.has_value() && !d.streamed) {
       if (d.binary) {
         mail.size = d.scan.size;
       } else {
-        const bool adds_crlf = !use_bdat && d.scan.open_line;
-        mail.size = d.scan.wire_size() + (adds_crlf ? 2 : 0);
+        mail.size = d.scan.wire_size() + (d.scan.open_line ? 2 : 0);
       }
     }
     absl::optional<uint64_t> limit = caps.size_limit();

@@ -1105,9 +1105,9 @@ TEST(SessionTest, SizeCountsNormalisedOctets) {
                   "delivery_done delivered=1 rejected=0 deferred=0"});
 }
 
-// BDAT sends the normalised body, so its octet count equals SIZE (no CRLF
-// is added to a last line without one); a BINARYMIME body goes out
-// unchanged and SIZE is its raw size.
+// BDAT sends the normalised body, with CRLF added to a last line without
+// one (as DATA does), so its octet count equals SIZE; a BINARYMIME body goes
+// out unchanged and SIZE is its raw size.
 TEST(SessionTest, SizeMatchesBdatCount) {
   Envelope bin = Env("a@example.org", {"b@example.org"});
   bin.mail.body = BodyType::kBinaryMime;
@@ -1117,8 +1117,8 @@ TEST(SessionTest, SizeMatchesBdatCount) {
       .Server("250-mx\r\n250-PIPELINING\r\n250-SIZE 100\r\n250-CHUNKING\r\n"
               "250 BINARYMIME\r\n")
       .Do(Deliver(Env("a@example.org", {"b@example.org"}), "x\ny"))
-      .Client("MAIL FROM:<a@example.org> SIZE=4\r\nRCPT TO:<b@example.org>\r\n"
-              "BDAT 4 LAST\r\nx\r\ny")
+      .Client("MAIL FROM:<a@example.org> SIZE=6\r\nRCPT TO:<b@example.org>\r\n"
+              "BDAT 6 LAST\r\nx\r\ny\r\n")
       .Server("250 ok\r\n250 ok\r\n250 ok\r\n")
       .Do(Deliver(bin, "\n\r"))
       .Client("MAIL FROM:<a@example.org> SIZE=2 BODY=BINARYMIME\r\n"
