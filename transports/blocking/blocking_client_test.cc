@@ -2,9 +2,6 @@
 
 #include "transports/blocking/blocking_client.h"
 
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -16,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "transports/testing/fake_plain_mechanism.h"
+#include "transports/testing/loopback_fixtures.h"
 #include "transports/testing/loopback_server.h"
 #include "transports/tls/test_certs.h"
 
@@ -32,52 +30,13 @@ constexpr char kBody[] =
     "\r\n"
     "Hello.\r\n";
 
-std::unique_ptr<LoopbackServer> StartServer(LoopbackServerOptions options) {
-  absl::StatusOr<std::unique_ptr<LoopbackServer>> server =
-      LoopbackServer::Start(std::move(options));
-  EXPECT_TRUE(server.ok()) << server.status();
-  return server.ok() ? *std::move(server) : nullptr;
-}
-
-ClientOptions OptionsFor(const LoopbackServer& server) {
-  ClientOptions options;
-  options.host = "127.0.0.1";
-  options.port = server.port();
-  options.session.tls_mode = TlsMode::kNone;
-  options.connect_timeout = absl::Seconds(5);
-  return options;
-}
-
-Envelope ThreeRecipients() {
-  Envelope envelope;
-  envelope.from = "alice@example.org";
-  envelope.AddRecipient("bob@example.org")
-      .AddRecipient("nobody@example.org")
-      .AddRecipient("carol@example.org");
-  return envelope;
-}
-
-// A port with nothing listening: bind, read the port, close.
-uint16_t UnusedPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address = {};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)),
-            0);
-  socklen_t len = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &len);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 TEST(BlockingClientTest, PlainMultiRecipientWithOneRejected) {
   LoopbackServerOptions server_options;
   server_options.reject_recipients = {"nobody@example.org"};
-  auto server = StartServer(server_options);
+  auto server = StartLoopbackServer(server_options);
   ASSERT_NE(server, nullptr);
   DialHistory history;
-  ClientOptions options = OptionsFor(*server);
+  ClientOptions options = LoopbackClientOptions(server->port());
   options.dial_history = &history;
 
   auto client = BlockingClient::Connect(options);
@@ -137,9 +96,9 @@ TEST(BlockingClientTest, PlainMultiRecipientWithOneRejected) {
 }
 
 TEST(BlockingClientTest, BodyIsDotStuffedAndCrlfNormalised) {
-  auto server = StartServer(LoopbackServerOptions());
+  auto server = StartLoopbackServer(LoopbackServerOptions());
   ASSERT_NE(server, nullptr);
-  auto client = BlockingClient::Connect(OptionsFor(*server));
+  auto client = BlockingClient::Connect(LoopbackClientOptions(server->port()));
   ASSERT_TRUE(client.ok()) << client.status();
   Envelope envelope;
   envelope.from = "a@example.org";
@@ -156,9 +115,9 @@ TEST(BlockingClientTest, BodyIsDotStuffedAndCrlfNormalised) {
 }
 
 TEST(BlockingClientTest, TraceEventsReachTheCallback) {
-  auto server = StartServer(LoopbackServerOptions());
+  auto server = StartLoopbackServer(LoopbackServerOptions());
   ASSERT_NE(server, nullptr);
-  ClientOptions options = OptionsFor(*server);
+  ClientOptions options = LoopbackClientOptions(server->port());
   options.session.trace = true;
   std::vector<std::string> events;
   options.on_event = [&events](const Event& event) {
@@ -175,9 +134,9 @@ TEST(BlockingClientTest, TraceEventsReachTheCallback) {
 }
 
 TEST(BlockingClientTest, AuthWithoutTlsIsAllowedOnLoopback) {
-  auto server = StartServer(LoopbackServerOptions());
+  auto server = StartLoopbackServer(LoopbackServerOptions());
   ASSERT_NE(server, nullptr);
-  ClientOptions options = OptionsFor(*server);
+  ClientOptions options = LoopbackClientOptions(server->port());
   options.session.auth = [](const Capabilities&, const TlsInfo*) {
     return std::make_unique<FakePlainMechanism>("user", "secret");
   };
@@ -213,9 +172,9 @@ TEST(BlockingClientTest, StartTlsVerifiedAgainstTestCa) {
   LoopbackServerOptions server_options;
   server_options.tls = LoopbackTls::kStartTls;
   server_options.certificate = certs.leaf;
-  auto server = StartServer(server_options);
+  auto server = StartLoopbackServer(server_options);
   ASSERT_NE(server, nullptr);
-  ClientOptions options = OptionsFor(*server);
+  ClientOptions options = LoopbackClientOptions(server->port());
   options.session.tls_mode = TlsMode::kRequired;
   options.tls.ca_pem = certs.ca.certificate_pem;
 
@@ -250,9 +209,9 @@ TEST(BlockingClientTest, StartTlsWithUnknownCaFailsVerification) {
   LoopbackServerOptions server_options;
   server_options.tls = LoopbackTls::kStartTls;
   server_options.certificate = certs.leaf;
-  auto server = StartServer(server_options);
+  auto server = StartLoopbackServer(server_options);
   ASSERT_NE(server, nullptr);
-  ClientOptions options = OptionsFor(*server);
+  ClientOptions options = LoopbackClientOptions(server->port());
   options.session.tls_mode = TlsMode::kRequired;
   options.tls.ca_pem = other.ca.certificate_pem;
 
@@ -268,9 +227,9 @@ TEST(BlockingClientTest, ImplicitTls) {
   LoopbackServerOptions server_options;
   server_options.tls = LoopbackTls::kImplicit;
   server_options.certificate = certs.leaf;
-  auto server = StartServer(server_options);
+  auto server = StartLoopbackServer(server_options);
   ASSERT_NE(server, nullptr);
-  ClientOptions options = OptionsFor(*server);
+  ClientOptions options = LoopbackClientOptions(server->port());
   options.session.tls_mode = TlsMode::kImplicit;
   options.tls.ca_pem = certs.ca.certificate_pem;
 
@@ -294,7 +253,7 @@ TEST(BlockingClientTest, ImplicitTls) {
 }
 
 TEST(BlockingClientTest, ConnectRefusedIsATypedError) {
-  uint16_t port = UnusedPort();
+  uint16_t port = UnusedLoopbackPort();
   DialHistory history;
   ClientOptions options;
   options.host = "127.0.0.1";
@@ -317,10 +276,10 @@ TEST(BlockingClientTest, ConnectRefusedIsATypedError) {
 }
 
 TEST(BlockingClientTest, HostNameResolvesAndRecordsEveryDialedAddress) {
-  auto server = StartServer(LoopbackServerOptions());
+  auto server = StartLoopbackServer(LoopbackServerOptions());
   ASSERT_NE(server, nullptr);
   DialHistory history;
-  ClientOptions options = OptionsFor(*server);
+  ClientOptions options = LoopbackClientOptions(server->port());
   options.host = "localhost";  // may give ::1 (refused: server is IPv4) too
   options.dial_history = &history;
   auto client = BlockingClient::Connect(options);
@@ -351,9 +310,9 @@ TEST(BlockingClientTest, ResolveFailureIsATypedError) {
 TEST(BlockingClientTest, SilentServerTimesOut) {
   LoopbackServerOptions server_options;
   server_options.silent = true;
-  auto server = StartServer(server_options);
+  auto server = StartLoopbackServer(server_options);
   ASSERT_NE(server, nullptr);
-  ClientOptions options = OptionsFor(*server);
+  ClientOptions options = LoopbackClientOptions(server->port());
   options.session.timeouts.greeting = absl::Milliseconds(200);
   auto client = BlockingClient::Connect(options);
   ASSERT_FALSE(client.ok());
@@ -373,9 +332,9 @@ TEST(BlockingClientTest, ServiceClosingBreaksTheConnection) {
     }
     return absl::nullopt;
   };
-  auto server = StartServer(server_options);
+  auto server = StartLoopbackServer(server_options);
   ASSERT_NE(server, nullptr);
-  auto client = BlockingClient::Connect(OptionsFor(*server));
+  auto client = BlockingClient::Connect(LoopbackClientOptions(server->port()));
   ASSERT_TRUE(client.ok()) << client.status();
   Envelope envelope;
   envelope.from = "a@example.org";

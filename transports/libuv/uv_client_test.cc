@@ -2,9 +2,6 @@
 
 #include "transports/libuv/uv_client.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <uv.h>
 
 #include <memory>
@@ -16,6 +13,7 @@
 #include "core/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "transports/testing/loopback_fixtures.h"
 #include "transports/testing/loopback_server.h"
 #include "transports/tls/test_certs.h"
 
@@ -35,55 +33,17 @@ class UvClientTest : public ::testing::Test {
     EXPECT_EQ(uv_loop_close(&loop_), 0);
   }
 
-  std::unique_ptr<LoopbackServer> StartServer(LoopbackServerOptions options) {
-    absl::StatusOr<std::unique_ptr<LoopbackServer>> server =
-        LoopbackServer::Start(std::move(options));
-    EXPECT_TRUE(server.ok()) << server.status();
-    return server.ok() ? *std::move(server) : nullptr;
-  }
-
-  ClientOptions OptionsFor(const LoopbackServer& server) {
-    ClientOptions options;
-    options.host = "127.0.0.1";
-    options.port = server.port();
-    options.session.tls_mode = TlsMode::kNone;
-    options.connect_timeout = absl::Seconds(5);
-    return options;
-  }
-
   void Run() { uv_run(&loop_, UV_RUN_DEFAULT); }
 
   uv_loop_t loop_;
 };
 
-Envelope ThreeRecipients() {
-  Envelope envelope;
-  envelope.from = "alice@example.org";
-  envelope.AddRecipient("bob@example.org")
-      .AddRecipient("nobody@example.org")
-      .AddRecipient("carol@example.org");
-  return envelope;
-}
-
-uint16_t UnusedPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address = {};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)),
-            0);
-  socklen_t len = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &len);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 TEST_F(UvClientTest, PlainMultiRecipientWithOneRejected) {
   LoopbackServerOptions server_options;
   server_options.reject_recipients = {"nobody@example.org"};
-  auto server = StartServer(server_options);
+  auto server = StartLoopbackServer(server_options);
   ASSERT_NE(server, nullptr);
-  UvClient client(&loop_, OptionsFor(*server));
+  UvClient client(&loop_, LoopbackClientOptions(server->port()));
   std::vector<std::string> log;
   absl::optional<DeliveryOutcome> first, second;
   client.Connect([&](const absl::Status& s) {
@@ -135,7 +95,7 @@ TEST_F(UvClientTest, PlainMultiRecipientWithOneRejected) {
 }
 
 TEST_F(UvClientTest, LargeBodyIsWrittenCompletely) {
-  auto server = StartServer(LoopbackServerOptions());
+  auto server = StartLoopbackServer(LoopbackServerOptions());
   ASSERT_NE(server, nullptr);
   // 4 MiB of lines, many of them starting with a dot.
   std::string body;
@@ -143,7 +103,7 @@ TEST_F(UvClientTest, LargeBodyIsWrittenCompletely) {
     absl::StrAppend(&body, i % 3 == 0 ? "." : "", "line ", i,
                     " 0123456789abcdefghijklmnopqrstuvwxyz\r\n");
   }
-  UvClient client(&loop_, OptionsFor(*server));
+  UvClient client(&loop_, LoopbackClientOptions(server->port()));
   absl::optional<DeliveryOutcome> outcome;
   client.Connect([](const absl::Status&) {});
   Envelope envelope;
@@ -178,9 +138,9 @@ TEST_F(UvClientTest, StartTlsVerifiedAgainstTestCa) {
   LoopbackServerOptions server_options;
   server_options.tls = LoopbackTls::kStartTls;
   server_options.certificate = certs.leaf;
-  auto server = StartServer(server_options);
+  auto server = StartLoopbackServer(server_options);
   ASSERT_NE(server, nullptr);
-  ClientOptions options = OptionsFor(*server);
+  ClientOptions options = LoopbackClientOptions(server->port());
   options.session.tls_mode = TlsMode::kRequired;
   options.tls.ca_pem = certs.ca.certificate_pem;
   UvClient client(&loop_, options);
@@ -216,9 +176,9 @@ TEST_F(UvClientTest, ImplicitTls) {
   LoopbackServerOptions server_options;
   server_options.tls = LoopbackTls::kImplicit;
   server_options.certificate = certs.leaf;
-  auto server = StartServer(server_options);
+  auto server = StartLoopbackServer(server_options);
   ASSERT_NE(server, nullptr);
-  ClientOptions options = OptionsFor(*server);
+  ClientOptions options = LoopbackClientOptions(server->port());
   options.session.tls_mode = TlsMode::kImplicit;
   options.tls.ca_pem = certs.ca.certificate_pem;
   UvClient client(&loop_, options);
@@ -237,7 +197,7 @@ TEST_F(UvClientTest, ImplicitTls) {
 }
 
 TEST_F(UvClientTest, ConnectRefusedIsATypedError) {
-  uint16_t port = UnusedPort();
+  uint16_t port = UnusedLoopbackPort();
   ClientOptions options;
   options.host = "127.0.0.1";
   options.port = port;
@@ -290,9 +250,9 @@ TEST_F(UvClientTest, ResolveFailureIsATypedError) {
 TEST_F(UvClientTest, SilentServerTimesOut) {
   LoopbackServerOptions server_options;
   server_options.silent = true;
-  auto server = StartServer(server_options);
+  auto server = StartLoopbackServer(server_options);
   ASSERT_NE(server, nullptr);
-  ClientOptions options = OptionsFor(*server);
+  ClientOptions options = LoopbackClientOptions(server->port());
   options.session.timeouts.greeting = absl::Milliseconds(200);
   UvClient client(&loop_, options);
   absl::Status connected;
@@ -305,13 +265,13 @@ TEST_F(UvClientTest, SilentServerTimesOut) {
 }
 
 TEST_F(UvClientTest, ManyConcurrentClientsOnOneLoop) {
-  auto server = StartServer(LoopbackServerOptions());
+  auto server = StartLoopbackServer(LoopbackServerOptions());
   ASSERT_NE(server, nullptr);
   constexpr int kClients = 8;
   std::vector<std::unique_ptr<UvClient>> clients;
   int ok = 0;
   for (int i = 0; i < kClients; ++i) {
-    clients.push_back(std::make_unique<UvClient>(&loop_, OptionsFor(*server)));
+    clients.push_back(std::make_unique<UvClient>(&loop_, LoopbackClientOptions(server->port())));
     UvClient* c = clients.back().get();
     c->Connect([](const absl::Status&) {});
     Envelope envelope;
@@ -347,9 +307,9 @@ TEST_F(UvClientTest, CheckAliveSendsNoopAndA421DropsTheConnection) {
     }
     return absl::nullopt;
   };
-  auto server = StartServer(server_options);
+  auto server = StartLoopbackServer(server_options);
   ASSERT_NE(server, nullptr);
-  ClientOptions options = OptionsFor(*server);
+  ClientOptions options = LoopbackClientOptions(server->port());
   options.session.trace = true;
   std::vector<std::string> trace;
   options.on_event = [&trace](const Event& e) {
@@ -384,9 +344,9 @@ TEST_F(UvClientTest, CheckAliveSendsNoopAndA421DropsTheConnection) {
 }
 
 TEST_F(UvClientTest, DestroyingTheClientInItsCallbackIsSafe) {
-  auto server = StartServer(LoopbackServerOptions());
+  auto server = StartLoopbackServer(LoopbackServerOptions());
   ASSERT_NE(server, nullptr);
-  auto client = std::make_unique<UvClient>(&loop_, OptionsFor(*server));
+  auto client = std::make_unique<UvClient>(&loop_, LoopbackClientOptions(server->port()));
   bool called = false;
   client->Connect([&](const absl::Status& s) {
     EXPECT_TRUE(s.ok()) << s;

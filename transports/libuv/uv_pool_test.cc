@@ -2,9 +2,6 @@
 
 #include "transports/libuv/uv_pool.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <uv.h>
 
 #include <memory>
@@ -16,6 +13,7 @@
 #include "core/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "transports/testing/loopback_fixtures.h"
 #include "transports/testing/loopback_server.h"
 
 namespace smtpcore {
@@ -31,19 +29,9 @@ class UvPoolTest : public ::testing::Test {
     EXPECT_EQ(uv_loop_close(&loop_), 0);
   }
 
-  std::unique_ptr<LoopbackServer> StartServer(LoopbackServerOptions options) {
-    absl::StatusOr<std::unique_ptr<LoopbackServer>> server =
-        LoopbackServer::Start(std::move(options));
-    EXPECT_TRUE(server.ok()) << server.status();
-    return server.ok() ? *std::move(server) : nullptr;
-  }
-
   UvPoolOptions PoolOptionsFor(uint16_t port) {
     UvPoolOptions options;
-    options.client.host = "127.0.0.1";
-    options.client.port = port;
-    options.client.session.tls_mode = TlsMode::kNone;
-    options.client.connect_timeout = absl::Seconds(5);
+    options.client = LoopbackClientOptions(port);
     return options;
   }
 
@@ -61,21 +49,8 @@ class UvPoolTest : public ::testing::Test {
   uv_loop_t loop_;
 };
 
-uint16_t UnusedPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address = {};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)),
-            0);
-  socklen_t len = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &len);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 TEST_F(UvPoolTest, ReusesTwoConnectionsForManyMessages) {
-  auto server = StartServer(LoopbackServerOptions());
+  auto server = StartLoopbackServer(LoopbackServerOptions());
   ASSERT_NE(server, nullptr);
   UvPoolOptions options = PoolOptionsFor(server->port());
   options.max_connections_per_destination = 2;
@@ -132,7 +107,7 @@ TEST_F(UvPoolTest, ServiceClosingDropsTheConnectionAndReconnects) {
     }
     return absl::nullopt;
   };
-  auto server = StartServer(server_options);
+  auto server = StartLoopbackServer(server_options);
   ASSERT_NE(server, nullptr);
   UvPoolOptions options = PoolOptionsFor(server->port());
   options.max_connections_per_destination = 1;
@@ -169,7 +144,7 @@ TEST_F(UvPoolTest, ServiceClosingDropsTheConnectionAndReconnects) {
 }
 
 TEST_F(UvPoolTest, NoopBeforeReusingAnIdleConnectionOnly) {
-  auto server = StartServer(LoopbackServerOptions());
+  auto server = StartLoopbackServer(LoopbackServerOptions());
   ASSERT_NE(server, nullptr);
   UvPoolOptions options = PoolOptionsFor(server->port());
   options.max_connections_per_destination = 1;
@@ -221,7 +196,7 @@ TEST_F(UvPoolTest, FailedNoopReconnectsTransparently) {
     if (line == "NOOP") return std::string("421 4.4.2 Idle timeout");
     return absl::nullopt;
   };
-  auto server = StartServer(server_options);
+  auto server = StartLoopbackServer(server_options);
   ASSERT_NE(server, nullptr);
   UvPoolOptions options = PoolOptionsFor(server->port());
   options.max_connections_per_destination = 1;
@@ -253,7 +228,7 @@ TEST_F(UvPoolTest, FailedNoopReconnectsTransparently) {
 }
 
 TEST_F(UvPoolTest, RetiresAfterMaxMessages) {
-  auto server = StartServer(LoopbackServerOptions());
+  auto server = StartLoopbackServer(LoopbackServerOptions());
   ASSERT_NE(server, nullptr);
   UvPoolOptions options = PoolOptionsFor(server->port());
   options.max_connections_per_destination = 1;
@@ -277,7 +252,7 @@ TEST_F(UvPoolTest, RetiresAfterMaxMessages) {
 }
 
 TEST_F(UvPoolTest, ConnectFailuresFailTheQueuedMessages) {
-  UvPoolOptions options = PoolOptionsFor(UnusedPort());
+  UvPoolOptions options = PoolOptionsFor(UnusedLoopbackPort());
   options.max_connections_per_destination = 2;
   options.max_connect_failures = 2;
   UvPool pool(&loop_, options);
