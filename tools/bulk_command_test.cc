@@ -6,8 +6,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <set>
 #include <string>
 #include <vector>
@@ -15,35 +13,15 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tools/command_test_util.h"
 #include "tools/sink/sink_server.h"
 
 namespace smtpcore {
 namespace cli {
 namespace {
 
-struct RunResult {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
 RunResult RunBulk(std::vector<std::string> args) {
-  char* out_buf = nullptr;
-  size_t out_len = 0;
-  char* err_buf = nullptr;
-  size_t err_len = 0;
-  CommandIo io;
-  io.out = open_memstream(&out_buf, &out_len);
-  io.err = open_memstream(&err_buf, &err_len);
-  RunResult r;
-  r.status = RunBulkCommand(args, io);
-  std::fclose(io.out);
-  std::fclose(io.err);
-  r.out.assign(out_buf, out_len);
-  r.err.assign(err_buf, err_len);
-  std::free(out_buf);
-  std::free(err_buf);
-  return r;
+  return RunCaptured(RunBulkCommand, args);
 }
 
 TEST(BulkCommandTest, SendsEveryMessageOverPooledConnections) {

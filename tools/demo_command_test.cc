@@ -3,8 +3,6 @@
 
 #include "tools/demo_command.h"
 
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -12,34 +10,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
+#include "tools/command_test_util.h"
 
 namespace smtpcore {
 namespace cli {
 namespace {
 
-struct RunResult {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
 RunResult RunDemo(std::vector<std::string> args) {
-  char* out_buf = nullptr;
-  size_t out_len = 0;
-  char* err_buf = nullptr;
-  size_t err_len = 0;
-  CommandIo io;
-  io.out = open_memstream(&out_buf, &out_len);
-  io.err = open_memstream(&err_buf, &err_len);
-  RunResult r;
-  r.status = RunDemoCommand(args, io);
-  std::fclose(io.out);
-  std::fclose(io.err);
-  r.out.assign(out_buf, out_len);
-  r.err.assign(err_buf, err_len);
-  std::free(out_buf);
-  std::free(err_buf);
-  return r;
+  return RunCaptured(RunDemoCommand, args);
 }
 
 // ExpectedBlock renders the demo message as the demo prints it.
