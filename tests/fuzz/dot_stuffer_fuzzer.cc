@@ -35,6 +35,7 @@
 
 #include "absl/strings/string_view.h"
 #include "core/dot_stuffer.h"
+#include "core/dot_stuffer_test_util.h"
 #include "core/errors.h"
 #include "core/io_slice.h"
 
@@ -124,42 +125,16 @@ std::vector<absl::string_view> Split(absl::string_view body, uint8_t b) {
   return parts;
 }
 
-// Normalize turns every bare CR and bare LF into CRLF.
-std::string Normalize(absl::string_view in) {
-  std::string out;
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '\r') {
-      out += "\r\n";
-      if (i + 1 < in.size() && in[i + 1] == '\n') ++i;
-    } else if (in[i] == '\n') {
-      out += "\r\n";
-    } else {
-      out += in[i];
-    }
-  }
-  return out;
-}
-
 // Unstuff decodes a DATA stream as a receiver would (RFC 5321 §4.5.2);
-// aborts on a bare CR/LF or an end-of-data marker before the end.
+// aborts on a bare CR/LF, an unterminated line or a misplaced end-of-data
+// marker.
 std::string Unstuff(absl::string_view wire) {
-  std::string body;
-  size_t pos = 0;
-  for (;;) {
-    const size_t crlf = wire.find("\r\n", pos);
-    Check(crlf != absl::string_view::npos, "DATA output: unterminated line");
-    absl::string_view line = wire.substr(pos, crlf - pos);
-    Check(line.find_first_of("\r\n") == absl::string_view::npos,
-          "DATA output: bare CR or LF");
-    pos = crlf + 2;
-    if (line == ".") {
-      Check(pos == wire.size(), "DATA output: early end-of-data marker");
-      return body;
-    }
-    if (!line.empty() && line[0] == '.') line.remove_prefix(1);
-    body.append(line.data(), line.size());
-    body += "\r\n";
+  std::string body, why;
+  if (!smtpcore::test_util::RefUnstuff(wire, &body, &why)) {
+    std::fprintf(stderr, "dot_stuffer_fuzzer: DATA output: %s\n", why.c_str());
+    std::abort();
   }
+  return body;
 }
 
 struct Result {
@@ -292,7 +267,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // DATA and BDAT deliver the same message: the normalised body, its last
   // line ended with CRLF.
-  std::string expected = Normalize(body);
+  std::string expected = smtpcore::test_util::RefNormalize(body);
   if (!expected.empty() &&
       (expected.size() < 2 ||
        expected.compare(expected.size() - 2, 2, "\r\n") != 0)) {
