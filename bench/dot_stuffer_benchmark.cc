@@ -22,6 +22,7 @@
 #include "bench/message_corpus.h"
 #include "benchmark/benchmark.h"
 #include "core/dot_stuffer.h"
+#include "core/internal/dot_stuffer_kernels.h"
 #include "core/io_slice.h"
 
 namespace smtpcore {

@@ -259,33 +259,16 @@ absl::StatusOr<CommandId> Connection::Submit(Command command, Instant now) {
 absl::Status Connection::EncodeInto(DotStuffer& stuffer,
                                     std::unique_ptr<absl::Cord> cord,
                                     bool last, BodyPart* out) {
-  // Encode on a copy so that an error leaves `stuffer` as it was even when
-  // the Cord has several chunks.
+  // The DotStuffer decides everything about the body's bytes, all or
+  // nothing: on error `stuffer` is unchanged.
   DotStuffer trial = stuffer;
   std::vector<IoSlice> slices;
-  for (absl::string_view piece : cord->Chunks()) {
-    absl::Status s = trial.Encode(piece, &slices);
-    if (!s.ok()) return s;
-  }
-  if (last) {
-    absl::Status s = CheckFinalCr(trial);
-    if (!s.ok()) return s;
-  }
+  absl::Status s = trial.EncodeCord(*cord, &slices);
+  if (s.ok() && last) s = trial.CheckFinish();
+  if (!s.ok()) return s;
   stuffer = trial;
   out->owner = std::move(cord);
   out->slices = std::move(slices);
-  return absl::OkStatus();
-}
-
-absl::Status Connection::CheckFinalCr(const DotStuffer& stuffer) const {
-  // DotStuffer::Finish completes a final CR to CRLF whatever the policy: a
-  // body ending in a bare CR is refused here under kReject.
-  if (options_.line_endings == LineEndingPolicy::kReject &&
-      stuffer.pending_cr()) {
-    return MakeError(absl::StatusCode::kInvalidArgument,
-                     ErrorDetail::kBareLineEnding,
-                     "body ends with a bare CR (line_endings is reject)");
-  }
   return absl::OkStatus();
 }
 
@@ -309,31 +292,27 @@ absl::Status Connection::PrepareData(Pending& p, Data& data) {
 }
 
 absl::Status Connection::PrepareBdat(Pending& p, Bdat& bdat) {
+  if (bdat_stuffer_ == nullptr) {
+    // One encoder for every BDAT chunk of the message: line-ending state
+    // carries across chunks. Without `normalize` (BINARYMIME) it passes
+    // the bytes through untouched (RFC 3030 §3).
+    DotStufferOptions o;
+    o.stuff_dots = false;
+    o.terminator = false;
+    o.normalize = bdat.normalize;
+    o.line_endings =
+        bdat.normalize ? options_.line_endings : LineEndingPolicy::kNormalize;
+    bdat_stuffer_ = std::make_unique<DotStuffer>(o);
+  }
   BodyPart part;
-  part.owner = std::make_unique<absl::Cord>(std::move(bdat.chunk));
-  if (bdat.normalize) {
-    if (bdat_stuffer_ == nullptr) {
-      DotStufferOptions o;
-      o.stuff_dots = false;
-      o.terminator = false;
-      o.line_endings = options_.line_endings;
-      bdat_stuffer_ = std::make_unique<DotStuffer>(o);
-    }
-    DotStuffer trial = *bdat_stuffer_;
-    for (absl::string_view piece : part.owner->Chunks()) {
-      absl::Status s = trial.Encode(piece, &part.slices);
-      if (!s.ok()) return s;
-    }
-    if (bdat.last) {
-      absl::Status s = CheckFinalCr(trial);
-      if (!s.ok()) return s;
-      trial.Finish(&part.slices);
-    }
-    *bdat_stuffer_ = trial;
-  } else {
-    for (absl::string_view piece : part.owner->Chunks()) {
-      part.slices.push_back(IoSlice{piece.data(), piece.size()});
-    }
+  absl::Status s =
+      EncodeInto(*bdat_stuffer_,
+                 std::make_unique<absl::Cord>(std::move(bdat.chunk)),
+                 bdat.last, &part);
+  if (!s.ok()) return s;
+  if (bdat.last) {
+    bdat_stuffer_->Finish(&part.slices);
+    bdat_stuffer_.reset();
   }
   uint64_t size = TotalSize(part.slices);
   SerializeBdat(size, bdat.last, &p.line);
@@ -341,7 +320,6 @@ absl::Status Connection::PrepareBdat(Pending& p, Bdat& bdat) {
   p.body_bytes = size;
   p.bdat_last = bdat.last;
   p.parts.push_back(std::move(part));
-  if (bdat.last) bdat_stuffer_.reset();
   return absl::OkStatus();
 }
 

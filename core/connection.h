@@ -277,7 +277,6 @@ class Connection {
   absl::Status PrepareBdat(Pending& p, Bdat& bdat);
   absl::Status EncodeInto(DotStuffer& stuffer, std::unique_ptr<absl::Cord> cord,
                           bool last, BodyPart* out);
-  absl::Status CheckFinalCr(const DotStuffer& stuffer) const;
   void ProcessReply(const ReplyView& reply, Instant now);
   void HandleGreeting(const ReplyView& reply, Instant now);
   void HandleFinalReply(const ReplyView& reply, Instant now);

@@ -30,12 +30,18 @@
 // octets, not the stuffed dot (RFC 5321 §4.5.3.1.6), and fires on the byte
 // that makes a line one octet too long.
 //
+// The one authority on body bytes. What a bare CR or LF is, whether a body
+// is 8-bit, and how many octets it becomes on the wire are decided here and
+// nowhere else: the session's prechecks (SIZE, 8BITMIME, bare line endings)
+// read a count-only encoder (`Measure`, `stats()`, `FinishedOutputBytes`),
+// and the connection encodes with the same code (`EncodeCord`).
+//
 // Speed. The body is scanned 64 bytes at a time with AVX-512BW, AVX2 or a
 // portable word-at-a-time (SWAR) kernel, chosen at run time from the CPU
-// (see `internal::SetDotStufferKernelForTesting`), in one pass that also
-// produces the output. A block with nothing to insert costs a few
-// instructions (plus a per-block check under a kReject or kReport policy);
-// figures are in bench/README.md.
+// (core/internal/dot_stuffer_kernels.h), in one pass that also produces the
+// output. A block with nothing to insert costs a few instructions (plus a
+// per-block check under a kReject or kReport policy); figures are in
+// bench/README.md.
 
 #ifndef SMTP_CORE_DOT_STUFFER_H_
 #define SMTP_CORE_DOT_STUFFER_H_
@@ -45,6 +51,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/string_view.h"
 #include "core/io_slice.h"
 
@@ -109,12 +116,41 @@ class DotStuffer {
   // returns kFailedPrecondition / kWrongState).
   absl::Status Encode(absl::string_view chunk, std::vector<IoSlice>* out);
 
+  // EncodeCord encodes every chunk of `body` as `Encode` does, all or
+  // nothing: on error nothing is appended and the state is as before the
+  // call, even when an earlier chunk of `body` was fine. Slices point into
+  // `body`'s chunks: the caller keeps `body` (the same Cord object, or a copy
+  // sharing its chunks) alive and unchanged until they are written.
+  absl::Status EncodeCord(const absl::Cord& body, std::vector<IoSlice>* out);
+
+  // Measure advances the encoder over `chunk` exactly as `Encode` would
+  // (same stats, line state and errors) without producing any output: the
+  // count-only mode behind the session's SIZE, 8BITMIME and bare-line-ending
+  // decisions. `chunk` is not retained.
+  absl::Status Measure(absl::string_view chunk);
+
+  // MeasureCord is `Measure` over every chunk of `body`, all or nothing.
+  absl::Status MeasureCord(const absl::Cord& body);
+
+  // CheckFinish returns kInvalidArgument / kBareLineEnding when the input so
+  // far ends in a CR and the policy is LineEndingPolicy::kReject (`Finish`
+  // would complete it to CRLF), else OK. Call it before `Finish` to refuse
+  // such a body.
+  absl::Status CheckFinish() const;
+
+  // FinishedOutputBytes returns `stats().output_bytes` as it will be after
+  // `Finish`: with stuff_dots and terminator off, the RFC 1870 §3 size of
+  // the message (CRLF pairs included, no end-of-data marker). Does not
+  // change the encoder.
+  uint64_t FinishedOutputBytes() const;
+
   // Finish appends what a pending CR needs and, with `terminator`, the
   // end-of-data marker; without it (BDAT, normalising), a CRLF ending an
   // unterminated last line. Call once, after the last `Encode`. Finish cannot
   // fail: a body ending in a bare CR is completed to CRLF (and counted in
   // `bare_cr`) even under LineEndingPolicy::kReject; check `pending_cr()`
-  // first to refuse it. A second call appends nothing.
+  // first to refuse it. A second call appends nothing. `out` may be null
+  // (count-only use: the stats are updated all the same).
   void Finish(std::vector<IoSlice>* out);
 
   // MaxEncodedSize bounds the output of `EncodeCopy` for `input_len` input
@@ -165,40 +201,6 @@ class DotStuffer {
   bool finished_ = false;
 };
 
-namespace internal {
-
-// DotStufferKernel names one implementation of the 64-byte block scan behind
-// every DotStuffer. All kernels give byte-identical results; tests run each
-// one the machine supports.
-enum class DotStufferKernel : uint8_t {
-  kScalar,  // byte at a time, the reference
-  kSwar,    // 8 bytes per uint64_t, portable
-  kAvx2,    // x86-64 with AVX2
-  kAvx512,  // x86-64 with AVX-512F and AVX-512BW
-};
-
-// DotStufferKernelSupported returns true if `kernel` was compiled in and can
-// run on this CPU. kScalar and kSwar are always supported.
-bool DotStufferKernelSupported(DotStufferKernel kernel);
-
-// BestDotStufferKernel returns the kernel chosen by default: the widest
-// supported one.
-DotStufferKernel BestDotStufferKernel();
-
-// SetDotStufferKernelForTesting makes every DotStuffer in the process use
-// `kernel` from the next `Encode`/`EncodeCopy` call on. Returns false, and
-// changes nothing, if the kernel is not supported. For tests, fuzzers and
-// benchmarks; must not race with encoding on other threads.
-bool SetDotStufferKernelForTesting(DotStufferKernel kernel);
-
-// ActiveDotStufferKernel returns the kernel in use.
-DotStufferKernel ActiveDotStufferKernel();
-
-// DotStufferKernelName returns "scalar", "swar", "avx2" or "avx512" (static
-// storage).
-const char* DotStufferKernelName(DotStufferKernel kernel);
-
-}  // namespace internal
 
 }  // namespace smtpcore
 

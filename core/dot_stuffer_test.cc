@@ -4,6 +4,7 @@
 // RFC 5321 §4.5.2, independent of the implementation).
 
 #include "core/dot_stuffer.h"
+#include "core/internal/dot_stuffer_kernels.h"
 
 #include <cstdint>
 #include <cstring>

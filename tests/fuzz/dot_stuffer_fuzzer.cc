@@ -35,6 +35,7 @@
 
 #include "absl/strings/string_view.h"
 #include "core/dot_stuffer.h"
+#include "core/internal/dot_stuffer_kernels.h"
 #include "core/dot_stuffer_test_util.h"
 #include "core/errors.h"
 #include "core/io_slice.h"
