@@ -16,19 +16,17 @@
 // core/connection.h). Deliveries may be queued at any time, even before the
 // greeting; they run one after the other.
 //
-// Refusals before sending (each a DeliveryFailed event, nothing sent, the
-// connection stays usable): SIZE over the announced limit
-// (kMessageTooLarge; the size counted as RFC 1870 §3 does, after CRLF
-// normalisation), a bare CR or LF in the body under
-// LineEndingPolicy::kReject (kBareLineEnding), an 8-bit body without
-// 8BITMIME (kNeeds8BitMime),
+// Deliveries run in `DeliveryFlow` (core/delivery_flow.h: transactions,
+// per-recipient results, 452 retries, LIMITS), after the pure precheck of
+// core/delivery_precheck.h. Refusals before sending (each a DeliveryFailed
+// event, nothing sent, the connection stays usable): SIZE over the announced
+// limit (kMessageTooLarge), a bare CR or LF under LineEndingPolicy::kReject
+// (kBareLineEnding), an 8-bit body without 8BITMIME (kNeeds8BitMime),
 // non-ASCII addresses without SMTPUTF8 (kNeedsSmtpUtf8), REQUIRETLS without
 // TLS or without the extension (kNeedsRequireTls), BINARYMIME without
 // BINARYMIME+CHUNKING (kNeedsBinaryMime), a MAIL line that the added
-// parameters push over 512 octets (kLineTooLong). DSN parameters (RET,
-// ENVID, NOTIFY, ORCPT) are dropped silently when the server lacks DSN
-// (RFC 3461 §4), SIZE when it lacks SIZE. Any other local refusal of a
-// command during a transaction also fails only that delivery: what was
+// parameters push over 512 octets (kLineTooLong). Any other local refusal of
+// a command during a transaction also fails only that delivery: what was
 // already sent gets its replies, and the next transaction starts with RSET.
 //
 // Events of one delivery, in order: RecipientReply per RCPT reply,
@@ -69,6 +67,7 @@
 #include "core/capabilities.h"
 #include "core/connection.h"
 #include "core/delivery.h"
+#include "core/delivery_flow.h"
 #include "core/event.h"
 #include "core/instant.h"
 #include "core/io_slice.h"
@@ -177,7 +176,7 @@ class Session {
   // close.
   const absl::Status& close_status() const { return close_status_; }
   // queued_deliveries counts deliveries not finished yet.
-  size_t queued_deliveries() const { return deliveries_.size(); }
+  size_t queued_deliveries() const { return flow_.queued(); }
 
   // --- Inputs (as Connection) -----------------------------------------
 
@@ -263,37 +262,22 @@ class Session {
   absl::optional<Event> PollEvent();
 
  private:
-  struct Delivery;
-  struct Transaction;
-
   void Pump(Instant now);
   void OnConnectionEvent(Event event, Instant now);
   void OnReply(const ReplyReceived& r, Instant now);
-  void OnTransactionReply(const ReplyReceived& r, Instant now);
   void SendHello(Instant now);
   void AfterHello(Instant now);
   void AfterTls(Instant now);
   void StartAuthentication(Instant now);
   void BecomeReady(Instant now);
+  void AfterFlow(Instant now);
   void MaybeStartTransaction(Instant now);
-  absl::Status Precheck(Delivery& d) const;
-  void StartTransaction(Delivery& d, Instant now);
-  void SubmitRecipients(Delivery& d, Instant now);
-  void SubmitBody(Delivery& d, Instant now);
-  void FinishTransaction(Delivery& d, Instant now);
-  void AbandonTransaction(SmtpError error);
-  void MaybeFinishTransaction(Instant now);
-  absl::Status Refuse8BitChunk(Delivery& d, bool front, Instant now);
-  void FinishDelivery(Instant now);
-  void FailFrontDelivery(SmtpError error, Instant now);
-  void FailAllDeliveries(const SmtpError& error);
   void FailSession(SmtpError error, bool send_quit, Instant now);
   void SendQuit(Instant now);
   void SendNoops(Instant now);
   void OnConnectionClosed(const ConnectionClosed& closed, Instant now);
-  bool Submit(Command command, Instant now, CommandId* out_id);
-  absl::StatusOr<DeliveryId> Enqueue(Envelope envelope, absl::Cord body,
-                                     bool streamed, Instant now);
+  bool Submit(Command command, Instant now);
+  absl::Status CheckAcceptingWork() const;
   void Emit(Event event);
 
   SessionOptions options_;
@@ -309,13 +293,9 @@ class Session {
   bool quit_sent_ = false;
   bool tls_attempted_ = false;
   bool ready_emitted_ = false;
-  bool need_rset_ = false;
-  int mail_transactions_ = 0;
   int noops_wanted_ = 0;  // Noop calls not yet submitted
-
-  std::deque<std::unique_ptr<Delivery>> deliveries_;
-  std::unique_ptr<Transaction> txn_;
-  DeliveryId next_delivery_id_ = 1;
+  // flow_ runs the deliveries (borrows connection_ and events_).
+  DeliveryFlow flow_;
 };
 
 }  // namespace smtpcore

@@ -1,0 +1,153 @@
+// DeliveryFlow: the queue of deliveries of one Session and the MAIL
+// transactions that carry them. It is the session's delivery half; the
+// session keeps the connection's lifecycle (greeting, EHLO, STARTTLS, AUTH,
+// NOOP, QUIT) and tells the flow when it may start a transaction.
+//
+// Per delivery (in queue order, one at a time):
+//   precheck (core/delivery_precheck.h) -> [RSET] MAIL, RCPT..., DATA + body
+//   or BDAT ... LAST -> replies -> RecipientReply per RCPT reply and
+//   TransactionComplete per final DATA/BDAT reply -> further transactions
+//   for recipients answered 452/552 or cut by LIMITS RCPTMAX/RCPTDOMAINMAX
+//   (RFC 5321 §4.5.3.1.10, RFC 9422 §5) -> exactly one DeliveryDone or
+//   DeliveryFailed.
+// With PIPELINING, MAIL, every RCPT and the DATA/BDAT go out in one write
+// (RFC 2920); without it, in lock-step on the replies. A transaction whose
+// server state is dirty (MAIL accepted, no successful data) is followed by
+// RSET before the next MAIL.
+//
+// Failures of one delivery (the connection stays usable): a precheck
+// refusal, a local refusal of a transaction command (core/connection.h rule
+// 1) or of a streamed body chunk, MAIL refused, every RCPT refused, the data
+// refused, LIMITS MAILMAX or `max_transactions_per_delivery` reached (the
+// remaining recipients are deferred). What ends the session is the
+// session's business: it calls `FailAll`.
+//
+// Events go to the session's queue (borrowed), in order with the session's
+// own. Not thread-safe.
+
+#ifndef SMTP_CORE_DELIVERY_FLOW_H_
+#define SMTP_CORE_DELIVERY_FLOW_H_
+
+#include <cstddef>
+#include <deque>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/cord.h"
+#include "absl/types/optional.h"
+#include "core/connection.h"
+#include "core/delivery.h"
+#include "core/event.h"
+#include "core/instant.h"
+#include "core/smtp_error.h"
+
+namespace smtpcore {
+
+// DeliveryFlowOptions are the session options the flow uses.
+struct DeliveryFlowOptions {
+  // chunking: use BDAT when the server offers CHUNKING (RFC 3030).
+  bool chunking = true;
+  // line_endings: the policy for bare CR or LF in bodies.
+  LineEndingPolicy line_endings = LineEndingPolicy::kNormalize;
+  // max_transactions_per_delivery bounds the 452/RCPTMAX splitting of one
+  // delivery (the remaining recipients are deferred).
+  int max_transactions_per_delivery = 100;
+};
+
+// DeliveryFlow runs the deliveries of one session over `connection`.
+class DeliveryFlow {
+ public:
+  // DeliveryFlow borrows `connection` and `events` (the session's event
+  // queue); both must outlive it.
+  DeliveryFlow(DeliveryFlowOptions options, Connection* connection,
+               std::deque<Event>* events);
+  ~DeliveryFlow();
+
+  DeliveryFlow(const DeliveryFlow&) = delete;
+  DeliveryFlow& operator=(const DeliveryFlow&) = delete;
+
+  // --- Getters --------------------------------------------------------
+
+  // busy is true while a MAIL transaction runs.
+  bool busy() const { return txn_ != nullptr; }
+  // queued counts deliveries not finished yet (the running one included).
+  size_t queued() const { return deliveries_.size(); }
+
+  // --- Operations (from the session's API) ----------------------------
+
+  // Enqueue validates `envelope` and queues it with `body` (kept, never
+  // copied, until the delivery's last event); `streamed` bodies grow with
+  // AppendBody. Errors (nothing queued): kInvalidArgument with
+  // kControlCharacter, kLineTooLong or kInvalidArgument (no recipients, bad
+  // address syntax). Starts nothing: the session calls StartNext.
+  absl::StatusOr<DeliveryId> Enqueue(Envelope envelope, absl::Cord body,
+                                     bool streamed);
+
+  // AppendBody adds `chunk` to streamed delivery `id` (see
+  // Session::AppendBody for the contract and errors). When it returns, the
+  // session must check `TakeSessionFailure`.
+  absl::Status AppendBody(DeliveryId id, absl::Cord chunk, bool last,
+                          Instant now);
+
+  // TakeSessionFailure returns, once, the error that must end the session
+  // after AppendBody refused an 8-bit chunk of a DATA body that cannot be
+  // cancelled (the delivery has already failed with it); nullopt otherwise.
+  absl::optional<SmtpError> TakeSessionFailure();
+
+  // --- Inputs (from the session) ----------------------------------------
+
+  // StartNext starts the next delivery's transaction when none runs: the
+  // front delivery is prechecked (refused ones fail and the next is tried)
+  // and its MAIL (and with PIPELINING its RCPTs and data) submitted. Call
+  // it when the session is ready and idle.
+  void StartNext(Instant now);
+
+  // OnReply takes the final reply (or 354) to a transaction command: MAIL,
+  // RCPT, DATA, BDAT or RSET. Replies to commands it did not send are
+  // ignored.
+  void OnReply(const ReplyReceived& reply, Instant now);
+
+  // OnConnectionClosed is called when the connection closed: a transaction
+  // the server had already refused (MAIL, or every RCPT) finishes with that
+  // refusal as its cause rather than the connection loss that followed.
+  void OnConnectionClosed(Instant now);
+
+  // FailAll fails every queued delivery with `error` (temporary: every
+  // undecided recipient is deferred) and forgets the running transaction.
+  void FailAll(const SmtpError& error);
+
+ private:
+  struct Delivery;
+  struct Transaction;
+
+  Delivery* Find(DeliveryId id);
+  bool Submit(Command command, Instant now, CommandId* out_id);
+  void StartTransaction(Delivery& d, Instant now);
+  void SubmitRecipients(Delivery& d, Instant now);
+  void SubmitBody(Delivery& d, Instant now);
+  void AbandonTransaction(SmtpError error);
+  void MaybeFinishTransaction(Instant now);
+  void FinishTransaction(Delivery& d, Instant now);
+  void FinishDelivery();
+  void FailFrontDelivery(SmtpError error);
+  absl::Status Refuse8BitChunk(Delivery& d, bool front, Instant now);
+  void Emit(Event event) { events_->push_back(std::move(event)); }
+
+  DeliveryFlowOptions options_;
+  Connection* connection_;
+  std::deque<Event>* events_;
+  std::deque<std::unique_ptr<Delivery>> deliveries_;
+  std::unique_ptr<Transaction> txn_;
+  DeliveryId next_delivery_id_ = 1;
+  // need_rset_: the server holds transaction state (MAIL accepted without
+  // a successful end of data): the next transaction starts with RSET.
+  bool need_rset_ = false;
+  // mail_transactions_ counts MAILs on this connection (LIMITS MAILMAX).
+  int mail_transactions_ = 0;
+  absl::optional<SmtpError> session_failure_;
+};
+
+}  // namespace smtpcore
+
+#endif  // SMTP_CORE_DELIVERY_FLOW_H_

@@ -1,0 +1,153 @@
+#include "core/delivery_precheck.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/errors.h"
+
+namespace smtpcore {
+namespace {
+
+// MeterOptions: the BDAT encoding that normalises line endings but stuffs
+// no dots and adds no terminator, so that its output size is the RFC 1870
+// message size. Bare line endings are counted, never refused: the policy is
+// the precheck's to apply.
+DotStufferOptions MeterOptions() {
+  DotStufferOptions o;
+  o.stuff_dots = false;
+  o.terminator = false;
+  o.normalize = true;
+  o.line_endings = LineEndingPolicy::kNormalize;
+  return o;
+}
+
+}  // namespace
+
+BodyMeter::BodyMeter() : stuffer_(MeterOptions()) {}
+
+void BodyMeter::Add(const absl::Cord& chunk) {
+  if (complete_) return;
+  // Cannot fail: no reject policy is set and the meter is not finished.
+  stuffer_.MeasureCord(chunk).IgnoreError();
+}
+
+void BodyMeter::Finish() {
+  if (complete_) return;
+  complete_ = true;
+  stuffer_.Finish(nullptr);
+}
+
+BodyFacts BodyMeter::facts() const {
+  const DotStufferStats& stats = stuffer_.stats();
+  BodyFacts f;
+  f.input_size = stats.input_bytes;
+  f.wire_size = stuffer_.FinishedOutputBytes();
+  f.bare_line_endings = stats.bare_cr + stats.bare_lf;
+  f.eight_bit = stats.eight_bit;
+  f.complete = complete_;
+  return f;
+}
+
+absl::StatusOr<TransferPlan> PrecheckDelivery(const Envelope& envelope,
+                                              const BodyFacts& body,
+                                              const PrecheckContext& context) {
+  const Capabilities& caps = *context.capabilities;
+  TransferPlan plan;
+  MailParams& mail = plan.mail;
+  mail = envelope.mail;
+  // SMTPUTF8 (RFC 6531 §3.4): non-ASCII addresses need the extension.
+  bool utf8 = mail.smtputf8 || !IsAscii(envelope.from);
+  for (const Recipient& r : envelope.recipients) {
+    if (!IsAscii(r.address)) utf8 = true;
+  }
+  if (utf8) {
+    if (!caps.smtputf8()) {
+      return MakeError(absl::StatusCode::kInvalidArgument,
+                       ErrorDetail::kNeedsSmtpUtf8,
+                       "internationalized address, but the server does not "
+                       "offer SMTPUTF8 (RFC 6531)");
+    }
+    mail.smtputf8 = true;
+  }
+  // BODY= (RFC 6152, RFC 3030). A streamed body is judged by the chunks
+  // received so far (Session::AppendBody refuses later 8-bit chunks if MAIL
+  // then went out without BODY=8BITMIME).
+  if (mail.body == BodyType::kBinaryMime) {
+    if (!caps.binary_mime() || !caps.chunking() || !context.chunking) {
+      return MakeError(absl::StatusCode::kInvalidArgument,
+                       ErrorDetail::kNeedsBinaryMime,
+                       "binary body, but the server does not offer "
+                       "BINARYMIME and CHUNKING (RFC 3030)");
+    }
+    plan.binary = true;
+  } else if (body.eight_bit || mail.body == BodyType::k8BitMime) {
+    if (!caps.eight_bit_mime()) {
+      return MakeError(absl::StatusCode::kInvalidArgument,
+                       ErrorDetail::kNeeds8BitMime,
+                       "8-bit body, but the server does not offer 8BITMIME "
+                       "(RFC 6152)");
+    }
+    mail.body = BodyType::k8BitMime;
+  } else if (!mail.body.has_value() && context.streamed &&
+             caps.eight_bit_mime()) {
+    mail.body = BodyType::k8BitMime;  // unknown content: the safe label
+  }
+  // Bare CR/LF under LineEndingPolicy::kReject: refused here, before MAIL,
+  // rather than by the DATA/BDAT submit after MAIL and RCPT went out. A
+  // BINARYMIME body is sent as is (RFC 3030 §3), so it has no bare line
+  // endings to refuse.
+  if (!plan.binary && context.line_endings == LineEndingPolicy::kReject &&
+      body.bare_line_endings > 0) {
+    return MakeError(absl::StatusCode::kInvalidArgument,
+                     ErrorDetail::kBareLineEnding,
+                     absl::StrCat("body has ", body.bare_line_endings,
+                                  " bare CR or LF (line_endings is reject)"));
+  }
+  plan.use_bdat = plan.binary || (context.chunking && caps.chunking());
+  // SIZE (RFC 1870): declare and pre-check. RFC 1870 §3 counts the octets
+  // transmitted after the 354, CRLF pairs included, but not the final "."
+  // or the stuffed dots: each bare CR or LF that is normalised to CRLF adds
+  // one, and so do the two octets of the CRLF that ends a last line without
+  // one: DATA sends it before the "." (the end-of-data marker is then
+  // "\r\n.\r\n") and BDAT appends it to the LAST chunk, so that both store
+  // the same message (BodyFacts::wire_size counts all of that). A
+  // BINARYMIME body goes out unchanged. Streamed bodies are not known yet:
+  // SIZE only if the envelope sets it.
+  if (caps.size_advertised()) {
+    if (!mail.size.has_value() && !context.streamed) {
+      mail.size = plan.binary ? body.input_size : body.wire_size;
+    }
+    absl::optional<uint64_t> limit = caps.size_limit();
+    if (mail.size.has_value() && limit.has_value() && *mail.size > *limit) {
+      return MakeError(absl::StatusCode::kInvalidArgument,
+                       ErrorDetail::kMessageTooLarge,
+                       absl::StrCat("message of ", *mail.size,
+                                    " octets exceeds the server's SIZE limit "
+                                    "of ",
+                                    *limit, " (RFC 1870)"));
+    }
+  } else {
+    mail.size.reset();
+  }
+  // REQUIRETLS (RFC 8689 §4.1).
+  if (mail.requiretls && (!context.tls || !caps.requiretls())) {
+    return MakeError(absl::StatusCode::kInvalidArgument,
+                     ErrorDetail::kNeedsRequireTls,
+                     "REQUIRETLS needs TLS and a server offering REQUIRETLS "
+                     "(RFC 8689)");
+  }
+  // DSN parameters only to servers that offer DSN (RFC 3461 §4).
+  if (!caps.dsn()) {
+    mail.ret.reset();
+    mail.envid.reset();
+    plan.strip_dsn = true;
+  }
+  // The parameters added here must still fit the line limit.
+  std::string line;
+  absl::Status s = SerializeCommand(MailFrom{envelope.from, mail}, &line);
+  if (!s.ok()) return s;
+  return plan;
+}
+
+}  // namespace smtpcore

@@ -1,0 +1,105 @@
+// Delivery precheck: the pure decision, made once per delivery just before
+// its first MAIL, of how a message goes on the wire to this server, or why
+// it cannot. No connection, no I/O: capabilities, the envelope and facts
+// about the body in; the MAIL parameters and the transfer command out.
+//
+// Refusals (kInvalidArgument with the ErrorDetail named; nothing is sent and
+// the connection stays usable; the session reports them as DeliveryFailed):
+//   kNeedsSmtpUtf8    a non-ASCII address without SMTPUTF8 (RFC 6531 §3.4)
+//   kNeedsBinaryMime  BODY=BINARYMIME without BINARYMIME + CHUNKING, or with
+//                     chunking turned off (RFC 3030 §3)
+//   kNeeds8BitMime    an 8-bit body (or BODY=8BITMIME) without 8BITMIME
+//                     (RFC 6152 §3)
+//   kBareLineEnding   a bare CR or LF under LineEndingPolicy::kReject
+//   kMessageTooLarge  SIZE over the server's announced limit (RFC 1870 §3;
+//                     the size counted after CRLF normalisation)
+//   kNeedsRequireTls  REQUIRETLS without TLS or without the extension
+//                     (RFC 8689 §4.1)
+//   kLineTooLong, kControlCharacter  the MAIL line with the added
+//                     parameters no longer serialises (core/command.h)
+// Adjustments: BODY and SMTPUTF8 are added when needed, SIZE is declared
+// when the server offers SIZE and the size is known (dropped otherwise), and
+// DSN parameters are dropped when the server lacks DSN (RFC 3461 §4).
+
+#ifndef SMTP_CORE_DELIVERY_PRECHECK_H_
+#define SMTP_CORE_DELIVERY_PRECHECK_H_
+
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/cord.h"
+#include "core/capabilities.h"
+#include "core/command.h"
+#include "core/delivery.h"
+#include "core/dot_stuffer.h"
+
+namespace smtpcore {
+
+// BodyFacts is what the precheck needs to know about a body. A value type.
+struct BodyFacts {
+  // input_size: octets as given (the SIZE of a BINARYMIME body).
+  uint64_t input_size = 0;
+  // wire_size: the RFC 1870 §3 size after CRLF normalisation, with the CRLF
+  // that ends an unterminated last line (DATA and BDAT store the same
+  // bytes); only meaningful when `complete`.
+  uint64_t wire_size = 0;
+  // bare_line_endings: bare CRs and LFs so far (a final CR counts once the
+  // body is complete).
+  uint64_t bare_line_endings = 0;
+  // eight_bit: some octet >= 0x80.
+  bool eight_bit = false;
+  // complete: every octet of the body is known.
+  bool complete = false;
+};
+
+// BodyMeter gathers BodyFacts chunk by chunk with a count-only DotStuffer
+// (the same code that later encodes the body, so the precheck and the wire
+// agree by construction). A value type; copy it to try a chunk.
+class BodyMeter {
+ public:
+  BodyMeter();
+
+  // Add counts `chunk` (not retained). Never fails.
+  void Add(const absl::Cord& chunk);
+  // Finish marks the body complete: a final CR is bare. Idempotent; no Add
+  // after it.
+  void Finish();
+  // facts returns what was counted so far.
+  BodyFacts facts() const;
+
+ private:
+  DotStuffer stuffer_;
+  bool complete_ = false;
+};
+
+// PrecheckContext is what the precheck knows of the session and the server.
+// Borrows `capabilities` for the duration of the call.
+struct PrecheckContext {
+  const Capabilities* capabilities = nullptr;  // required
+  bool tls = false;       // TLS is active on the connection
+  bool chunking = true;   // SessionOptions::chunking (BDAT allowed)
+  LineEndingPolicy line_endings = LineEndingPolicy::kNormalize;
+  // streamed: the body arrives with Session::AppendBody; its size is only
+  // declared when the envelope sets it, and an unknown content is labelled
+  // 8BITMIME when the server offers it.
+  bool streamed = false;
+};
+
+// TransferPlan is how one delivery goes to this server. A value type.
+struct TransferPlan {
+  MailParams mail;         // the parameters MAIL FROM carries
+  bool use_bdat = false;   // BDAT (CHUNKING) rather than DATA
+  bool binary = false;     // BINARYMIME: the body is sent unchanged
+  bool strip_dsn = false;  // drop NOTIFY/ORCPT from every RCPT (no DSN)
+};
+
+// PrecheckDelivery decides the TransferPlan of `envelope` with a body
+// described by `body`, or returns the refusal (see the file comment). Pure:
+// the same inputs give the same answer.
+absl::StatusOr<TransferPlan> PrecheckDelivery(const Envelope& envelope,
+                                              const BodyFacts& body,
+                                              const PrecheckContext& context);
+
+}  // namespace smtpcore
+
+#endif  // SMTP_CORE_DELIVERY_PRECHECK_H_
