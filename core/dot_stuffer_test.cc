@@ -845,4 +845,141 @@ TEST(DotStufferPropertyTest, MixedStretches) {
 }
 
 }  // namespace
+
+// Measure, MeasureCord, EncodeCord, CheckFinish and FinishedOutputBytes are
+// the DotStuffer's count-only and whole-Cord faces: they must agree with
+// Encode + Finish exactly, for every kernel and chunking.
+
+absl::Cord CordOf(const std::vector<std::string>& parts) {
+  absl::Cord cord;
+  for (const std::string& p : parts) {
+    // Append as separate chunks (absl::Cord may merge small ones; that is
+    // fine: the results may not depend on the chunking).
+    cord.Append(absl::Cord(p));
+  }
+  return cord;
+}
+
+void ExpectSameStats(const DotStufferStats& a, const DotStufferStats& b,
+                     const std::string& ctx) {
+  EXPECT_EQ(a.input_bytes, b.input_bytes) << ctx;
+  EXPECT_EQ(a.output_bytes, b.output_bytes) << ctx;
+  EXPECT_EQ(a.dots_stuffed, b.dots_stuffed) << ctx;
+  EXPECT_EQ(a.bare_lf, b.bare_lf) << ctx;
+  EXPECT_EQ(a.bare_cr, b.bare_cr) << ctx;
+  EXPECT_EQ(a.long_lines, b.long_lines) << ctx;
+  EXPECT_EQ(a.eight_bit, b.eight_bit) << ctx;
+  EXPECT_EQ(a.has_nul, b.has_nul) << ctx;
+}
+
+TEST(DotStufferMeasureTest, MeasureAgreesWithEncodeForEveryKernel) {
+  std::mt19937_64 rng(4242);
+  for (int iter = 0; iter < 1500; ++iter) {
+    const std::string input = RandomInput(rng, rng() % 400);
+    const DotStufferOptions o = RandomOptions(rng);
+    const std::vector<std::string> parts = RandomSplit(rng, input);
+    for (DotStufferKernel k : SupportedKernels()) {
+      KernelScope scope(k);
+      const std::string ctx =
+          absl::StrCat(internal::DotStufferKernelName(k), " iter=", iter);
+      DotStuffer encoder(o), meter(o);
+      std::vector<IoSlice> slices;
+      bool failed = false;
+      for (const std::string& part : parts) {
+        absl::Status e = encoder.Encode(part, &slices);
+        absl::Status m = meter.Measure(part);
+        ASSERT_EQ(e.ok(), m.ok()) << ctx;
+        if (!e.ok()) {
+          EXPECT_EQ(GetErrorDetail(e), GetErrorDetail(m)) << ctx;
+          failed = true;
+          break;
+        }
+        EXPECT_EQ(encoder.pending_cr(), meter.pending_cr()) << ctx;
+        EXPECT_EQ(encoder.at_line_start(), meter.at_line_start()) << ctx;
+      }
+      ExpectSameStats(encoder.stats(), meter.stats(), ctx);
+      if (failed) continue;
+      const uint64_t predicted = meter.FinishedOutputBytes();
+      EXPECT_EQ(meter.CheckFinish().ok(), encoder.CheckFinish().ok()) << ctx;
+      encoder.Finish(&slices);
+      meter.Finish(nullptr);
+      ExpectSameStats(encoder.stats(), meter.stats(), ctx);
+      EXPECT_EQ(predicted, TotalSize(slices)) << ctx;
+      EXPECT_EQ(predicted, meter.stats().output_bytes) << ctx;
+      if (HasFatalFailure()) return;
+    }
+  }
+}
+
+TEST(DotStufferMeasureTest, BdatMeterGivesTheRfc1870Size) {
+  // The precheck's SIZE: CRLF pairs included, bare endings normalised, the
+  // CRLF that ends an unterminated last line counted, no terminator.
+  struct Case {
+    std::string body;
+    uint64_t size;
+  } cases[] = {
+      {"", 0},
+      {"a", 3},           // "a\r\n"
+      {"a\r\n", 3},
+      {"a\n", 3},         // bare LF -> CRLF
+      {"a\r", 3},         // final bare CR completed
+      {".a\r\n", 4},      // no dot-stuffing counted
+      {"x\ny\rz", 9},     // x CRLF y CRLF z CRLF
+  };
+  for (const Case& c : cases) {
+    DotStuffer meter(BdatOptions());
+    ASSERT_TRUE(meter.Measure(c.body).ok());
+    EXPECT_EQ(meter.FinishedOutputBytes(), c.size) << Esc(c.body);
+    meter.Finish(nullptr);
+    EXPECT_EQ(meter.stats().output_bytes, c.size) << Esc(c.body);
+  }
+}
+
+TEST(DotStufferMeasureTest, EncodeCordIsAllOrNothing) {
+  DotStufferOptions o = DataOptions();
+  o.line_endings = LineEndingPolicy::kReject;
+  DotStuffer stuffer(o);
+  std::vector<IoSlice> out;
+  ASSERT_TRUE(stuffer.Encode("first\r\n", &out).ok());
+  const size_t before = out.size();
+  const DotStufferStats stats = stuffer.stats();
+  // The second chunk of the Cord has a bare LF: nothing of the Cord is
+  // appended, and the encoder's state is as before.
+  absl::Cord cord = CordOf({std::string(5000, 'a') + "\r\n",
+                            std::string(5000, 'b') + "\n"});
+  absl::Status s = stuffer.EncodeCord(cord, &out);
+  EXPECT_EQ(GetErrorDetail(s), ErrorDetail::kBareLineEnding);
+  EXPECT_EQ(out.size(), before);
+  ExpectSameStats(stuffer.stats(), stats, "after refused cord");
+  EXPECT_TRUE(stuffer.at_line_start());
+  // MeasureCord likewise.
+  EXPECT_EQ(GetErrorDetail(stuffer.MeasureCord(cord)),
+            ErrorDetail::kBareLineEnding);
+  ExpectSameStats(stuffer.stats(), stats, "after refused measure");
+  // A good Cord encodes as its chunks would.
+  absl::Cord good = CordOf({".dot\r\n", std::string(3000, 'c'), "\r\n"});
+  ASSERT_TRUE(stuffer.EncodeCord(good, &out).ok());
+  stuffer.Finish(&out);
+  std::string wire;
+  AppendSlices(out, &wire);
+  EXPECT_EQ(wire, "first\r\n..dot\r\n" + std::string(3000, 'c') +
+                      "\r\n.\r\n");
+}
+
+TEST(DotStufferMeasureTest, CheckFinishRefusesAFinalCrOnlyUnderReject) {
+  DotStufferOptions reject = BdatOptions();
+  reject.line_endings = LineEndingPolicy::kReject;
+  DotStuffer strict(reject);
+  ASSERT_TRUE(strict.Measure("text\r").ok());
+  EXPECT_EQ(GetErrorDetail(strict.CheckFinish()),
+            ErrorDetail::kBareLineEnding);
+  ASSERT_TRUE(strict.Measure("\n").ok());  // the CR was not bare after all
+  EXPECT_TRUE(strict.CheckFinish().ok());
+  DotStuffer lenient(BdatOptions());
+  ASSERT_TRUE(lenient.Measure("text\r").ok());
+  EXPECT_TRUE(lenient.CheckFinish().ok());
+  lenient.Finish(nullptr);
+  EXPECT_EQ(lenient.stats().bare_cr, 1u);
+}
+
 }  // namespace smtpcore

@@ -1,0 +1,288 @@
+// Tests for DeliveryFlow on a bare Connection, without a Session: the test
+// driver below plays the session's part (EHLO, routing transaction replies
+// to the flow, StartNext when idle), so each test shows the flow's own
+// contract. Session-level behaviour (greeting, TLS, AUTH, NOOP, QUIT) is in
+// session_test.cc and tests/transcripts/.
+
+#include "core/delivery_flow.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "absl/strings/cord.h"
+#include "core/errors.h"
+#include "core/internal/sans_io_test_driver.h"
+#include "gtest/gtest.h"
+
+namespace smtpcore {
+namespace {
+
+// FlowDriver owns a Connection and a DeliveryFlow and wires them the way
+// Session does. Same inputs and outputs as Connection.
+class FlowDriver {
+ public:
+  explicit FlowDriver(Instant now,
+                      DeliveryFlowOptions options = DeliveryFlowOptions())
+      : connection_(ConnectionOptions(), now),
+        flow_(options, &connection_, &events_) {}
+
+  DeliveryFlow& flow() { return flow_; }
+
+  absl::Status Receive(absl::string_view bytes, Instant now) {
+    absl::Status s = connection_.Receive(bytes, now);
+    Pump(now);
+    return s;
+  }
+  absl::Status ReceiveEof(Instant now) {
+    absl::Status s = connection_.ReceiveEof(now);
+    Pump(now);
+    return s;
+  }
+  size_t PollTransmit(absl::Span<IoSlice> out) {
+    return connection_.PollTransmit(out);
+  }
+  void ConsumeTransmit(size_t n, Instant now) {
+    connection_.ConsumeTransmit(n, now);
+    Pump(now);
+  }
+  absl::optional<Event> PollEvent() {
+    if (events_.empty()) return absl::nullopt;
+    Event e = std::move(events_.front());
+    events_.pop_front();
+    return e;
+  }
+
+  void Ehlo(Instant now) {
+    ASSERT_TRUE(connection_.Submit(smtpcore::Ehlo{"client.example"}, now).ok());
+  }
+  void Deliver(Envelope envelope, std::string body, Instant now) {
+    absl::StatusOr<DeliveryId> id =
+        flow_.Enqueue(std::move(envelope), absl::Cord(std::move(body)), false);
+    ASSERT_TRUE(id.ok()) << id.status();
+    Pump(now);
+  }
+
+ private:
+  void Pump(Instant now) {
+    while (absl::optional<Event> e = connection_.PollEvent()) {
+      if (auto* r = std::get_if<ReplyReceived>(&*e)) {
+        switch (r->kind) {
+          case CommandKind::kMailFrom:
+          case CommandKind::kRcptTo:
+          case CommandKind::kData:
+          case CommandKind::kBdat:
+          case CommandKind::kRset:
+            flow_.OnReply(*r, now);
+            break;
+          default:
+            break;
+        }
+      } else if (auto* c = std::get_if<ConnectionClosed>(&*e)) {
+        flow_.OnConnectionClosed(now);
+        if (!c->status.ok()) flow_.FailAll(c->error);
+        events_.push_back(std::move(*e));
+      }
+    }
+    if (connection_.esmtp() && !connection_.closed()) flow_.StartNext(now);
+  }
+
+  Connection connection_;
+  std::deque<Event> events_;
+  DeliveryFlow flow_;
+};
+
+using Script = internal::SansIoScript<FlowDriver>;
+
+Script::Factory MakeDriver(DeliveryFlowOptions options = {}) {
+  return [options](Instant now) {
+    return std::make_unique<FlowDriver>(now, options);
+  };
+}
+
+Envelope Env(std::string from, std::vector<std::string> to) {
+  Envelope e;
+  e.from = std::move(from);
+  for (std::string& r : to) e.AddRecipient(std::move(r));
+  return e;
+}
+
+Script::Action Deliver(Envelope envelope, std::string body) {
+  return [=](FlowDriver& d, Instant now) { d.Deliver(envelope, body, now); };
+}
+
+Script::Action SendEhlo() {
+  return [](FlowDriver& d, Instant now) { d.Ehlo(now); };
+}
+
+// Greeted and EHLO'd with `capabilities` (keyword lines, no domain line).
+Script& Start(Script& s, const std::string& capabilities) {
+  return s.Server("220 mx.example ESMTP\r\n")
+      .Do(SendEhlo())
+      .Client("EHLO client.example\r\n")
+      .Server("250-mx.example\r\n" + capabilities);
+}
+
+TEST(DeliveryFlowTest, PipelinedTransactionWithMixedRecipients) {
+  Script s(MakeDriver());
+  Start(s, "250-PIPELINING\r\n250 8BITMIME\r\n")
+      .Do(Deliver(Env("a@x.org", {"b@x.org", "c@x.org", "d@x.org"}),
+                  "Subject: t\r\n\r\nbody\r\n"))
+      .Client("MAIL FROM:<a@x.org>\r\nRCPT TO:<b@x.org>\r\n"
+              "RCPT TO:<c@x.org>\r\nRCPT TO:<d@x.org>\r\nDATA\r\n")
+      .Server("250 ok\r\n250 ok\r\n550 5.1.1 no such user\r\n"
+              "450 4.2.0 try later\r\n354 go\r\n")
+      .Client("Subject: t\r\n\r\nbody\r\n.\r\n")
+      .Server("250 2.0.0 queued\r\n");
+  s.RunAllSplits({"recipient <b@x.org> 250",
+                  "recipient <c@x.org> 550 5.1.1",
+                  "recipient <d@x.org> 450 4.2.0",
+                  "delivered 250 2.0.0 accepted=1 rejected=2",
+                  "delivery_done delivered=1 rejected=1 deferred=1"});
+}
+
+TEST(DeliveryFlowTest, Rcpt452RetriesTheRestInAnotherTransaction) {
+  Script s(MakeDriver());
+  Start(s, "250 PIPELINING\r\n")
+      .Do(Deliver(Env("a@x.org", {"b@x.org", "c@x.org"}), "x\r\n"))
+      .Client("MAIL FROM:<a@x.org>\r\nRCPT TO:<b@x.org>\r\n"
+              "RCPT TO:<c@x.org>\r\nDATA\r\n")
+      .Server("250 ok\r\n250 ok\r\n452 4.5.3 too many\r\n354 go\r\n")
+      .Client("x\r\n.\r\n")
+      .Server("250 one\r\n")
+      .Client("MAIL FROM:<a@x.org>\r\nRCPT TO:<c@x.org>\r\nDATA\r\n")
+      .Server("250 ok\r\n250 ok\r\n354 go\r\n")
+      .Client("x\r\n.\r\n")
+      .Server("250 two\r\n");
+  s.RunAllSplits({"recipient <b@x.org> 250", "recipient <c@x.org> 452 4.5.3",
+                  "delivered 250 accepted=1 rejected=0",
+                  "recipient <c@x.org> 250",
+                  "delivered 250 accepted=1 rejected=0",
+                  "delivery_done delivered=2 rejected=0 deferred=0"});
+}
+
+TEST(DeliveryFlowTest, RefusedMailFailsTheDeliveryAndTheNextStartsWithRset) {
+  // Lock-step (no PIPELINING): MAIL refused, nothing else of the first
+  // delivery is sent; the second one resets first.
+  Script s(MakeDriver());
+  Start(s, "250 8BITMIME\r\n")
+      .Do(Deliver(Env("bad@x.org", {"b@x.org"}), "one\r\n"))
+      .Do(Deliver(Env("good@x.org", {"b@x.org"}), "two\r\n"))
+      .Client("MAIL FROM:<bad@x.org>\r\n")
+      .Server("550 5.7.1 sender refused\r\n")
+      .Client("RSET\r\n")
+      .Server("250 flushed\r\n")
+      .Client("MAIL FROM:<good@x.org>\r\n")
+      .Server("250 ok\r\n")
+      .Client("RCPT TO:<b@x.org>\r\n")
+      .Server("250 ok\r\n")
+      .Client("DATA\r\n")
+      .Server("354 go\r\n")
+      .Client("two\r\n.\r\n")
+      .Server("250 queued\r\n");
+  s.RunAllSplits({"delivery_failed rejected 550 5.7.1",
+                  "recipient <b@x.org> 250",
+                  "delivered 250 accepted=1 rejected=0",
+                  "delivery_done delivered=1 rejected=0 deferred=0"});
+}
+
+TEST(DeliveryFlowTest, PrecheckRefusalSendsNothingAndMovesOn) {
+  Script s(MakeDriver());
+  Start(s, "250-PIPELINING\r\n250 SIZE 20\r\n")
+      .Do(Deliver(Env("a@x.org", {"b@x.org"}), std::string(40, 'x')))
+      .Do(Deliver(Env("a@x.org", {"c@x.org"}), "small\r\n"))
+      .Client("MAIL FROM:<a@x.org> SIZE=7\r\nRCPT TO:<c@x.org>\r\nDATA\r\n")
+      .Server("250 ok\r\n250 ok\r\n354 go\r\n")
+      .Client("small\r\n.\r\n")
+      .Server("250 queued\r\n");
+  s.RunAllSplits({"delivery_failed message_too_large 0",
+                  "recipient <c@x.org> 250",
+                  "delivered 250 accepted=1 rejected=0",
+                  "delivery_done delivered=1 rejected=0 deferred=0"});
+}
+
+TEST(DeliveryFlowTest, RcptMaxSplitsTheRecipients) {
+  Script s(MakeDriver());
+  Start(s, "250-PIPELINING\r\n250 LIMITS RCPTMAX=1\r\n")
+      .Do(Deliver(Env("a@x.org", {"b@x.org", "c@x.org"}), "x\r\n"))
+      .Client("MAIL FROM:<a@x.org>\r\nRCPT TO:<b@x.org>\r\nDATA\r\n")
+      .Server("250 ok\r\n250 ok\r\n354 go\r\n")
+      .Client("x\r\n.\r\n")
+      .Server("250 one\r\n")
+      .Client("MAIL FROM:<a@x.org>\r\nRCPT TO:<c@x.org>\r\nDATA\r\n")
+      .Server("250 ok\r\n250 ok\r\n354 go\r\n")
+      .Client("x\r\n.\r\n")
+      .Server("250 two\r\n");
+  s.RunAllSplits({"recipient <b@x.org> 250",
+                  "delivered 250 accepted=1 rejected=0",
+                  "recipient <c@x.org> 250",
+                  "delivered 250 accepted=1 rejected=0",
+                  "delivery_done delivered=2 rejected=0 deferred=0"});
+}
+
+TEST(DeliveryFlowTest, ConnectionLossAfterMailRefusalKeepsTheRefusalAsCause) {
+  Script s(MakeDriver());
+  Start(s, "250-PIPELINING\r\n250 CHUNKING\r\n")
+      .Do(Deliver(Env("a@x.org", {"b@x.org"}), "x\r\n"))
+      .Client("MAIL FROM:<a@x.org>\r\nRCPT TO:<b@x.org>\r\n"
+              "BDAT 3 LAST\r\nx\r\n")
+      .Server("550 5.7.1 no\r\n503 5.5.1 no MAIL\r\n")
+      .Eof();
+  s.RunAllSplits({"delivery_failed rejected 550 5.7.1",
+                  "closed connection_closed"});
+}
+
+TEST(DeliveryFlowTest, EveryRecipientGetsExactlyOneOutcome) {
+  // Direct drive, to look at the DeliveryResult itself: one delivered, one
+  // rejected, one deferred by a connection loss before its RCPT reply.
+  FlowDriver d(InstantFromSeconds(0));
+  Instant now = InstantFromSeconds(0);
+  ASSERT_TRUE(d.Receive("220 mx\r\n", now).ok());
+  d.Ehlo(now);
+  internal::DrainTransmit(d, now);
+  ASSERT_TRUE(d.Receive("250-mx\r\n250 PIPELINING\r\n", now).ok());
+  d.Deliver(Env("a@x.org", {"b@x.org", "c@x.org", "e@x.org"}), "x\r\n", now);
+  internal::DrainTransmit(d, now);
+  ASSERT_TRUE(d.Receive("250 ok\r\n250 ok\r\n550 no\r\n", now).ok());
+  (void)d.ReceiveEof(now);
+  std::vector<RecipientStatus> statuses;
+  int outcomes = 0;
+  while (absl::optional<Event> e = d.PollEvent()) {
+    if (auto* f = std::get_if<DeliveryFailed>(&*e)) {
+      ++outcomes;
+      EXPECT_FALSE(f->error.permanent);
+      for (const RecipientResult& r : f->result.recipients) {
+        statuses.push_back(r.status);
+      }
+    }
+    EXPECT_FALSE(std::holds_alternative<DeliveryDone>(*e));
+  }
+  EXPECT_EQ(outcomes, 1);
+  // Nothing was delivered (no end of data): b is deferred, c rejected, e
+  // deferred; none is left pending.
+  EXPECT_EQ(statuses,
+            (std::vector<RecipientStatus>{RecipientStatus::kDeferred,
+                                          RecipientStatus::kRejected,
+                                          RecipientStatus::kDeferred}));
+  EXPECT_EQ(d.flow().queued(), 0u);
+  EXPECT_FALSE(d.flow().busy());
+}
+
+TEST(DeliveryFlowTest, EnqueueValidatesSynchronously) {
+  FlowDriver d(InstantFromSeconds(0));
+  EXPECT_EQ(GetErrorDetail(
+                d.flow().Enqueue(Env("a@x.org", {}), absl::Cord(), false)
+                    .status()),
+            ErrorDetail::kInvalidArgument);
+  EXPECT_EQ(GetErrorDetail(d.flow()
+                               .Enqueue(Env("a@x.org", {"b\r\n@x.org"}),
+                                        absl::Cord(), false)
+                               .status()),
+            ErrorDetail::kControlCharacter);
+  EXPECT_EQ(d.flow().queued(), 0u);
+}
+
+}  // namespace
+}  // namespace smtpcore
