@@ -43,9 +43,11 @@
 #include "core/io_slice.h"
 #include "core/sasl_mechanism.h"
 #include "core/session.h"
-#include "transports/blocking/client_options.h"
-#include "transports/blocking/dial_history.h"
 #include "transports/blocking/socket_transport.h"
+#include "transports/common/client_options.h"
+#include "transports/common/delivery_outcome.h"
+#include "transports/common/dial_history.h"
+#include "transports/common/transport_error.h"
 #include "transports/tls/tls_layer.h"
 
 namespace smtpcore {

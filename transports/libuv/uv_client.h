@@ -43,8 +43,10 @@
 #include "core/instant.h"
 #include "core/sasl_mechanism.h"
 #include "core/session.h"
-#include "transports/blocking/client_options.h"
-#include "transports/blocking/dial_history.h"
+#include "transports/common/client_options.h"
+#include "transports/common/delivery_outcome.h"
+#include "transports/common/dial_history.h"
+#include "transports/common/transport_error.h"
 
 namespace smtpcore {
 
