@@ -17,12 +17,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "core/errors.h"
 #include "core/event.h"
 #include "core/io_slice.h"
 #include "core/reply.h"
-#include "core/reply_parser.h"
 #include "core/smtp_error.h"
 #include "transports/tls/tls_layer.h"
 
@@ -191,13 +189,16 @@ class UvClient::Impl {
                .ToStatus());
       return;
     }
-    probe_active_ = true;
-    probe_sent_ = false;
-    probe_out_ = "NOOP\r\n";
-    probe_cb_ = std::move(done);
-    probe_parser_.Reset();
-    probe_deadline_ = UvNow() + options_.session.timeouts.other;
-    TraceLine(true, "NOOP");
+    // The session sends it now (it is idle) and bounds the wait for the
+    // reply with its "other" stage timer (core/timers.h).
+    absl::Status status = session_->Noop(UvNow());
+    if (!status.ok()) {
+      done(status);
+      return;
+    }
+    noop_in_flight_ = true;
+    noop_answered_ = false;
+    noop_cb_ = std::move(done);
     Pump();
   }
 
@@ -256,7 +257,7 @@ class UvClient::Impl {
     pre_session_.clear();
     close_cbs_.clear();
     closed_handler_ = nullptr;
-    probe_cb_ = nullptr;
+    noop_cb_ = nullptr;
     options_.on_event = nullptr;
     completions_.clear();
     if (state_ == UvClientState::kIdle) state_ = UvClientState::kClosed;
@@ -282,7 +283,7 @@ class UvClient::Impl {
     return ready_ && !closed_ && state_ == UvClientState::kSession;
   }
   bool Idle() const {
-    return Ready() && !close_requested_ && !probe_active_ &&
+    return Ready() && !close_requested_ && !noop_in_flight_ &&
            session_->state() == SessionState::kReady &&
            session_->queued_deliveries() == 0 && pre_session_.empty();
   }
@@ -616,15 +617,36 @@ class UvClient::Impl {
               [cb = std::move(connect_cb_), status] { cb(status); });
           connect_cb_ = nullptr;
         }
-        if (probe_active_) {
-          FinishProbe(failure_.has_value()
-                          ? failure_->ToStatus()
-                          : StateError(ErrorDetail::kClosed,
-                                       "connection closed during NOOP")
-                                .ToStatus());
+        if (noop_in_flight_) {
+          FinishNoop(failure_.has_value()
+                         ? failure_->ToStatus()
+                         : StateError(ErrorDetail::kClosed,
+                                      "connection closed during NOOP")
+                               .ToStatus());
         }
+      } else if (auto* n = std::get_if<NoopDone>(&*event)) {
+        OnNoopDone(n->reply, now);
       }
     }
+    // A 2xx to NOOP counts only if the connection is still up once every
+    // event of the same input was seen (a 421 right behind the 250 closes
+    // it, and then the ConnectionClosed above already failed the check).
+    if (noop_in_flight_ && noop_answered_) FinishNoop(absl::OkStatus());
+  }
+
+  // OnNoopDone judges the reply to CheckAlive's NOOP: 2xx is alive (decided
+  // after the remaining events, see DrainEvents); anything else drops the
+  // connection.
+  void OnNoopDone(const Reply& reply, Instant now) {
+    if (!noop_in_flight_) return;
+    if (reply.code() >= 200 && reply.code() < 300) {
+      noop_answered_ = true;
+      return;
+    }
+    absl::Status status =
+        SmtpError::FromReply(CommandKind::kNoop, reply.view()).ToStatus();
+    FinishNoop(status);
+    session_->Abort(status, now);
   }
 
   void StartTls(Instant now) {
@@ -643,15 +665,6 @@ class UvClient::Impl {
     if (write_in_flight_ || handles_closing_ || tcp_ == nullptr) return;
     uv_stream_t* stream = reinterpret_cast<uv_stream_t*>(tcp_);
     if (tls_ == nullptr) {
-      if (probe_active_ && !probe_sent_) {
-        probe_sent_ = true;
-        write_bytes_ = 0;
-        write_is_session_ = false;
-        uv_buf_t buf = uv_buf_init(probe_out_.data(),
-                                   static_cast<unsigned>(probe_out_.size()));
-        Write(stream, &buf, 1, now);
-        return;
-      }
       size_t n = session_->PollTransmit(absl::MakeSpan(slices_));
       if (n == 0) return;
       write_bytes_ = TotalSize(absl::MakeConstSpan(slices_.data(), n));
@@ -666,15 +679,6 @@ class UvClient::Impl {
     }
     // TLS: move plaintext into the layer (it copies while encrypting).
     if (tls_reported_) {
-      if (probe_active_ && !probe_sent_) {
-        absl::StatusOr<size_t> taken = tls_->WritePlaintext(probe_out_);
-        if (!taken.ok()) {
-          session_->Abort(taken.status(), now);
-          return;
-        }
-        if (*taken == probe_out_.size()) probe_sent_ = true;
-        probe_out_.erase(0, *taken);
-      }
       for (;;) {
         size_t n = session_->PollTransmit(absl::MakeSpan(slices_));
         if (n == 0) break;
@@ -777,12 +781,6 @@ class UvClient::Impl {
       }
       DrainTls(now);
     }
-    if (probe_active_) {
-      FinishProbe(TransportError(ErrorDetail::kConnectionClosed,
-                                 "server closed the connection before "
-                                 "replying to NOOP")
-                      .ToStatus());
-    }
     session_->ReceiveEof(now).IgnoreError();  // reported as events
   }
 
@@ -822,59 +820,21 @@ class UvClient::Impl {
     }
   }
 
-  // ReceivePlaintext routes server bytes to the NOOP probe (while one is
-  // active) and the rest to the session.
   void ReceivePlaintext(absl::string_view bytes, Instant now) {
-    if (probe_active_) {
-      ReplyView reply;
-      ParseResult r = probe_parser_.Parse(bytes, &reply);
-      if (r.status == ParseStatus::kIncomplete) return;
-      if (r.status == ParseStatus::kError) {
-        absl::Status status = ProtocolError(
-            ErrorDetail::kMalformedReply,
-            absl::StrCat("malformed reply to NOOP: ",
-                         ReplyErrorName(r.error)));
-        FinishProbe(status);
-        session_->Abort(status, now);
-        return;
-      }
-      for (absl::string_view line :
-           absl::StrSplit(reply.raw(), "\r\n", absl::SkipEmpty())) {
-        TraceLine(false, line);
-      }
-      if (reply.code() >= 200 && reply.code() < 300) {
-        FinishProbe(absl::OkStatus());
-      } else {
-        SmtpError e = SmtpError::FromReply(CommandKind::kNoop, reply);
-        absl::Status status = e.ToStatus();
-        FinishProbe(status);
-        session_->Abort(status, now);
-        return;
-      }
-      bytes.remove_prefix(std::min(r.consumed, bytes.size()));
-      if (bytes.empty()) return;
-    }
     session_->Receive(bytes, now).IgnoreError();  // reported as events
   }
 
-  void FinishProbe(absl::Status status) {
-    probe_active_ = false;
-    probe_sent_ = false;
-    if (probe_cb_) {
+  void FinishNoop(absl::Status status) {
+    noop_in_flight_ = false;
+    noop_answered_ = false;
+    if (noop_cb_) {
       completions_.push_back(
-          [cb = std::move(probe_cb_), status] { cb(status); });
-      probe_cb_ = nullptr;
+          [cb = std::move(noop_cb_), status] { cb(status); });
+      noop_cb_ = nullptr;
     }
   }
 
-  void TraceLine(bool from_client, absl::string_view line) {
-    if (!options_.session.trace || !options_.on_event) return;
-    Event event = Trace{from_client, std::string(line)};
-    options_.on_event(event);
-  }
-
   void FailIo(SmtpError error, Instant now) {
-    if (probe_active_) FinishProbe(error.ToStatus());
     if (session_ != nullptr && !closed_) {
       session_->Abort(error.ToStatus(), now);
     }
@@ -894,10 +854,6 @@ class UvClient::Impl {
   void ArmTimer() {
     if (timer_ == nullptr || session_ == nullptr) return;
     absl::optional<Instant> deadline = session_->NextDeadline();
-    if (probe_active_ &&
-        (!deadline.has_value() || probe_deadline_ < *deadline)) {
-      deadline = probe_deadline_;
-    }
     if (!deadline.has_value() || closed_) {
       uv_timer_stop(timer_);
       return;
@@ -911,12 +867,6 @@ class UvClient::Impl {
     Entry entry(self);
     if (self->session_ == nullptr || self->handles_closing_) return;
     Instant now = UvNow();
-    if (self->probe_active_ && now >= self->probe_deadline_) {
-      SmtpError e = TransportError(ErrorDetail::kTimeout,
-                                   "no reply to NOOP within the deadline");
-      self->FinishProbe(e.ToStatus());
-      self->session_->Abort(e.ToStatus(), now);
-    }
     self->session_->HandleTimeout(now);
     self->Pump();
   }
@@ -1060,13 +1010,12 @@ class UvClient::Impl {
   std::vector<char> read_buffer_;
   std::vector<char> plain_buffer_;
 
-  // NOOP probe.
-  bool probe_active_ = false;
-  bool probe_sent_ = false;
-  std::string probe_out_;
-  StatusCallback probe_cb_;
-  ReplyParser probe_parser_;
-  Instant probe_deadline_;
+  // CheckAlive: its NOOP went to the session and has no verdict yet;
+  // `noop_answered_` once a 2xx came (reported after the same input's
+  // remaining events).
+  bool noop_in_flight_ = false;
+  bool noop_answered_ = false;
+  StatusCallback noop_cb_;
 
   // Callbacks.
   ConnectCallback connect_cb_;
