@@ -22,7 +22,7 @@
 #include "core/io_slice.h"
 #include "core/reply.h"
 #include "core/smtp_error.h"
-#include "transports/tls/tls_layer.h"
+#include "transports/common/tls_pump.h"
 
 namespace smtpcore {
 
@@ -44,19 +44,6 @@ namespace {
 
 constexpr size_t kReadBufferSize = 64 * 1024;
 constexpr size_t kMaxSlices = 64;
-
-DeliveryOutcome LocalFailure(const Envelope& envelope, SmtpError error) {
-  DeliveryOutcome outcome;
-  for (const Recipient& r : envelope.recipients) {
-    RecipientResult result;
-    result.address = r.address;
-    result.status = error.permanent ? RecipientStatus::kRejected
-                                    : RecipientStatus::kDeferred;
-    outcome.result.recipients.push_back(std::move(result));
-  }
-  outcome.error = std::move(error);
-  return outcome;
-}
 
 SmtpError StateError(ErrorDetail cause, std::string what) {
   SmtpError e = TransportError(cause, std::move(what));
@@ -96,8 +83,7 @@ class UvClient::Impl {
       : loop_(loop),
         options_(std::move(options)),
         slices_(kMaxSlices),
-        read_buffer_(kReadBufferSize),
-        plain_buffer_(kReadBufferSize) {}
+        read_buffer_(kReadBufferSize) {}
 
   // Entry guards every entry point (public call or libuv callback): when
   // the outermost one returns and the client is detached with nothing
@@ -169,7 +155,8 @@ class UvClient::Impl {
   void Deliver(Envelope envelope, absl::Cord body, DeliverCallback done) {
     if (state_ == UvClientState::kClosing || state_ == UvClientState::kClosed ||
         closed_ || close_requested_) {
-      done(LocalFailure(envelope, ClosedError()));
+      done(FailedOutcome(envelope.recipients,
+                         UnusableConnectionError(failure_)));
       return;
     }
     if (session_ == nullptr) {
@@ -313,16 +300,6 @@ class UvClient::Impl {
     DialAddress address;
   };
 
-  SmtpError ClosedError() const {
-    if (failure_.has_value()) {
-      SmtpError e = StateError(
-          ErrorDetail::kBroken,
-          absl::StrCat("the connection failed earlier: ", failure_->what));
-      return e;
-    }
-    return StateError(ErrorDetail::kClosed, "the connection is closed");
-  }
-
   // --- resolve and dial ---------------------------------------------------
 
   static void OnResolved(uv_getaddrinfo_t* req, int status, addrinfo* res) {
@@ -463,6 +440,7 @@ class UvClient::Impl {
     }
     Instant now = UvNow();
     session_ = std::make_unique<Session>(session_options, now);
+    tls_ = std::make_unique<TlsPump>(session_.get());
     state_ = UvClientState::kSession;
     int rc = uv_read_start(reinterpret_cast<uv_stream_t*>(tcp_),
                            &Impl::OnAlloc, &Impl::OnRead);
@@ -497,7 +475,7 @@ class UvClient::Impl {
     for (PendingDelivery& d : queued) {
       completions_.push_back(
           [cb = std::move(d.done),
-           outcome = LocalFailure(d.envelope, error)]() mutable {
+           outcome = FailedOutcome(d.envelope.recipients, error)]() mutable {
             cb(std::move(outcome));
           });
     }
@@ -510,15 +488,14 @@ class UvClient::Impl {
 
   void SubmitDelivery(Envelope envelope, absl::Cord body,
                       DeliverCallback done) {
-    Envelope copy_for_error;
-    copy_for_error.recipients = envelope.recipients;
+    std::vector<Recipient> recipients = envelope.recipients;  // for errors
     absl::StatusOr<DeliveryId> id =
         session_->Deliver(std::move(envelope), std::move(body), UvNow());
     if (!id.ok()) {
       SmtpError e = SmtpError::FromStatus(id.status(), CommandKind::kMailFrom);
       completions_.push_back(
           [cb = std::move(done),
-           outcome = LocalFailure(copy_for_error, std::move(e))]() mutable {
+           outcome = FailedOutcome(recipients, std::move(e))]() mutable {
             cb(std::move(outcome));
           });
       return;
@@ -586,17 +563,9 @@ class UvClient::Impl {
           });
           connect_cb_ = nullptr;
         }
-      } else if (auto* d = std::get_if<DeliveryDone>(&*event)) {
-        DeliveryOutcome o;
-        o.id = d->delivery;
-        o.result = std::move(d->result);
-        Finished(std::move(o));
-      } else if (auto* f = std::get_if<DeliveryFailed>(&*event)) {
-        DeliveryOutcome o;
-        o.id = f->delivery;
-        o.result = std::move(f->result);
-        o.error = std::move(f->error);
-        Finished(std::move(o));
+      } else if (absl::optional<DeliveryOutcome> outcome =
+                     TakeDeliveryOutcome(*event)) {
+        Finished(*std::move(outcome));
       } else if (auto* c = std::get_if<ConnectionClosed>(&*event)) {
         closed_ = true;
         if (!c->status.ok()) {
@@ -650,21 +619,14 @@ class UvClient::Impl {
   }
 
   void StartTls(Instant now) {
-    absl::StatusOr<std::unique_ptr<TlsLayer>> tls =
-        TlsLayer::Create(MakeClientTlsOptions(options_));
-    if (!tls.ok()) {
-      session_->OnTlsFailed(tls.status(), now);
-      return;
-    }
-    tls_ = *std::move(tls);
-    absl::Status status = tls_->Start();
-    if (!status.ok()) session_->OnTlsFailed(status, now);
+    // A failure is reported to the session (ConnectionClosed).
+    tls_->Start(MakeClientTlsOptions(options_), now).IgnoreError();
   }
 
   void StartWrite(Instant now) {
     if (write_in_flight_ || handles_closing_ || tcp_ == nullptr) return;
     uv_stream_t* stream = reinterpret_cast<uv_stream_t*>(tcp_);
-    if (tls_ == nullptr) {
+    if (!tls_->active()) {
       size_t n = session_->PollTransmit(absl::MakeSpan(slices_));
       if (n == 0) return;
       write_bytes_ = TotalSize(absl::MakeConstSpan(slices_.data(), n));
@@ -677,30 +639,9 @@ class UvClient::Impl {
             static_cast<unsigned>(n), now);
       return;
     }
-    // TLS: move plaintext into the layer (it copies while encrypting).
-    if (tls_reported_) {
-      for (;;) {
-        size_t n = session_->PollTransmit(absl::MakeSpan(slices_));
-        if (n == 0) break;
-        size_t consumed = 0;
-        bool full = false;
-        for (size_t i = 0; i < n; ++i) {
-          absl::StatusOr<size_t> taken =
-              tls_->WritePlaintext(slices_[i].view());
-          if (!taken.ok()) {
-            session_->Abort(taken.status(), now);
-            return;
-          }
-          consumed += *taken;
-          if (*taken < slices_[i].size) {
-            full = true;
-            break;
-          }
-        }
-        if (consumed > 0) session_->ConsumeTransmit(consumed, now);
-        if (full || consumed == 0) break;
-      }
-    }
+    // TLS: move plaintext into the layer (it copies while encrypting). A
+    // failed write aborted the session: nothing more to send.
+    if (!tls_->EncryptSessionOutput(now).ok()) return;
     absl::string_view pending = tls_->PendingCiphertext();
     if (pending.empty()) return;
     cipher_out_.assign(pending.data(), pending.size());
@@ -762,10 +703,12 @@ class UvClient::Impl {
     } else if (nread > 0) {
       absl::string_view bytes(self->read_buffer_.data(),
                               static_cast<size_t>(nread));
-      if (self->tls_ == nullptr) {
-        self->ReceivePlaintext(bytes, now);
+      // Errors are reported as events (ConnectionClosed); a TLS alert is
+      // written by the Pump below.
+      if (!self->tls_->active()) {
+        self->session_->Receive(bytes, now).IgnoreError();
       } else {
-        self->ReceiveCiphertext(bytes, now);
+        self->tls_->ReceiveCiphertext(bytes, now).IgnoreError();
       }
     }
     self->Pump();
@@ -773,55 +716,12 @@ class UvClient::Impl {
 
   void OnEof(Instant now) {
     read_eof_ = true;
-    if (tls_ != nullptr) {
-      absl::Status status = tls_->ReceiveCiphertextEof();
-      if (!status.ok() && !tls_reported_) {
-        session_->OnTlsFailed(status, now);
-        return;
-      }
-      DrainTls(now);
+    // Errors are reported as events (ConnectionClosed).
+    if (!tls_->active()) {
+      session_->ReceiveEof(now).IgnoreError();
+    } else {
+      tls_->ReceiveEof(now).IgnoreError();
     }
-    session_->ReceiveEof(now).IgnoreError();  // reported as events
-  }
-
-  void ReceiveCiphertext(absl::string_view bytes, Instant now) {
-    absl::Status status = tls_->ReceiveCiphertext(bytes);
-    if (!status.ok()) {
-      if (!tls_reported_) {
-        session_->OnTlsFailed(status, now);
-      } else {
-        session_->Abort(status, now);
-      }
-      return;
-    }
-    DrainTls(now);
-  }
-
-  void DrainTls(Instant now) {
-    if (tls_->handshake_done() && !tls_reported_) {
-      tls_reported_ = true;
-      absl::Status status = session_->OnTlsEstablished(tls_->info(), now);
-      if (!status.ok()) {
-        session_->Abort(status, now);
-        return;
-      }
-    }
-    if (!tls_reported_) return;
-    for (;;) {
-      absl::StatusOr<size_t> n =
-          tls_->ReadPlaintext(absl::MakeSpan(plain_buffer_));
-      if (!n.ok()) {
-        session_->Abort(n.status(), now);
-        return;
-      }
-      if (*n == 0) return;
-      ReceivePlaintext(absl::string_view(plain_buffer_.data(), *n), now);
-      if (session_->connection().closed()) return;
-    }
-  }
-
-  void ReceivePlaintext(absl::string_view bytes, Instant now) {
-    session_->Receive(bytes, now).IgnoreError();  // reported as events
   }
 
   void FinishNoop(absl::Status status) {
@@ -882,13 +782,10 @@ class UvClient::Impl {
       return;
     }
     if (write_in_flight_) return;
-    if (tls_ != nullptr && tls_reported_ && !tls_shutdown_ &&
-        tls_->status().ok() && !failure_.has_value()) {
-      tls_shutdown_ = true;
-      if (tls_->Shutdown().ok()) {
-        StartWrite(UvNow());
-        if (write_in_flight_) return;
-      }
+    // A clean end under TLS: send the close_notify first (once).
+    if (tls_ != nullptr && tls_->Shutdown()) {
+      StartWrite(UvNow());
+      if (write_in_flight_) return;
     }
     CloseHandles();
   }
@@ -936,7 +833,8 @@ class UvClient::Impl {
     state_ = UvClientState::kClosed;
     // Deliveries that never got an outcome (aborted before the session
     // could report them) fail with the close status.
-    SmtpError error = failure_.has_value() ? *failure_ : ClosedError();
+    SmtpError error =
+        failure_.has_value() ? *failure_ : UnusableConnectionError(failure_);
     for (auto& [id, cb] : deliver_cbs_) {
       DeliveryOutcome o;
       o.id = id;
@@ -986,9 +884,7 @@ class UvClient::Impl {
 
   // Protocol.
   std::unique_ptr<Session> session_;
-  std::unique_ptr<TlsLayer> tls_;
-  bool tls_reported_ = false;
-  bool tls_shutdown_ = false;
+  std::unique_ptr<TlsPump> tls_;  // with the session; active once TLS starts
   bool ready_ = false;
   bool closed_ = false;  // ConnectionClosed seen
   bool close_requested_ = false;
@@ -1004,11 +900,10 @@ class UvClient::Impl {
   bool write_is_session_ = false;
   size_t write_bytes_ = 0;
   std::vector<IoSlice> slices_;
-  std::string cipher_out_;
+  std::string cipher_out_;  // the ciphertext of the uv_write in flight
 
   // Reading.
   std::vector<char> read_buffer_;
-  std::vector<char> plain_buffer_;
 
   // CheckAlive: its NOOP went to the session and has no verdict yet;
   // `noop_answered_` once a 2xx came (reported after the same input's

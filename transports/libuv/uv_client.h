@@ -3,9 +3,9 @@
 // uv_getaddrinfo + alternating address families + `DialHistory`, a
 // `uv_timer_t` armed from `Session::NextDeadline()`, uv_write of the core's
 // slices as uv_buf_t without copying the body (layout static_assert in the
-// .cc), the `TlsLayer` in between when TLS is on (STARTTLS or implicit),
-// completion callbacks with typed results. Any number of clients may share
-// one loop.
+// .cc), a `TlsPump` (transports/common/tls_pump.h) in between when TLS is
+// on (STARTTLS or implicit), completion callbacks with typed results. Any
+// number of clients may share one loop.
 //
 // Example:
 //   UvClient client(loop, options);
