@@ -21,8 +21,12 @@ namespace smtpcore {
 // delivery where some recipients were rejected but at least one delivered
 // is `ok()`; check `result.rejected()` / `result.deferred()`. Owns its data.
 struct DeliveryOutcome {
+  // id is the session's delivery id; 0 when the delivery never reached the
+  // session.
   DeliveryId id = 0;
+  // result has one entry per recipient, in envelope order.
   DeliveryResult result;
+  // error is set when the delivery failed (see above).
   absl::optional<SmtpError> error;
 
   // ok is true when the delivery completed (DeliveryDone).

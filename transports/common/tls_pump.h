@@ -68,6 +68,8 @@ class TlsPump {
   // TlsPump prepares a pump for `session`, which is borrowed and must
   // outlive the pump. There is no TLS layer until `Start`.
   explicit TlsPump(Session* session);
+  // ~TlsPump destroys the layer; nothing is sent (call `Shutdown` and write
+  // the pending ciphertext first for a clean close).
   ~TlsPump();
 
   TlsPump(const TlsPump&) = delete;
