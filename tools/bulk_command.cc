@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/errors.h"
-#include "transports/blocking/client_options.h"
+#include "transports/common/delivery_outcome.h"
 #include "transports/libuv/uv_pool.h"
 #include "tools/client_config.h"
 #include "tools/exit_status.h"

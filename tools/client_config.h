@@ -18,7 +18,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "transports/blocking/client_options.h"
+#include "transports/common/client_options.h"
 #include "tools/options.h"
 
 namespace smtpcore {

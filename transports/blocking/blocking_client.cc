@@ -12,22 +12,6 @@ namespace {
 constexpr size_t kReadBufferSize = 64 * 1024;
 constexpr size_t kMaxSlices = 64;
 
-// LocalFailure makes the outcome of a delivery refused before it was
-// queued: every recipient gets the error's severity.
-DeliveryOutcome LocalFailure(const std::vector<std::string>& recipients,
-                             SmtpError error) {
-  DeliveryOutcome outcome;
-  for (const std::string& address : recipients) {
-    RecipientResult r;
-    r.address = address;
-    r.status = error.permanent ? RecipientStatus::kRejected
-                               : RecipientStatus::kDeferred;
-    outcome.result.recipients.push_back(std::move(r));
-  }
-  outcome.error = std::move(error);
-  return outcome;
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<BlockingClient>> BlockingClient::Connect(
@@ -70,9 +54,9 @@ BlockingClient::BlockingClient(ClientOptions options,
     : options_(std::move(options)),
       socket_(std::move(socket)),
       session_(std::make_unique<Session>(options_.session, now)),
+      tls_(std::make_unique<TlsPump>(session_.get())),
       slices_(kMaxSlices),
-      read_buffer_(kReadBufferSize),
-      plain_buffer_(kReadBufferSize) {}
+      read_buffer_(kReadBufferSize) {}
 
 BlockingClient::~BlockingClient() = default;
 
@@ -92,24 +76,16 @@ absl::Status BlockingClient::close_status() const {
 }
 
 DeliveryOutcome BlockingClient::Deliver(Envelope envelope, absl::Cord body) {
-  std::vector<std::string> recipients;
-  recipients.reserve(envelope.recipients.size());
-  for (const Recipient& r : envelope.recipients) recipients.push_back(r.address);
+  // Kept for the outcomes made here (the envelope moves into the session).
+  std::vector<Recipient> recipients = envelope.recipients;
   if (failure_.has_value() || closed_) {
-    SmtpError e = TransportError(
-        ErrorDetail::kBroken,
-        failure_.has_value()
-            ? absl::StrCat("the connection failed earlier: ", failure_->what)
-            : std::string("the connection is closed"));
-    e.cause = failure_.has_value() ? ErrorDetail::kBroken : ErrorDetail::kClosed;
-    e.status_code = absl::StatusCode::kFailedPrecondition;
-    return LocalFailure(recipients, std::move(e));
+    return FailedOutcome(recipients, UnusableConnectionError(failure_));
   }
   absl::StatusOr<DeliveryId> id =
       session_->Deliver(std::move(envelope), std::move(body), MonotonicNow());
   if (!id.ok()) {
     SmtpError e = SmtpError::FromStatus(id.status(), CommandKind::kMailFrom);
-    return LocalFailure(recipients, std::move(e));
+    return FailedOutcome(recipients, std::move(e));
   }
   DeliveryId want = *id;
   RunUntil([this, want] { return outcomes_.count(want) != 0; });
@@ -122,7 +98,7 @@ DeliveryOutcome BlockingClient::Deliver(Envelope envelope, absl::Cord body) {
                       : TransportError(ErrorDetail::kConnectionClosed,
                                        "the connection closed during the "
                                        "delivery");
-    DeliveryOutcome outcome = LocalFailure(recipients, std::move(e));
+    DeliveryOutcome outcome = FailedOutcome(recipients, std::move(e));
     outcome.id = want;
     return outcome;
   }
@@ -139,11 +115,8 @@ absl::Status BlockingClient::Close() {
         RunUntil([this] { return closed_; });
       }
     }
-    if (tls_ != nullptr && tls_reported_ && tls_->status().ok() &&
-        !read_eof_) {
-      // Best effort close_notify (RFC 8446 §6.1); never blocks.
-      if (tls_->Shutdown().ok()) FlushCiphertext(MonotonicNow());
-    }
+    // Best effort close_notify (RFC 8446 §6.1); never blocks.
+    if (!read_eof_ && tls_->Shutdown()) FlushCiphertext(MonotonicNow());
     FinishSocket();
   }
   return close_status();
@@ -164,9 +137,9 @@ void BlockingClient::RunUntil(Done done) {
     DrainEvents(now);
     if (done() || closed_) return;
     bool want_write =
-        (tls_ != nullptr && !tls_->PendingCiphertext().empty()) ||
-        (tls_ == nullptr && session_->PollTransmit(absl::MakeSpan(
-                                slices_.data(), 1)) > 0);
+        tls_->active() ? !tls_->PendingCiphertext().empty()
+                       : session_->PollTransmit(
+                             absl::MakeSpan(slices_.data(), 1)) > 0;
     absl::optional<Instant> deadline = session_->NextDeadline();
     absl::StatusOr<SocketReadiness> ready =
         socket_->Wait(!read_eof_, want_write, deadline);
@@ -198,16 +171,10 @@ void BlockingClient::DrainEvents(Instant now) {
       StartTls(now);
     } else if (std::holds_alternative<SessionReady>(*event)) {
       ready_ = true;
-    } else if (auto* d = std::get_if<DeliveryDone>(&*event)) {
-      DeliveryOutcome& o = outcomes_[d->delivery];
-      o.id = d->delivery;
-      o.result = std::move(d->result);
-      o.error.reset();
-    } else if (auto* f = std::get_if<DeliveryFailed>(&*event)) {
-      DeliveryOutcome& o = outcomes_[f->delivery];
-      o.id = f->delivery;
-      o.result = std::move(f->result);
-      o.error = std::move(f->error);
+    } else if (absl::optional<DeliveryOutcome> outcome =
+                   TakeDeliveryOutcome(*event)) {
+      DeliveryId id = outcome->id;
+      outcomes_[id] = *std::move(outcome);
     } else if (auto* c = std::get_if<ConnectionClosed>(&*event)) {
       closed_ = true;
       if (!c->status.ok()) {
@@ -222,15 +189,8 @@ void BlockingClient::DrainEvents(Instant now) {
 }
 
 void BlockingClient::StartTls(Instant now) {
-  absl::StatusOr<std::unique_ptr<TlsLayer>> tls =
-      TlsLayer::Create(MakeClientTlsOptions(options_));
-  if (!tls.ok()) {
-    session_->OnTlsFailed(tls.status(), now);
-    return;
-  }
-  tls_ = *std::move(tls);
-  absl::Status status = tls_->Start();
-  if (!status.ok()) session_->OnTlsFailed(status, now);
+  // A failure is reported to the session (ConnectionClosed).
+  tls_->Start(MakeClientTlsOptions(options_), now).IgnoreError();
 }
 
 bool BlockingClient::FlushCiphertext(Instant now) {
@@ -247,7 +207,7 @@ bool BlockingClient::FlushCiphertext(Instant now) {
 }
 
 void BlockingClient::FlushPlaintext(Instant now) {
-  if (tls_ == nullptr) {
+  if (!tls_->active()) {
     for (;;) {
       size_t n = session_->PollTransmit(absl::MakeSpan(slices_));
       if (n == 0) return;
@@ -262,28 +222,14 @@ void BlockingClient::FlushPlaintext(Instant now) {
     }
   }
   if (!FlushCiphertext(now)) return;
-  if (!tls_->handshake_done() || !tls_reported_) return;
   for (;;) {
-    size_t n = session_->PollTransmit(absl::MakeSpan(slices_));
-    if (n == 0) return;
-    size_t consumed = 0;
-    for (size_t i = 0; i < n; ++i) {
-      absl::StatusOr<size_t> taken = tls_->WritePlaintext(slices_[i].view());
-      if (!taken.ok()) {
-        FlushCiphertext(now);  // may carry an alert
-        FailIo(ErrorFromStatus(taken.status()), now);
-        return;
-      }
-      consumed += *taken;
-      if (*taken < slices_[i].size) break;
+    absl::StatusOr<size_t> moved = tls_->EncryptSessionOutput(now);
+    if (!moved.ok()) {
+      FlushCiphertext(now);  // may carry an alert; the session was aborted
+      return;
     }
-    if (consumed == 0 && !tls_->PendingCiphertext().empty()) {
-      if (!FlushCiphertext(now)) return;
-      continue;
-    }
-    if (consumed == 0) return;
-    session_->ConsumeTransmit(consumed, now);
     if (!FlushCiphertext(now)) return;
+    if (*moved == 0) return;
   }
 }
 
@@ -295,60 +241,22 @@ void BlockingClient::ReadInput(Instant now) {
     return;
   }
   if (r->would_block) return;
+  // Session errors are reported as events (ConnectionClosed); a TLS failure
+  // may leave an alert to send.
   if (r->eof) {
     read_eof_ = true;
-    if (tls_ != nullptr) {
-      absl::Status status = tls_->ReceiveCiphertextEof();
-      if (!status.ok() && !tls_reported_) {
-        session_->OnTlsFailed(status, now);
-        return;
-      }
-      DrainTlsPlaintext(now);
+    if (!tls_->active()) {
+      session_->ReceiveEof(now).IgnoreError();
+    } else if (!tls_->ReceiveEof(now).ok()) {
+      FlushCiphertext(now);
     }
-    // Errors are reported as events (ConnectionClosed).
-    session_->ReceiveEof(now).IgnoreError();
     return;
   }
   absl::string_view bytes(read_buffer_.data(), r->size);
-  if (tls_ == nullptr) {
-    session_->Receive(bytes, now).IgnoreError();  // reported as events
-    return;
-  }
-  absl::Status status = tls_->ReceiveCiphertext(bytes);
-  if (!status.ok()) {
-    FlushCiphertext(now);  // send the alert
-    if (!tls_reported_) {
-      session_->OnTlsFailed(status, now);
-    } else {
-      session_->Abort(status, now);
-    }
-    return;
-  }
-  DrainTlsPlaintext(now);
-}
-
-void BlockingClient::DrainTlsPlaintext(Instant now) {
-  if (tls_->handshake_done() && !tls_reported_) {
-    tls_reported_ = true;
-    absl::Status status = session_->OnTlsEstablished(tls_->info(), now);
-    if (!status.ok()) {
-      session_->Abort(status, now);
-      return;
-    }
-  }
-  if (!tls_reported_) return;
-  for (;;) {
-    absl::StatusOr<size_t> n = tls_->ReadPlaintext(absl::MakeSpan(plain_buffer_));
-    if (!n.ok()) {
-      FlushCiphertext(now);
-      session_->Abort(n.status(), now);
-      return;
-    }
-    if (*n == 0) return;
-    if (!session_->Receive(absl::string_view(plain_buffer_.data(), *n), now)
-             .ok()) {
-      return;
-    }
+  if (!tls_->active()) {
+    session_->Receive(bytes, now).IgnoreError();
+  } else if (!tls_->ReceiveCiphertext(bytes, now).ok()) {
+    FlushCiphertext(now);
   }
 }
 

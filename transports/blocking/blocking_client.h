@@ -2,9 +2,9 @@
 // Connect (resolve, dial, greeting, EHLO, STARTTLS, AUTH), then any number
 // of Deliver calls, then Close (QUIT). It is the reference driver of the
 // sans-I/O core: a poll() loop moving bytes between a `SocketTransport`,
-// an optional `TlsLayer` (STARTTLS after `TlsUpgradeRequired`, or implicit
-// TLS before the greeting) and a `Session`, arming its deadline from
-// `Session::NextDeadline()`.
+// an optional `TlsPump` (transports/common/tls_pump.h: STARTTLS after
+// `TlsUpgradeRequired`, or implicit TLS before the greeting) and a
+// `Session`, arming its deadline from `Session::NextDeadline()`.
 //
 // Example (README):
 //   ClientOptions options;
@@ -43,10 +43,12 @@
 #include "core/io_slice.h"
 #include "core/sasl_mechanism.h"
 #include "core/session.h"
-#include "transports/blocking/client_options.h"
-#include "transports/blocking/dial_history.h"
 #include "transports/blocking/socket_transport.h"
-#include "transports/tls/tls_layer.h"
+#include "transports/common/client_options.h"
+#include "transports/common/delivery_outcome.h"
+#include "transports/common/dial_history.h"
+#include "transports/common/tls_pump.h"
+#include "transports/common/transport_error.h"
 
 namespace smtpcore {
 
@@ -127,15 +129,13 @@ class BlockingClient {
   void FlushPlaintext(Instant now);
   bool FlushCiphertext(Instant now);
   void ReadInput(Instant now);
-  void DrainTlsPlaintext(Instant now);
   void FailIo(SmtpError error, Instant now);
   void FinishSocket();
 
   ClientOptions options_;
   std::unique_ptr<SocketTransport> socket_;
   std::unique_ptr<Session> session_;
-  std::unique_ptr<TlsLayer> tls_;
-  bool tls_reported_ = false;
+  std::unique_ptr<TlsPump> tls_;  // borrows *session_; active once TLS starts
   bool ready_ = false;
   bool closed_ = false;         // ConnectionClosed seen
   bool socket_done_ = false;    // socket closed by us
@@ -144,7 +144,6 @@ class BlockingClient {
   std::map<DeliveryId, DeliveryOutcome> outcomes_;
   std::vector<IoSlice> slices_;
   std::vector<char> read_buffer_;
-  std::vector<char> plain_buffer_;
 };
 
 }  // namespace smtpcore

@@ -12,6 +12,7 @@
 #include "core/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "transports/common/transport_error.h"
 #include "transports/testing/fake_plain_mechanism.h"
 #include "transports/testing/loopback_fixtures.h"
 #include "transports/testing/loopback_server.h"

@@ -22,6 +22,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
+#include "transports/common/transport_error.h"
 
 namespace smtpcore {
 

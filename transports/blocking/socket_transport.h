@@ -8,8 +8,9 @@
 // The clock is read here (`MonotonicNow`, std::chrono::steady_clock mapped
 // to the core's `Instant`), never in core/.
 //
-// Errors are `SmtpError::ToStatus()` statuses (see client_options.h): the
-// typed error comes back with `ErrorFromStatus`.
+// Errors are `SmtpError::ToStatus()` statuses (see
+// transports/common/transport_error.h): the typed error comes back with
+// `ErrorFromStatus`.
 //
 // SIGPIPE: writes use sendmsg/send with MSG_NOSIGNAL; a closed peer is an
 // error return, never a signal.
@@ -30,8 +31,8 @@
 #include "absl/types/span.h"
 #include "core/instant.h"
 #include "core/io_slice.h"
-#include "transports/blocking/client_options.h"
-#include "transports/blocking/dial_history.h"
+#include "transports/common/client_options.h"
+#include "transports/common/dial_history.h"
 
 namespace smtpcore {
 

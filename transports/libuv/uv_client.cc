@@ -17,14 +17,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "core/errors.h"
 #include "core/event.h"
 #include "core/io_slice.h"
 #include "core/reply.h"
-#include "core/reply_parser.h"
 #include "core/smtp_error.h"
-#include "transports/tls/tls_layer.h"
+#include "transports/common/tls_pump.h"
 
 namespace smtpcore {
 
@@ -46,19 +44,6 @@ namespace {
 
 constexpr size_t kReadBufferSize = 64 * 1024;
 constexpr size_t kMaxSlices = 64;
-
-DeliveryOutcome LocalFailure(const Envelope& envelope, SmtpError error) {
-  DeliveryOutcome outcome;
-  for (const Recipient& r : envelope.recipients) {
-    RecipientResult result;
-    result.address = r.address;
-    result.status = error.permanent ? RecipientStatus::kRejected
-                                    : RecipientStatus::kDeferred;
-    outcome.result.recipients.push_back(std::move(result));
-  }
-  outcome.error = std::move(error);
-  return outcome;
-}
 
 SmtpError StateError(ErrorDetail cause, std::string what) {
   SmtpError e = TransportError(cause, std::move(what));
@@ -98,8 +83,7 @@ class UvClient::Impl {
       : loop_(loop),
         options_(std::move(options)),
         slices_(kMaxSlices),
-        read_buffer_(kReadBufferSize),
-        plain_buffer_(kReadBufferSize) {}
+        read_buffer_(kReadBufferSize) {}
 
   // Entry guards every entry point (public call or libuv callback): when
   // the outermost one returns and the client is detached with nothing
@@ -171,7 +155,8 @@ class UvClient::Impl {
   void Deliver(Envelope envelope, absl::Cord body, DeliverCallback done) {
     if (state_ == UvClientState::kClosing || state_ == UvClientState::kClosed ||
         closed_ || close_requested_) {
-      done(LocalFailure(envelope, ClosedError()));
+      done(FailedOutcome(envelope.recipients,
+                         UnusableConnectionError(failure_)));
       return;
     }
     if (session_ == nullptr) {
@@ -191,13 +176,16 @@ class UvClient::Impl {
                .ToStatus());
       return;
     }
-    probe_active_ = true;
-    probe_sent_ = false;
-    probe_out_ = "NOOP\r\n";
-    probe_cb_ = std::move(done);
-    probe_parser_.Reset();
-    probe_deadline_ = UvNow() + options_.session.timeouts.other;
-    TraceLine(true, "NOOP");
+    // The session sends it now (it is idle) and bounds the wait for the
+    // reply with its "other" stage timer (core/timers.h).
+    absl::Status status = session_->Noop(UvNow());
+    if (!status.ok()) {
+      done(status);
+      return;
+    }
+    noop_in_flight_ = true;
+    noop_answered_ = false;
+    noop_cb_ = std::move(done);
     Pump();
   }
 
@@ -256,7 +244,7 @@ class UvClient::Impl {
     pre_session_.clear();
     close_cbs_.clear();
     closed_handler_ = nullptr;
-    probe_cb_ = nullptr;
+    noop_cb_ = nullptr;
     options_.on_event = nullptr;
     completions_.clear();
     if (state_ == UvClientState::kIdle) state_ = UvClientState::kClosed;
@@ -282,7 +270,7 @@ class UvClient::Impl {
     return ready_ && !closed_ && state_ == UvClientState::kSession;
   }
   bool Idle() const {
-    return Ready() && !close_requested_ && !probe_active_ &&
+    return Ready() && !close_requested_ && !noop_in_flight_ &&
            session_->state() == SessionState::kReady &&
            session_->queued_deliveries() == 0 && pre_session_.empty();
   }
@@ -311,16 +299,6 @@ class UvClient::Impl {
     Impl* impl;
     DialAddress address;
   };
-
-  SmtpError ClosedError() const {
-    if (failure_.has_value()) {
-      SmtpError e = StateError(
-          ErrorDetail::kBroken,
-          absl::StrCat("the connection failed earlier: ", failure_->what));
-      return e;
-    }
-    return StateError(ErrorDetail::kClosed, "the connection is closed");
-  }
 
   // --- resolve and dial ---------------------------------------------------
 
@@ -462,6 +440,7 @@ class UvClient::Impl {
     }
     Instant now = UvNow();
     session_ = std::make_unique<Session>(session_options, now);
+    tls_ = std::make_unique<TlsPump>(session_.get());
     state_ = UvClientState::kSession;
     int rc = uv_read_start(reinterpret_cast<uv_stream_t*>(tcp_),
                            &Impl::OnAlloc, &Impl::OnRead);
@@ -496,7 +475,7 @@ class UvClient::Impl {
     for (PendingDelivery& d : queued) {
       completions_.push_back(
           [cb = std::move(d.done),
-           outcome = LocalFailure(d.envelope, error)]() mutable {
+           outcome = FailedOutcome(d.envelope.recipients, error)]() mutable {
             cb(std::move(outcome));
           });
     }
@@ -509,15 +488,14 @@ class UvClient::Impl {
 
   void SubmitDelivery(Envelope envelope, absl::Cord body,
                       DeliverCallback done) {
-    Envelope copy_for_error;
-    copy_for_error.recipients = envelope.recipients;
+    std::vector<Recipient> recipients = envelope.recipients;  // for errors
     absl::StatusOr<DeliveryId> id =
         session_->Deliver(std::move(envelope), std::move(body), UvNow());
     if (!id.ok()) {
       SmtpError e = SmtpError::FromStatus(id.status(), CommandKind::kMailFrom);
       completions_.push_back(
           [cb = std::move(done),
-           outcome = LocalFailure(copy_for_error, std::move(e))]() mutable {
+           outcome = FailedOutcome(recipients, std::move(e))]() mutable {
             cb(std::move(outcome));
           });
       return;
@@ -585,17 +563,9 @@ class UvClient::Impl {
           });
           connect_cb_ = nullptr;
         }
-      } else if (auto* d = std::get_if<DeliveryDone>(&*event)) {
-        DeliveryOutcome o;
-        o.id = d->delivery;
-        o.result = std::move(d->result);
-        Finished(std::move(o));
-      } else if (auto* f = std::get_if<DeliveryFailed>(&*event)) {
-        DeliveryOutcome o;
-        o.id = f->delivery;
-        o.result = std::move(f->result);
-        o.error = std::move(f->error);
-        Finished(std::move(o));
+      } else if (absl::optional<DeliveryOutcome> outcome =
+                     TakeDeliveryOutcome(*event)) {
+        Finished(*std::move(outcome));
       } else if (auto* c = std::get_if<ConnectionClosed>(&*event)) {
         closed_ = true;
         if (!c->status.ok()) {
@@ -616,42 +586,47 @@ class UvClient::Impl {
               [cb = std::move(connect_cb_), status] { cb(status); });
           connect_cb_ = nullptr;
         }
-        if (probe_active_) {
-          FinishProbe(failure_.has_value()
-                          ? failure_->ToStatus()
-                          : StateError(ErrorDetail::kClosed,
-                                       "connection closed during NOOP")
-                                .ToStatus());
+        if (noop_in_flight_) {
+          FinishNoop(failure_.has_value()
+                         ? failure_->ToStatus()
+                         : StateError(ErrorDetail::kClosed,
+                                      "connection closed during NOOP")
+                               .ToStatus());
         }
+      } else if (auto* n = std::get_if<NoopDone>(&*event)) {
+        OnNoopDone(n->reply, now);
       }
     }
+    // A 2xx to NOOP counts only if the connection is still up once every
+    // event of the same input was seen (a 421 right behind the 250 closes
+    // it, and then the ConnectionClosed above already failed the check).
+    if (noop_in_flight_ && noop_answered_) FinishNoop(absl::OkStatus());
+  }
+
+  // OnNoopDone judges the reply to CheckAlive's NOOP: 2xx is alive (decided
+  // after the remaining events, see DrainEvents); anything else drops the
+  // connection.
+  void OnNoopDone(const Reply& reply, Instant now) {
+    if (!noop_in_flight_) return;
+    if (reply.code() >= 200 && reply.code() < 300) {
+      noop_answered_ = true;
+      return;
+    }
+    absl::Status status =
+        SmtpError::FromReply(CommandKind::kNoop, reply.view()).ToStatus();
+    FinishNoop(status);
+    session_->Abort(status, now);
   }
 
   void StartTls(Instant now) {
-    absl::StatusOr<std::unique_ptr<TlsLayer>> tls =
-        TlsLayer::Create(MakeClientTlsOptions(options_));
-    if (!tls.ok()) {
-      session_->OnTlsFailed(tls.status(), now);
-      return;
-    }
-    tls_ = *std::move(tls);
-    absl::Status status = tls_->Start();
-    if (!status.ok()) session_->OnTlsFailed(status, now);
+    // A failure is reported to the session (ConnectionClosed).
+    tls_->Start(MakeClientTlsOptions(options_), now).IgnoreError();
   }
 
   void StartWrite(Instant now) {
     if (write_in_flight_ || handles_closing_ || tcp_ == nullptr) return;
     uv_stream_t* stream = reinterpret_cast<uv_stream_t*>(tcp_);
-    if (tls_ == nullptr) {
-      if (probe_active_ && !probe_sent_) {
-        probe_sent_ = true;
-        write_bytes_ = 0;
-        write_is_session_ = false;
-        uv_buf_t buf = uv_buf_init(probe_out_.data(),
-                                   static_cast<unsigned>(probe_out_.size()));
-        Write(stream, &buf, 1, now);
-        return;
-      }
+    if (!tls_->active()) {
       size_t n = session_->PollTransmit(absl::MakeSpan(slices_));
       if (n == 0) return;
       write_bytes_ = TotalSize(absl::MakeConstSpan(slices_.data(), n));
@@ -664,39 +639,9 @@ class UvClient::Impl {
             static_cast<unsigned>(n), now);
       return;
     }
-    // TLS: move plaintext into the layer (it copies while encrypting).
-    if (tls_reported_) {
-      if (probe_active_ && !probe_sent_) {
-        absl::StatusOr<size_t> taken = tls_->WritePlaintext(probe_out_);
-        if (!taken.ok()) {
-          session_->Abort(taken.status(), now);
-          return;
-        }
-        if (*taken == probe_out_.size()) probe_sent_ = true;
-        probe_out_.erase(0, *taken);
-      }
-      for (;;) {
-        size_t n = session_->PollTransmit(absl::MakeSpan(slices_));
-        if (n == 0) break;
-        size_t consumed = 0;
-        bool full = false;
-        for (size_t i = 0; i < n; ++i) {
-          absl::StatusOr<size_t> taken =
-              tls_->WritePlaintext(slices_[i].view());
-          if (!taken.ok()) {
-            session_->Abort(taken.status(), now);
-            return;
-          }
-          consumed += *taken;
-          if (*taken < slices_[i].size) {
-            full = true;
-            break;
-          }
-        }
-        if (consumed > 0) session_->ConsumeTransmit(consumed, now);
-        if (full || consumed == 0) break;
-      }
-    }
+    // TLS: move plaintext into the layer (it copies while encrypting). A
+    // failed write aborted the session: nothing more to send.
+    if (!tls_->EncryptSessionOutput(now).ok()) return;
     absl::string_view pending = tls_->PendingCiphertext();
     if (pending.empty()) return;
     cipher_out_.assign(pending.data(), pending.size());
@@ -758,10 +703,12 @@ class UvClient::Impl {
     } else if (nread > 0) {
       absl::string_view bytes(self->read_buffer_.data(),
                               static_cast<size_t>(nread));
-      if (self->tls_ == nullptr) {
-        self->ReceivePlaintext(bytes, now);
+      // Errors are reported as events (ConnectionClosed); a TLS alert is
+      // written by the Pump below.
+      if (!self->tls_->active()) {
+        self->session_->Receive(bytes, now).IgnoreError();
       } else {
-        self->ReceiveCiphertext(bytes, now);
+        self->tls_->ReceiveCiphertext(bytes, now).IgnoreError();
       }
     }
     self->Pump();
@@ -769,112 +716,25 @@ class UvClient::Impl {
 
   void OnEof(Instant now) {
     read_eof_ = true;
-    if (tls_ != nullptr) {
-      absl::Status status = tls_->ReceiveCiphertextEof();
-      if (!status.ok() && !tls_reported_) {
-        session_->OnTlsFailed(status, now);
-        return;
-      }
-      DrainTls(now);
-    }
-    if (probe_active_) {
-      FinishProbe(TransportError(ErrorDetail::kConnectionClosed,
-                                 "server closed the connection before "
-                                 "replying to NOOP")
-                      .ToStatus());
-    }
-    session_->ReceiveEof(now).IgnoreError();  // reported as events
-  }
-
-  void ReceiveCiphertext(absl::string_view bytes, Instant now) {
-    absl::Status status = tls_->ReceiveCiphertext(bytes);
-    if (!status.ok()) {
-      if (!tls_reported_) {
-        session_->OnTlsFailed(status, now);
-      } else {
-        session_->Abort(status, now);
-      }
-      return;
-    }
-    DrainTls(now);
-  }
-
-  void DrainTls(Instant now) {
-    if (tls_->handshake_done() && !tls_reported_) {
-      tls_reported_ = true;
-      absl::Status status = session_->OnTlsEstablished(tls_->info(), now);
-      if (!status.ok()) {
-        session_->Abort(status, now);
-        return;
-      }
-    }
-    if (!tls_reported_) return;
-    for (;;) {
-      absl::StatusOr<size_t> n =
-          tls_->ReadPlaintext(absl::MakeSpan(plain_buffer_));
-      if (!n.ok()) {
-        session_->Abort(n.status(), now);
-        return;
-      }
-      if (*n == 0) return;
-      ReceivePlaintext(absl::string_view(plain_buffer_.data(), *n), now);
-      if (session_->connection().closed()) return;
+    // Errors are reported as events (ConnectionClosed).
+    if (!tls_->active()) {
+      session_->ReceiveEof(now).IgnoreError();
+    } else {
+      tls_->ReceiveEof(now).IgnoreError();
     }
   }
 
-  // ReceivePlaintext routes server bytes to the NOOP probe (while one is
-  // active) and the rest to the session.
-  void ReceivePlaintext(absl::string_view bytes, Instant now) {
-    if (probe_active_) {
-      ReplyView reply;
-      ParseResult r = probe_parser_.Parse(bytes, &reply);
-      if (r.status == ParseStatus::kIncomplete) return;
-      if (r.status == ParseStatus::kError) {
-        absl::Status status = ProtocolError(
-            ErrorDetail::kMalformedReply,
-            absl::StrCat("malformed reply to NOOP: ",
-                         ReplyErrorName(r.error)));
-        FinishProbe(status);
-        session_->Abort(status, now);
-        return;
-      }
-      for (absl::string_view line :
-           absl::StrSplit(reply.raw(), "\r\n", absl::SkipEmpty())) {
-        TraceLine(false, line);
-      }
-      if (reply.code() >= 200 && reply.code() < 300) {
-        FinishProbe(absl::OkStatus());
-      } else {
-        SmtpError e = SmtpError::FromReply(CommandKind::kNoop, reply);
-        absl::Status status = e.ToStatus();
-        FinishProbe(status);
-        session_->Abort(status, now);
-        return;
-      }
-      bytes.remove_prefix(std::min(r.consumed, bytes.size()));
-      if (bytes.empty()) return;
-    }
-    session_->Receive(bytes, now).IgnoreError();  // reported as events
-  }
-
-  void FinishProbe(absl::Status status) {
-    probe_active_ = false;
-    probe_sent_ = false;
-    if (probe_cb_) {
+  void FinishNoop(absl::Status status) {
+    noop_in_flight_ = false;
+    noop_answered_ = false;
+    if (noop_cb_) {
       completions_.push_back(
-          [cb = std::move(probe_cb_), status] { cb(status); });
-      probe_cb_ = nullptr;
+          [cb = std::move(noop_cb_), status] { cb(status); });
+      noop_cb_ = nullptr;
     }
-  }
-
-  void TraceLine(bool from_client, absl::string_view line) {
-    if (!options_.session.trace || !options_.on_event) return;
-    Event event = Trace{from_client, std::string(line)};
-    options_.on_event(event);
   }
 
   void FailIo(SmtpError error, Instant now) {
-    if (probe_active_) FinishProbe(error.ToStatus());
     if (session_ != nullptr && !closed_) {
       session_->Abort(error.ToStatus(), now);
     }
@@ -894,10 +754,6 @@ class UvClient::Impl {
   void ArmTimer() {
     if (timer_ == nullptr || session_ == nullptr) return;
     absl::optional<Instant> deadline = session_->NextDeadline();
-    if (probe_active_ &&
-        (!deadline.has_value() || probe_deadline_ < *deadline)) {
-      deadline = probe_deadline_;
-    }
     if (!deadline.has_value() || closed_) {
       uv_timer_stop(timer_);
       return;
@@ -911,12 +767,6 @@ class UvClient::Impl {
     Entry entry(self);
     if (self->session_ == nullptr || self->handles_closing_) return;
     Instant now = UvNow();
-    if (self->probe_active_ && now >= self->probe_deadline_) {
-      SmtpError e = TransportError(ErrorDetail::kTimeout,
-                                   "no reply to NOOP within the deadline");
-      self->FinishProbe(e.ToStatus());
-      self->session_->Abort(e.ToStatus(), now);
-    }
     self->session_->HandleTimeout(now);
     self->Pump();
   }
@@ -932,13 +782,10 @@ class UvClient::Impl {
       return;
     }
     if (write_in_flight_) return;
-    if (tls_ != nullptr && tls_reported_ && !tls_shutdown_ &&
-        tls_->status().ok() && !failure_.has_value()) {
-      tls_shutdown_ = true;
-      if (tls_->Shutdown().ok()) {
-        StartWrite(UvNow());
-        if (write_in_flight_) return;
-      }
+    // A clean end under TLS: send the close_notify first (once).
+    if (tls_ != nullptr && tls_->Shutdown()) {
+      StartWrite(UvNow());
+      if (write_in_flight_) return;
     }
     CloseHandles();
   }
@@ -986,7 +833,8 @@ class UvClient::Impl {
     state_ = UvClientState::kClosed;
     // Deliveries that never got an outcome (aborted before the session
     // could report them) fail with the close status.
-    SmtpError error = failure_.has_value() ? *failure_ : ClosedError();
+    SmtpError error =
+        failure_.has_value() ? *failure_ : UnusableConnectionError(failure_);
     for (auto& [id, cb] : deliver_cbs_) {
       DeliveryOutcome o;
       o.id = id;
@@ -1036,9 +884,7 @@ class UvClient::Impl {
 
   // Protocol.
   std::unique_ptr<Session> session_;
-  std::unique_ptr<TlsLayer> tls_;
-  bool tls_reported_ = false;
-  bool tls_shutdown_ = false;
+  std::unique_ptr<TlsPump> tls_;  // with the session; active once TLS starts
   bool ready_ = false;
   bool closed_ = false;  // ConnectionClosed seen
   bool close_requested_ = false;
@@ -1054,19 +900,17 @@ class UvClient::Impl {
   bool write_is_session_ = false;
   size_t write_bytes_ = 0;
   std::vector<IoSlice> slices_;
-  std::string cipher_out_;
+  std::string cipher_out_;  // the ciphertext of the uv_write in flight
 
   // Reading.
   std::vector<char> read_buffer_;
-  std::vector<char> plain_buffer_;
 
-  // NOOP probe.
-  bool probe_active_ = false;
-  bool probe_sent_ = false;
-  std::string probe_out_;
-  StatusCallback probe_cb_;
-  ReplyParser probe_parser_;
-  Instant probe_deadline_;
+  // CheckAlive: its NOOP went to the session and has no verdict yet;
+  // `noop_answered_` once a 2xx came (reported after the same input's
+  // remaining events).
+  bool noop_in_flight_ = false;
+  bool noop_answered_ = false;
+  StatusCallback noop_cb_;
 
   // Callbacks.
   ConnectCallback connect_cb_;

@@ -3,9 +3,9 @@
 // uv_getaddrinfo + alternating address families + `DialHistory`, a
 // `uv_timer_t` armed from `Session::NextDeadline()`, uv_write of the core's
 // slices as uv_buf_t without copying the body (layout static_assert in the
-// .cc), the `TlsLayer` in between when TLS is on (STARTTLS or implicit),
-// completion callbacks with typed results. Any number of clients may share
-// one loop.
+// .cc), a `TlsPump` (transports/common/tls_pump.h) in between when TLS is
+// on (STARTTLS or implicit), completion callbacks with typed results. Any
+// number of clients may share one loop.
 //
 // Example:
 //   UvClient client(loop, options);
@@ -43,8 +43,10 @@
 #include "core/instant.h"
 #include "core/sasl_mechanism.h"
 #include "core/session.h"
-#include "transports/blocking/client_options.h"
-#include "transports/blocking/dial_history.h"
+#include "transports/common/client_options.h"
+#include "transports/common/delivery_outcome.h"
+#include "transports/common/dial_history.h"
+#include "transports/common/transport_error.h"
 
 namespace smtpcore {
 
@@ -68,7 +70,7 @@ absl::string_view UvClientStateName(UvClientState state);
 //   operations  Connect, Deliver, CheckAlive, Close, Abort
 //   handlers    set_closed_handler
 //   getters     state, ready, idle, capabilities, tls_info, peer,
-//               close_status, delivered_messages
+//               close_status, finished_deliveries, options
 // Call order: Connect once, then Deliver any number of times (also before
 // the session is ready: deliveries queue and run in order), then Close or
 // Abort (or destroy).
@@ -107,12 +109,16 @@ class UvClient {
   void Deliver(Envelope envelope, absl::Cord body, DeliverCallback done);
 
   // CheckAlive checks that an idle, ready connection still works: it sends
-  // NOOP and calls `done` with OK on a 2xx within the session's "other"
-  // timeout, else an error (and then the connection is dropped: a 421 or a
-  // dead peer). Fails at once (kFailedPrecondition / kWrongState) when the
-  // client is not ready and idle. The NOOP is exchanged by the transport
-  // below the Session, because core/session.h has no NOOP operation; it
-  // is traced through `on_event` like session lines.
+  // NOOP with `Session::Noop` (traced and reported through `on_event` like
+  // every session command: Trace lines, then a NoopDone event) and calls
+  // `done` once. OK: a 2xx came and the connection was still up after the
+  // rest of that read (a 421 right behind the 250 is an error). Otherwise
+  // the error, and the connection is dropped (closed without QUIT; the
+  // closed handler runs): a non-2xx reply (its SmtpError, command kNoop), a
+  // 421 (kServiceClosing), EOF or an I/O error, or no reply within the
+  // session's "other" stage timeout (kTimeout, `SessionOptions::timeouts`;
+  // a disabled timeout waits forever). Fails at once, changing nothing
+  // (kFailedPrecondition / kWrongState), when the client is not `idle()`.
   void CheckAlive(StatusCallback done);
 
   // Close sends QUIT once the queued deliveries are done, waits for the 221
@@ -130,6 +136,7 @@ class UvClient {
   // reaches kClosed (for any reason) with close_status(). Used by UvPool.
   void set_closed_handler(StatusCallback handler);
 
+  // state is the coarse progress (see UvClientState).
   UvClientState state() const;
   // ready is true once SessionReady arrived and while the session works.
   bool ready() const;

@@ -13,6 +13,7 @@
 #include "core/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "transports/common/transport_error.h"
 #include "transports/testing/loopback_fixtures.h"
 #include "transports/testing/loopback_server.h"
 #include "transports/tls/test_certs.h"
@@ -341,6 +342,75 @@ TEST_F(UvClientTest, CheckAliveSendsNoopAndA421DropsTheConnection) {
   server->Stop();
   EXPECT_THAT(server->commands(0), ElementsAre("EHLO localhost", "NOOP",
                                                "NOOP"));
+}
+
+TEST_F(UvClientTest, CheckAliveWithANon2xxReplyDropsTheConnection) {
+  LoopbackServerOptions server_options;
+  server_options.hook = [](const LoopbackContext&, absl::string_view line)
+      -> absl::optional<std::string> {
+    if (line == "NOOP") return std::string("502 5.5.1 NOOP not here");
+    return absl::nullopt;
+  };
+  auto server = StartLoopbackServer(server_options);
+  ASSERT_NE(server, nullptr);
+  UvClient client(&loop_, LoopbackClientOptions(server->port()));
+  std::vector<std::string> log;
+  absl::Status noop_status;
+  client.set_closed_handler([&](const absl::Status& s) {
+    log.push_back(absl::StrCat("closed ",
+                               ErrorDetailName(ErrorFromStatus(s).cause)));
+  });
+  client.Connect([&](const absl::Status& s) {
+    ASSERT_TRUE(s.ok()) << s;
+    client.CheckAlive([&](const absl::Status& status) {
+      noop_status = status;
+      log.push_back(absl::StrCat("noop ", client.ready()));
+    });
+  });
+  Run();
+  EXPECT_THAT(log, ElementsAre("noop 0", "closed rejected"));
+  ASSERT_FALSE(noop_status.ok());
+  SmtpError error = ErrorFromStatus(noop_status);
+  EXPECT_EQ(error.code, 502);
+  EXPECT_EQ(error.command, CommandKind::kNoop);
+  EXPECT_TRUE(error.permanent);
+  EXPECT_EQ(client.state(), UvClientState::kClosed);
+  server->Stop();
+  // Dropped, not closed with QUIT.
+  EXPECT_THAT(server->commands(0), ElementsAre("EHLO localhost", "NOOP"));
+}
+
+TEST_F(UvClientTest, CheckAliveFailsWhenA421FollowsThe250InTheSameRead) {
+  LoopbackServerOptions server_options;
+  server_options.hook = [](const LoopbackContext&, absl::string_view line)
+      -> absl::optional<std::string> {
+    // One write: the client reads both replies at once.
+    if (line == "NOOP") {
+      return std::string("250 2.0.0 Ok\r\n421 4.3.2 Shutting down");
+    }
+    return absl::nullopt;
+  };
+  auto server = StartLoopbackServer(server_options);
+  ASSERT_NE(server, nullptr);
+  UvClient client(&loop_, LoopbackClientOptions(server->port()));
+  std::vector<std::string> log;
+  client.set_closed_handler([&](const absl::Status& s) {
+    log.push_back(absl::StrCat("closed ",
+                               ErrorDetailName(ErrorFromStatus(s).cause)));
+  });
+  client.Connect([&](const absl::Status& s) {
+    ASSERT_TRUE(s.ok()) << s;
+    client.CheckAlive([&](const absl::Status& status) {
+      log.push_back(absl::StrCat(
+          "noop ", ErrorDetailName(ErrorFromStatus(status).cause), " ",
+          client.ready()));
+    });
+  });
+  Run();
+  EXPECT_THAT(log, ElementsAre("noop service_closing 0",
+                               "closed service_closing"));
+  server->Stop();
+  EXPECT_THAT(server->commands(0), ElementsAre("EHLO localhost", "NOOP"));
 }
 
 TEST_F(UvClientTest, DestroyingTheClientInItsCallbackIsSafe) {

@@ -8,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
 #include "core/smtp_error.h"
+#include "transports/common/delivery_outcome.h"
+#include "transports/common/transport_error.h"
 
 namespace smtpcore {
 
@@ -73,19 +75,6 @@ bool Retryable(const DeliveryOutcome& outcome) {
   return true;
 }
 
-DeliveryOutcome FailedOutcome(const Envelope& envelope, SmtpError error) {
-  DeliveryOutcome outcome;
-  for (const Recipient& r : envelope.recipients) {
-    RecipientResult result;
-    result.address = r.address;
-    result.status = error.permanent ? RecipientStatus::kRejected
-                                    : RecipientStatus::kDeferred;
-    outcome.result.recipients.push_back(std::move(result));
-  }
-  outcome.error = std::move(error);
-  return outcome;
-}
-
 }  // namespace
 
 UvPool::UvPool(uv_loop_t* loop, UvPoolOptions options)
@@ -140,7 +129,7 @@ void UvPool::SendTo(const std::string& host, uint16_t port, Envelope envelope,
                                  "the pool is shutting down");
     e.status_code = absl::StatusCode::kFailedPrecondition;
     ++stats_.messages_failed;
-    done(FailedOutcome(envelope, std::move(e)));
+    done(FailedOutcome(envelope.recipients, std::move(e)));
     return;
   }
   Destination& dest = DestinationFor(host, port);
@@ -333,12 +322,13 @@ void UvPool::OnConnClosed(Destination* dest, Conn* conn,
     if (message->attempts < options_.max_attempts) {
       dest->queue.push_front(std::move(message));
     } else {
-      DeliveryOutcome outcome =
-          FailedOutcome(message->envelope, ErrorFromStatus(
-              status.ok() ? TransportError(ErrorDetail::kConnectionClosed,
-                                           "connection closed")
-                                .ToStatus()
-                          : status));
+      DeliveryOutcome outcome = FailedOutcome(
+          message->envelope.recipients,
+          ErrorFromStatus(status.ok()
+                              ? TransportError(ErrorDetail::kConnectionClosed,
+                                               "connection closed")
+                                    .ToStatus()
+                              : status));
       Finish(std::move(message), std::move(outcome));
     }
   }
@@ -360,7 +350,8 @@ void UvPool::FailQueued(Destination* dest, const SmtpError& error) {
   std::deque<std::unique_ptr<Message>> queue;
   queue.swap(dest->queue);
   for (auto& message : queue) {
-    DeliveryOutcome outcome = FailedOutcome(message->envelope, error);
+    DeliveryOutcome outcome =
+        FailedOutcome(message->envelope.recipients, error);
     Finish(std::move(message), std::move(outcome));
   }
 }

@@ -47,7 +47,8 @@
 #include "absl/strings/cord.h"
 #include "core/delivery.h"
 #include "core/instant.h"
-#include "transports/blocking/client_options.h"
+#include "transports/common/client_options.h"
+#include "transports/common/delivery_outcome.h"
 #include "transports/libuv/uv_client.h"
 
 namespace smtpcore {

@@ -46,6 +46,22 @@ class UvPoolTest : public ::testing::Test {
     return absl::Cord(absl::StrCat("Subject: ", i, "\r\n\r\nBody ", i, "\r\n"));
   }
 
+  // SendLaterThenShutdown sends message 1 from a later loop turn (so the
+  // connection of message 0 sits in the idle list and gets a NOOP check
+  // first), then shuts the pool down once it is done.
+  void SendLaterThenShutdown(uv_timer_t* later, UvPool* pool) {
+    uv_timer_init(&loop_, later);
+    later->data = pool;
+    uv_timer_start(later, [](uv_timer_t* t) {
+      UvPool* p = static_cast<UvPool*>(t->data);
+      p->Send(EnvelopeFor(1), BodyFor(1), [p](DeliveryOutcome o1) {
+        EXPECT_TRUE(o1.ok()) << o1.error->Message();
+        p->Shutdown([] {});
+      });
+      uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
+    }, 1, 0);
+  }
+
   uv_loop_t loop_;
 };
 
@@ -225,6 +241,78 @@ TEST_F(UvPoolTest, FailedNoopReconnectsTransparently) {
   server->Stop();
   EXPECT_EQ(server->connections(), 2);
   EXPECT_EQ(server->commands(0).back(), "NOOP");
+}
+
+TEST_F(UvPoolTest, NoopAnsweredWithANon2xxDropsTheConnection) {
+  LoopbackServerOptions server_options;
+  server_options.hook = [](const LoopbackContext&, absl::string_view line)
+      -> absl::optional<std::string> {
+    if (line == "NOOP") return std::string("502 5.5.1 NOOP not here");
+    return absl::nullopt;
+  };
+  auto server = StartLoopbackServer(server_options);
+  ASSERT_NE(server, nullptr);
+  UvPoolOptions options = PoolOptionsFor(server->port());
+  options.max_connections_per_destination = 1;
+  UvPool pool(&loop_, options);  // noop_after_idle = 0: always check
+  uv_timer_t later;
+  pool.Send(EnvelopeFor(0), BodyFor(0), [&](DeliveryOutcome o) {
+    EXPECT_TRUE(o.ok());
+    SendLaterThenShutdown(&later, &pool);
+  });
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  const UvPoolStats& stats = pool.stats();
+  EXPECT_EQ(stats.noop_checks, 1);
+  EXPECT_EQ(stats.noop_failures, 1);
+  EXPECT_EQ(stats.connections_opened, 2);
+  EXPECT_EQ(stats.connections_dropped, 1);
+  EXPECT_EQ(stats.messages_on_reused, 0);
+  EXPECT_EQ(stats.messages_retried, 0);
+  EXPECT_EQ(stats.messages_ok, 2);
+  server->Stop();
+  EXPECT_EQ(server->connections(), 2);
+  EXPECT_EQ(server->commands(0).back(), "NOOP");
+  EXPECT_THAT(server->commands(1),
+              ElementsAre("EHLO localhost", "MAIL FROM:<sender1@example.org>",
+                          "RCPT TO:<rcpt@example.org>", "DATA", "QUIT"));
+}
+
+TEST_F(UvPoolTest, A421RightBehindTheNoopReplyIsNotReused) {
+  LoopbackServerOptions server_options;
+  server_options.hook = [](const LoopbackContext&, absl::string_view line)
+      -> absl::optional<std::string> {
+    // One write: the client reads the 250 and the 421 at once.
+    if (line == "NOOP") {
+      return std::string("250 2.0.0 Ok\r\n421 4.3.2 Shutting down");
+    }
+    return absl::nullopt;
+  };
+  auto server = StartLoopbackServer(server_options);
+  ASSERT_NE(server, nullptr);
+  UvPoolOptions options = PoolOptionsFor(server->port());
+  options.max_connections_per_destination = 1;
+  UvPool pool(&loop_, options);  // noop_after_idle = 0: always check
+  uv_timer_t later;
+  pool.Send(EnvelopeFor(0), BodyFor(0), [&](DeliveryOutcome o) {
+    EXPECT_TRUE(o.ok());
+    SendLaterThenShutdown(&later, &pool);
+  });
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  const UvPoolStats& stats = pool.stats();
+  EXPECT_EQ(stats.noop_checks, 1);
+  EXPECT_EQ(stats.noop_failures, 1);
+  EXPECT_EQ(stats.connections_opened, 2);
+  EXPECT_EQ(stats.connections_dropped, 1);
+  EXPECT_EQ(stats.messages_on_reused, 0);
+  EXPECT_EQ(stats.messages_retried, 0);
+  EXPECT_EQ(stats.messages_ok, 2);
+  server->Stop();
+  EXPECT_EQ(server->connections(), 2);
+  // Nothing was sent after the NOOP on the first connection.
+  EXPECT_EQ(server->commands(0).back(), "NOOP");
+  EXPECT_THAT(server->commands(1),
+              ElementsAre("EHLO localhost", "MAIL FROM:<sender1@example.org>",
+                          "RCPT TO:<rcpt@example.org>", "DATA", "QUIT"));
 }
 
 TEST_F(UvPoolTest, RetiresAfterMaxMessages) {

@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "core/delivery.h"
-#include "transports/blocking/client_options.h"
+#include "transports/common/client_options.h"
 #include "transports/testing/loopback_server.h"
 
 namespace smtpcore {

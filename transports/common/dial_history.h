@@ -21,8 +21,8 @@
 //
 // Thread-compatible: one owner, or external locking.
 
-#ifndef SMTP_TRANSPORTS_BLOCKING_DIAL_HISTORY_H_
-#define SMTP_TRANSPORTS_BLOCKING_DIAL_HISTORY_H_
+#ifndef SMTP_TRANSPORTS_COMMON_DIAL_HISTORY_H_
+#define SMTP_TRANSPORTS_COMMON_DIAL_HISTORY_H_
 
 #include <sys/socket.h>
 
@@ -131,4 +131,4 @@ std::vector<DialAddress> OrderDialAddresses(
 
 }  // namespace smtpcore
 
-#endif  // SMTP_TRANSPORTS_BLOCKING_DIAL_HISTORY_H_
+#endif  // SMTP_TRANSPORTS_COMMON_DIAL_HISTORY_H_

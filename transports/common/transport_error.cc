@@ -1,7 +1,4 @@
-#include "transports/blocking/client_options.h"
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#include "transports/common/transport_error.h"
 
 #include <cerrno>
 #include <cstring>
@@ -11,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
-#include "core/errors.h"
+#include "core/command.h"
 
 namespace smtpcore {
 namespace {
@@ -60,19 +57,6 @@ std::string ErrnoText(int error_number) {
 
 }  // namespace
 
-uint16_t EffectivePort(const ClientOptions& options) {
-  if (options.port != 0) return options.port;
-  return options.session.tls_mode == TlsMode::kImplicit ? kSubmissionsPort
-                                                        : kSmtpPort;
-}
-
-absl::string_view HostWithoutBrackets(absl::string_view host) {
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    return host.substr(1, host.size() - 2);
-  }
-  return host;
-}
-
 SmtpError ErrorFromStatus(const absl::Status& status) {
   return SmtpError::FromStatus(status, CommandKind::kGreeting);
 }
@@ -88,6 +72,16 @@ SmtpError TransportError(ErrorDetail cause, std::string what) {
   // line.
   e.what = absl::StrReplaceAll(what, {{"\r", " "}, {"\n", " "}});
   return e;
+}
+
+SmtpError UnusableConnectionError(
+    const absl::optional<SmtpError>& earlier_failure) {
+  if (earlier_failure.has_value()) {
+    return TransportError(
+        ErrorDetail::kBroken,
+        absl::StrCat("the connection failed earlier: ", earlier_failure->what));
+  }
+  return TransportError(ErrorDetail::kClosed, "the connection is closed");
 }
 
 std::string ErrnoHint(int error_number, uint16_t port) {
@@ -147,23 +141,6 @@ SmtpError IoError(absl::string_view during, absl::string_view peer,
       absl::StrCat(during, " on the connection to ", peer, ": ",
                    ErrnoText(error_number));
   return TransportError(cause, std::move(what));
-}
-
-bool IsIpLiteral(absl::string_view host) {
-  std::string text(HostWithoutBrackets(host));
-  in6_addr a6;
-  in_addr a4;
-  return inet_pton(AF_INET, text.c_str(), &a4) == 1 ||
-         inet_pton(AF_INET6, text.c_str(), &a6) == 1;
-}
-
-TlsOptions MakeClientTlsOptions(const ClientOptions& options) {
-  TlsOptions tls = options.tls;
-  tls.role = TlsRole::kClient;
-  if (tls.server_name.empty()) {
-    tls.server_name = std::string(HostWithoutBrackets(options.host));
-  }
-  return tls;
 }
 
 }  // namespace smtpcore

@@ -1,4 +1,4 @@
-#include "transports/blocking/dial_history.h"
+#include "transports/common/dial_history.h"
 
 #include <string>
 #include <vector>
