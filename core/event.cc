@@ -25,9 +25,13 @@ std::string EventToString(const Event& event) {
         if constexpr (std::is_same_v<T, Greeting>) {
           return absl::StrCat("greeting ", e.reply.code());
         } else if constexpr (std::is_same_v<T, ReplyReceived>) {
-          return absl::StrCat("reply ", CommandKindName(e.kind), " ",
-                              CodeAndEnhanced(e.reply.code(),
-                                              e.reply.enhanced()));
+          std::string out = absl::StrCat(
+              "reply ", CommandKindName(e.kind), " ",
+              CodeAndEnhanced(e.reply.code(), e.reply.enhanced()));
+          if (e.more_replies > 0) {
+            absl::StrAppend(&out, " more=", e.more_replies);
+          }
+          return out;
         } else if constexpr (std::is_same_v<T, CapabilitiesUpdated>) {
           std::string caps = e.capabilities.ToString();
           return caps.empty() ? std::string("capabilities")

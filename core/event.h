@@ -16,6 +16,8 @@
 //   greeting 220                              Greeting (code only)
 //   reply MAIL 250 2.1.0                      ReplyReceived: kind, code,
 //                                             enhanced code if present
+//   reply DATA 250 2.0.0 more=2               ... and the LMTP replies
+//                                             still expected, when any
 //   capabilities PIPELINING SIZE=10240000 AUTH=PLAIN,LOGIN
 //                                             CapabilitiesUpdated:
 //                                             `Capabilities::ToString()`;
@@ -80,6 +82,10 @@ struct ReplyReceived {
   CommandId id = 0;
   CommandKind kind = CommandKind::kNoop;
   Reply reply;
+  // more_replies: further final replies still expected for the same
+  // command: nonzero only for LMTP's per-recipient replies after the end of
+  // data (RFC 2033 §4.2; core/connection.h rule 6), 0 on the last.
+  size_t more_replies = 0;
 };
 
 // CapabilitiesUpdated carries the capabilities after a successful EHLO

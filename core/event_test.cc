@@ -23,6 +23,9 @@ TEST(EventTest, ContractStrings) {
   EXPECT_EQ(EventToString(ReplyReceived{2, CommandKind::kRcptTo,
                                         R("550 no\r\n")}),
             "reply RCPT 550");
+  EXPECT_EQ(EventToString(ReplyReceived{3, CommandKind::kData,
+                                        R("250 2.0.0 ok\r\n"), 2}),
+            "reply DATA 250 2.0.0 more=2");
   std::vector<absl::string_view> lines = {"PIPELINING", "SIZE 10240000",
                                           "STARTTLS", "AUTH PLAIN LOGIN"};
   EXPECT_EQ(EventToString(CapabilitiesUpdated{
