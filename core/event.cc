@@ -55,6 +55,11 @@ std::string EventToString(const Event& event) {
                               CodeAndEnhanced(e.reply.code(),
                                               e.reply.enhanced()));
         } else if constexpr (std::is_same_v<T, TransactionComplete>) {
+          if (e.lmtp) {
+            return absl::StrCat("lmtp_complete accepted=", e.accepted,
+                                " delivered=", e.delivered,
+                                " rejected=", e.rejected);
+          }
           bool ok = e.reply.code() >= 200 && e.reply.code() < 300;
           return absl::StrCat(ok ? "delivered " : "data_rejected ",
                               CodeAndEnhanced(e.reply.code(),
@@ -79,6 +84,10 @@ std::string EventToString(const Event& event) {
         } else if constexpr (std::is_same_v<T, NoopDone>) {
           return absl::StrCat("noop ", CodeAndEnhanced(e.reply.code(),
                                                        e.reply.enhanced()));
+        } else if constexpr (std::is_same_v<T, RecipientDataReply>) {
+          return absl::StrCat("data_reply <", e.address, "> ",
+                              CodeAndEnhanced(e.reply.code(),
+                                              e.reply.enhanced()));
         }
       },
       event);

@@ -32,6 +32,9 @@
 //   delivered 250 2.0.0 accepted=2 rejected=1 TransactionComplete, 2xx data
 //   data_rejected 554 5.6.0 accepted=2 rejected=1
 //                                             TransactionComplete, 4xx/5xx
+//   lmtp_complete accepted=3 delivered=2 rejected=1
+//                                             TransactionComplete, LMTP
+//   data_reply <bob@example.org> 250 2.0.0    RecipientDataReply (LMTP)
 //   delivery_done delivered=2 rejected=1 deferred=0
 //                                             DeliveryDone (counts)
 //   delivery_failed rejected 550 5.1.1        DeliveryFailed: ErrorDetailName
@@ -46,7 +49,8 @@
 //
 // In TransactionComplete, `accepted` counts RCPTs of that transaction that
 // got 2xx; `rejected` those that got a final 4xx/5xx (recipients retried in
-// a later transaction after 452/552 are counted in neither).
+// a later transaction after 452/552 are counted in neither); `delivered`
+// those of `accepted` whose data reply was 2xx.
 
 #ifndef SMTP_CORE_EVENT_H_
 #define SMTP_CORE_EVENT_H_
@@ -128,13 +132,37 @@ struct RecipientReply {
   Reply reply;
 };
 
-// TransactionComplete: the final reply to DATA (or BDAT ... LAST, or a
-// DATA/BDAT refusal) ended one transaction of delivery `delivery`.
+// RecipientDataReply: LMTP only (SessionOptions::lmtp). The data reply of
+// one recipient accepted by RCPT in a transaction of delivery `delivery`:
+// after the end of data an LMTP server answers once per accepted recipient,
+// in RCPT order (RFC 2033 §4.2, §4.3). One per accepted recipient, before
+// the transaction's TransactionComplete; the same reply is in that
+// recipient's `RecipientResult::data_reply`. When the data was refused as a
+// whole (DATA refused instead of 354, a refused BDAT chunk) every accepted
+// recipient gets that reply.
+struct RecipientDataReply {
+  DeliveryId delivery = 0;
+  std::string address;
+  Reply reply;
+};
+
+// TransactionComplete: the end of data was answered and one transaction of
+// delivery `delivery` ended (DATA, BDAT ... LAST, or a DATA/BDAT refusal).
+//
+// SMTP: `reply` is the one final reply, which applies to every accepted
+// recipient; `delivered` is `accepted` when it is 2xx, else 0.
+// LMTP (`lmtp`): each accepted recipient had its own reply (a
+// RecipientDataReply each, and `RecipientResult::data_reply`); `reply` is
+// the last of them (RCPT order) and says nothing about the others;
+// `delivered` counts the 2xx ones. A recipient refused after the data is
+// refused (5xx) or deferred (4xx); the others are delivered.
 struct TransactionComplete {
   DeliveryId delivery = 0;
   Reply reply;
   size_t accepted = 0;
   size_t rejected = 0;
+  size_t delivered = 0;
+  bool lmtp = false;
 };
 
 // DeliveryDone: delivery `delivery` ended with at least one recipient
@@ -190,7 +218,8 @@ using Event = std::variant<Greeting, ReplyReceived, CapabilitiesUpdated,
                            TlsUpgradeRequired, TlsEstablished, Authenticated,
                            AuthFailed, SessionReady, RecipientReply,
                            TransactionComplete, DeliveryDone, DeliveryFailed,
-                           ConnectionClosed, Trace, NoopDone>;
+                           ConnectionClosed, Trace, NoopDone,
+                           RecipientDataReply>;
 
 // EventToString renders `event` in the one-line format documented above.
 // Never fails.

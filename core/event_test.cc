@@ -51,6 +51,12 @@ TEST(EventTest, ContractStrings) {
             "delivered 250 2.0.0 accepted=2 rejected=1");
   EXPECT_EQ(EventToString(TransactionComplete{1, R("554 5.6.0 no\r\n"), 2, 0}),
             "data_rejected 554 5.6.0 accepted=2 rejected=0");
+  EXPECT_EQ(EventToString(TransactionComplete{1, R("452 4.2.2 full\r\n"), 3,
+                                              1, 2, /*lmtp=*/true}),
+            "lmtp_complete accepted=3 delivered=2 rejected=1");
+  EXPECT_EQ(EventToString(RecipientDataReply{1, "bob@example.org",
+                                             R("452 4.2.2 full\r\n")}),
+            "data_reply <bob@example.org> 452 4.2.2");
   DeliveryResult result;
   result.recipients.resize(3);
   result.recipients[0].status = RecipientStatus::kDelivered;

@@ -19,6 +19,7 @@ ConnectionOptions ToConnectionOptions(const SessionOptions& o) {
   c.allow_insecure_auth = o.allow_insecure_auth;
   c.line_endings = o.line_endings;
   c.trace = o.trace;
+  c.lmtp = o.lmtp;
   return c;
 }
 
@@ -65,7 +66,8 @@ Session::Session(SessionOptions options, Instant now)
     : options_(std::move(options)),
       connection_(ToConnectionOptions(options_), now),
       flow_(DeliveryFlowOptions{options_.chunking, options_.line_endings,
-                                options_.max_transactions_per_delivery},
+                                options_.max_transactions_per_delivery,
+                                options_.lmtp},
             &connection_, &events_) {}
 
 Session::~Session() = default;
@@ -232,9 +234,11 @@ void Session::OnReply(const ReplyReceived& r, Instant now) {
       }
       return;
     case CommandKind::kHelo:
+    case CommandKind::kLhlo:
+      // No fallback from HELO, nor from LHLO (RFC 2033 §4.1: an LMTP
+      // server takes no HELO/EHLO).
       if (!ok && !connection_.closed()) {
-        FailSession(SmtpError::FromReply(CommandKind::kHelo, reply.view()),
-                    true, now);
+        FailSession(SmtpError::FromReply(r.kind, reply.view()), true, now);
       }
       return;
     case CommandKind::kStartTls:
@@ -282,7 +286,9 @@ void Session::OnConnectionClosed(const ConnectionClosed& closed, Instant now) {
 
 void Session::SendHello(Instant now) {
   state_ = SessionState::kHello;
-  if (options_.force_helo) {
+  if (options_.lmtp) {
+    Submit(Lhlo{options_.ehlo_domain}, now);
+  } else if (options_.force_helo) {
     Submit(Helo{options_.ehlo_domain}, now);
   } else {
     Submit(Ehlo{options_.ehlo_domain}, now);

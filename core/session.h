@@ -30,8 +30,9 @@
 // already sent gets its replies, and the next transaction starts with RSET.
 //
 // Events of one delivery, in order: RecipientReply per RCPT reply,
-// TransactionComplete per final DATA/BDAT reply, then exactly one
-// DeliveryDone (someone got it) or DeliveryFailed. Without PIPELINING, no
+// (LMTP: RecipientDataReply per accepted recipient,) TransactionComplete
+// per final DATA/BDAT reply, then exactly one DeliveryDone (someone got it)
+// or DeliveryFailed. Without PIPELINING, no
 // DATA is sent when every RCPT failed (the next transaction starts with
 // RSET); with PIPELINING, a 354 then gets a lone "." (RFC 2920 §3.1).
 //
@@ -131,6 +132,16 @@ struct SessionOptions {
   // max_transactions_per_delivery bounds the 452/RCPTMAX splitting of one
   // delivery (the remaining recipients are deferred).
   int max_transactions_per_delivery = 100;
+  // lmtp: speak LMTP (RFC 2033) to a final-delivery server: LHLO instead of
+  // EHLO (no HELO fallback, `force_helo` is ignored: a refused LHLO fails
+  // the session), and after the end of data one reply per accepted
+  // recipient (RFC 2033 §4.2, §4.3; core/connection.h rule 6), reported as
+  // RecipientDataReply events and in `RecipientResult::data_reply`; a
+  // recipient refused after the data is refused or deferred, the others
+  // are delivered. TransactionComplete then has `lmtp` set (core/event.h).
+  // PIPELINING, CHUNKING and the other extensions work as with SMTP when
+  // the LHLO reply lists them.
+  bool lmtp = false;
 };
 
 // SessionState is the coarse progress of a Session.
