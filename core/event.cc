@@ -88,6 +88,27 @@ std::string EventToString(const Event& event) {
           return absl::StrCat("data_reply <", e.address, "> ",
                               CodeAndEnhanced(e.reply.code(),
                                               e.reply.enhanced()));
+        } else if constexpr (std::is_same_v<T, VrfyDone> ||
+                             std::is_same_v<T, ExpnDone>) {
+          return absl::StrCat(std::is_same_v<T, VrfyDone> ? "vrfy " : "expn ",
+                              CodeAndEnhanced(e.reply.code(),
+                                              e.reply.enhanced()),
+                              " ", LookupOutcomeName(e.result.outcome),
+                              " entries=", e.result.entries.size());
+        } else if constexpr (std::is_same_v<T, HelpDone>) {
+          return absl::StrCat("help ",
+                              CodeAndEnhanced(e.reply.code(),
+                                              e.reply.enhanced()),
+                              " ", HelpOutcomeName(e.result.outcome),
+                              " lines=", e.result.lines.size());
+        } else if constexpr (std::is_same_v<T, EtrnDone>) {
+          std::string out = absl::StrCat(
+              "etrn ", CodeAndEnhanced(e.reply.code(), e.reply.enhanced()),
+              " ", EtrnOutcomeName(e.result.outcome));
+          if (e.result.pending_messages.has_value()) {
+            absl::StrAppend(&out, " messages=", *e.result.pending_messages);
+          }
+          return out;
         }
       },
       event);

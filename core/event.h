@@ -42,6 +42,13 @@
 //                                             enhanced code if present
 //   noop 250 2.0.0                            NoopDone: code, enhanced code
 //                                             if present
+//   vrfy 252 2.1.5 cannot_verify entries=0    VrfyDone: code, enhanced
+//   expn 250 found entries=3                  code, LookupOutcomeName,
+//                                             entries (ExpnDone alike)
+//   help 214 2.0.0 help lines=3               HelpDone: HelpOutcomeName
+//   etrn 253 pending_count messages=14        EtrnDone: EtrnOutcomeName,
+//   etrn 0 not_offered                        messages= when known; code 0
+//                                             when not sent
 //   closed ok                                 ConnectionClosed, OK status
 //   closed timeout                            ... else ErrorDetailName
 //   trace C: MAIL FROM:<a@example.org>        Trace from the client
@@ -65,6 +72,7 @@
 #include "core/delivery.h"
 #include "core/reply.h"
 #include "core/sasl_mechanism.h"
+#include "core/service_reply.h"
 #include "core/smtp_error.h"
 
 namespace smtpcore {
@@ -213,13 +221,52 @@ struct NoopDone {
   Reply reply;
 };
 
+// VrfyDone: the reply to a VRFY queued with `Session::Vrfy` (request
+// `request`, for `argument`), and what it says (core/service_reply.h).
+// Session only; a 421 gives ConnectionClosed instead.
+struct VrfyDone {
+  RequestId request = 0;
+  std::string argument;
+  Reply reply;
+  LookupResult result;
+};
+
+// ExpnDone: the reply to an EXPN queued with `Session::Expn`; `result`
+// lists the members of the mailing list on 250.
+struct ExpnDone {
+  RequestId request = 0;
+  std::string argument;
+  Reply reply;
+  LookupResult result;
+};
+
+// HelpDone: the reply to a HELP queued with `Session::Help` (`topic` ""
+// for plain HELP); `result.lines` is the help text.
+struct HelpDone {
+  RequestId request = 0;
+  std::string topic;
+  Reply reply;
+  HelpResult result;
+};
+
+// EtrnDone: the reply to an ETRN queued with `Session::Etrn` for `node`.
+// With `result.outcome` kNotOffered nothing was sent and `reply` is empty
+// (code 0): the server does not list ETRN.
+struct EtrnDone {
+  RequestId request = 0;
+  std::string node;
+  Reply reply;
+  EtrnResult result;
+};
+
 // Event is anything `PollEvent()` returns.
 using Event = std::variant<Greeting, ReplyReceived, CapabilitiesUpdated,
                            TlsUpgradeRequired, TlsEstablished, Authenticated,
                            AuthFailed, SessionReady, RecipientReply,
                            TransactionComplete, DeliveryDone, DeliveryFailed,
                            ConnectionClosed, Trace, NoopDone,
-                           RecipientDataReply>;
+                           RecipientDataReply, VrfyDone, ExpnDone, HelpDone,
+                           EtrnDone>;
 
 // EventToString renders `event` in the one-line format documented above.
 // Never fails.

@@ -86,6 +86,25 @@ TEST(EventTest, ContractStrings) {
   EXPECT_EQ(EventToString(NoopDone{R("250 2.0.0 Ok\r\n")}),
             "noop 250 2.0.0");
   EXPECT_EQ(EventToString(NoopDone{R("250 ok\r\n")}), "noop 250");
+  Reply vrfy = R("252 2.1.5 Cannot VRFY user\r\n");
+  EXPECT_EQ(EventToString(VrfyDone{1, "bob", vrfy,
+                                   ParseLookupReply(vrfy.view())}),
+            "vrfy 252 2.1.5 cannot_verify entries=0");
+  Reply expn = R("250-<a@example.org>\r\n250 <b@example.org>\r\n");
+  EXPECT_EQ(EventToString(ExpnDone{2, "staff", expn,
+                                   ParseLookupReply(expn.view())}),
+            "expn 250 found entries=2");
+  Reply help = R("214-2.0.0 a\r\n214 2.0.0 b\r\n");
+  EXPECT_EQ(EventToString(HelpDone{3, "", help, ParseHelpReply(help.view())}),
+            "help 214 2.0.0 help lines=2");
+  Reply etrn = R("253 OK, 14 pending messages for node x started\r\n");
+  EXPECT_EQ(EventToString(EtrnDone{4, "x", etrn,
+                                   ParseEtrnReply(etrn.view())}),
+            "etrn 253 pending_count messages=14");
+  EtrnResult not_offered;
+  not_offered.outcome = EtrnOutcome::kNotOffered;
+  EXPECT_EQ(EventToString(EtrnDone{5, "x", Reply(), not_offered}),
+            "etrn 0 not_offered");
   EXPECT_EQ(RecipientStatusName(RecipientStatus::kDeferred), "deferred");
 }
 

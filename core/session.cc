@@ -1,5 +1,6 @@
 #include "core/session.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -33,6 +34,15 @@ SmtpError SessionFailure(ErrorDetail detail, absl::StatusCode code,
   e.status_code = code;
   e.what = std::move(what);
   return e;
+}
+
+// ArgumentOf returns the argument of a queued request, for its event.
+std::string ArgumentOf(const Command& command) {
+  if (const auto* c = std::get_if<Vrfy>(&command)) return c->argument;
+  if (const auto* c = std::get_if<Expn>(&command)) return c->argument;
+  if (const auto* c = std::get_if<Help>(&command)) return c->argument;
+  if (const auto* c = std::get_if<Etrn>(&command)) return c->node;
+  return "";
 }
 
 }  // namespace
@@ -89,16 +99,16 @@ void Session::Pump(Instant now) {
   }
 }
 
-bool Session::Submit(Command command, Instant now) {
+absl::optional<CommandId> Session::Submit(Command command, Instant now) {
   CommandKind kind = KindOf(command);
   absl::StatusOr<CommandId> id = connection_.Submit(std::move(command), now);
-  if (id.ok()) return true;
+  if (id.ok()) return *id;
   // ConnectionClosed follows on a closed connection; any other refusal of
-  // a session command (EHLO, HELO, STARTTLS, NOOP) ends the session.
+  // a session command (EHLO, HELO, STARTTLS, NOOP, ...) ends the session.
   if (!connection_.closed()) {
     FailSession(SmtpError::FromStatus(id.status(), kind), true, now);
   }
-  return false;
+  return absl::nullopt;
 }
 
 // --- Inputs ----------------------------------------------------------------
@@ -262,6 +272,12 @@ void Session::OnReply(const ReplyReceived& r, Instant now) {
     case CommandKind::kNoop:
       // 421: the ConnectionClosed that follows reports it.
       if (reply.code() != 421) Emit(NoopDone{reply});
+      return;
+    case CommandKind::kVrfy:
+    case CommandKind::kExpn:
+    case CommandKind::kHelp:
+    case CommandKind::kEtrn:
+      if (reply.code() != 421) OnServiceReply(r);
       return;
     default:
       return;
@@ -436,16 +452,92 @@ absl::Status Session::Close(Instant now) {
 absl::Status Session::Noop(Instant now) {
   absl::Status s = CheckAcceptingWork();
   if (!s.ok()) return s;
-  ++noops_wanted_;
+  idle_commands_.push_back(IdleCommand{0, smtpcore::Noop{}});
   MaybeStartTransaction(now);
   Pump(now);
   return absl::OkStatus();
 }
 
-void Session::SendNoops(Instant now) {
-  while (noops_wanted_ > 0 && !connection_.closed()) {
-    --noops_wanted_;
-    if (!Submit(smtpcore::Noop{}, now)) return;
+absl::StatusOr<RequestId> Session::Vrfy(std::string argument, Instant now) {
+  return QueueRequest(smtpcore::Vrfy{std::move(argument)}, now);
+}
+
+absl::StatusOr<RequestId> Session::Expn(std::string argument, Instant now) {
+  return QueueRequest(smtpcore::Expn{std::move(argument)}, now);
+}
+
+absl::StatusOr<RequestId> Session::Help(std::string topic, Instant now) {
+  return QueueRequest(smtpcore::Help{std::move(topic)}, now);
+}
+
+absl::StatusOr<RequestId> Session::Etrn(std::string node, Instant now) {
+  return QueueRequest(smtpcore::Etrn{std::move(node)}, now);
+}
+
+absl::StatusOr<RequestId> Session::QueueRequest(Command command,
+                                                Instant now) {
+  absl::Status s = CheckAcceptingWork();
+  if (!s.ok()) return s;
+  // Validate now, so that argument errors are synchronous (nothing queued).
+  std::string scratch;
+  s = SerializeCommand(command, &scratch);
+  if (!s.ok()) return s;
+  RequestId id = next_request_++;
+  idle_commands_.push_back(IdleCommand{id, std::move(command)});
+  MaybeStartTransaction(now);
+  Pump(now);
+  return id;
+}
+
+void Session::SendIdleCommands(Instant now) {
+  while (!idle_commands_.empty() && !connection_.closed()) {
+    IdleCommand next = std::move(idle_commands_.front());
+    idle_commands_.pop_front();
+    std::string argument = ArgumentOf(next.command);
+    if (std::holds_alternative<smtpcore::Etrn>(next.command) &&
+        !connection_.capabilities().etrn()) {
+      // RFC 1985: ETRN only to a server that lists it.
+      EtrnResult result;
+      result.outcome = EtrnOutcome::kNotOffered;
+      Emit(EtrnDone{next.request, std::move(argument), Reply(), result});
+      continue;
+    }
+    absl::optional<CommandId> id = Submit(std::move(next.command), now);
+    if (!id.has_value()) return;
+    if (next.request != 0) {
+      sent_requests_.push_back(
+          SentRequest{*id, next.request, std::move(argument)});
+    }
+  }
+}
+
+void Session::OnServiceReply(const ReplyReceived& r) {
+  auto it = std::find_if(
+      sent_requests_.begin(), sent_requests_.end(),
+      [&r](const SentRequest& sent) { return sent.command == r.id; });
+  if (it == sent_requests_.end()) return;  // not ours
+  SentRequest sent = std::move(*it);
+  sent_requests_.erase(it);
+  const ReplyView view = r.reply.view();
+  switch (r.kind) {
+    case CommandKind::kVrfy:
+      Emit(VrfyDone{sent.request, std::move(sent.argument), r.reply,
+                    ParseLookupReply(view)});
+      break;
+    case CommandKind::kExpn:
+      Emit(ExpnDone{sent.request, std::move(sent.argument), r.reply,
+                    ParseLookupReply(view)});
+      break;
+    case CommandKind::kHelp:
+      Emit(HelpDone{sent.request, std::move(sent.argument), r.reply,
+                    ParseHelpReply(view)});
+      break;
+    case CommandKind::kEtrn:
+      Emit(EtrnDone{sent.request, std::move(sent.argument), r.reply,
+                    ParseEtrnReply(view)});
+      break;
+    default:
+      break;
   }
 }
 
@@ -470,9 +562,9 @@ void Session::AfterFlow(Instant now) {
 void Session::MaybeStartTransaction(Instant now) {
   if (connection_.closed()) return;  // ConnectionClosed fails the rest
   if (state_ != SessionState::kReady || flow_.busy()) return;
-  // NOOPs requested with `Noop` go out whenever the session is idle, before
-  // the next transaction or QUIT.
-  SendNoops(now);
+  // NOOPs and requests (`Noop`, `Vrfy`, ...) go out whenever the session
+  // is idle, before the next transaction or QUIT.
+  SendIdleCommands(now);
   if (state_ != SessionState::kReady) return;
   flow_.StartNext(now);
   if (flow_.busy()) {

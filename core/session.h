@@ -2,12 +2,15 @@
 // sequence by itself on top of a `Connection`:
 //
 //   greeting (220; 421/554 -> error)
-//   -> EHLO (-> HELO only if EHLO got 500..504, or with `force_helo`)
+//   -> EHLO (-> HELO only if EHLO got 500..504, or with `force_helo`;
+//      LHLO with `lmtp`)
 //   -> STARTTLS per `TlsMode` -> TLS handshake (adapter) -> EHLO again
 //   -> AUTH (mechanism from the `auth` chooser)
 //   -> SessionReady
 //   -> per `Deliver`: [RSET] MAIL, RCPT..., DATA + body or BDAT ... LAST,
 //      retrying 452/552'd recipients in further transactions
+//   -> whenever idle: NOOP, VRFY, EXPN, HELP, ETRN as asked (`Noop`,
+//      `Vrfy`, ...), each answered by its own event
 //   -> `Close`: QUIT -> 221 -> ConnectionClosed{ok}
 //
 // It is the equivalent of mox's smtpclient New + Deliver/DeliverMultiple +
@@ -73,6 +76,7 @@
 #include "core/instant.h"
 #include "core/io_slice.h"
 #include "core/sasl_mechanism.h"
+#include "core/service_reply.h"
 #include "core/smtp_error.h"
 
 namespace smtpcore {
@@ -255,6 +259,28 @@ class Session {
   // kFailedPrecondition / kClosed after Close, kBroken after a fatal error.
   absl::Status Noop(Instant now);
 
+  // Vrfy, Expn, Help and Etrn queue VRFY <argument> (RFC 5321 §4.1.1.6),
+  // EXPN <argument> (§4.1.1.7), HELP [<topic>] (§4.1.1.8; "" for plain
+  // HELP) and ETRN <node> (RFC 1985; node may start with '@' or '#'). Like
+  // `Noop` they go out when the session is idle, in call order with NOOPs,
+  // before the next transaction or QUIT; each returns its request id, and
+  // its reply arrives as a VrfyDone, ExpnDone, HelpDone or EtrnDone event
+  // with the typed result (the reply codes' meanings are listed in
+  // core/service_reply.h). ETRN is only sent to a server that lists ETRN
+  // in its EHLO reply (RFC 1985; force it with
+  // `capability_filter.force` for one that does not); otherwise, when its
+  // turn comes, EtrnDone reports kNotOffered without sending anything. A
+  // 421 fails the session as anywhere else (ConnectionClosed, no Done
+  // event); a request still queued when the session ends gets no event.
+  // Errors (nothing queued): kInvalidArgument / kControlCharacter (CR, LF
+  // or another control in the argument), kInvalidArgument (empty VRFY or
+  // EXPN argument, a space in the ETRN node), kLineTooLong;
+  // kFailedPrecondition / kClosed after Close, kBroken after a fatal error.
+  absl::StatusOr<RequestId> Vrfy(std::string argument, Instant now);
+  absl::StatusOr<RequestId> Expn(std::string argument, Instant now);
+  absl::StatusOr<RequestId> Help(std::string topic, Instant now);
+  absl::StatusOr<RequestId> Etrn(std::string node, Instant now);
+
   // Close sends QUIT once queued deliveries are done, then ends with
   // ConnectionClosed{ok} on 221 (or EOF). Idempotent. Returns
   // kFailedPrecondition / kBroken if the session already failed.
@@ -285,9 +311,11 @@ class Session {
   void MaybeStartTransaction(Instant now);
   void FailSession(SmtpError error, bool send_quit, Instant now);
   void SendQuit(Instant now);
-  void SendNoops(Instant now);
+  absl::StatusOr<RequestId> QueueRequest(Command command, Instant now);
+  void SendIdleCommands(Instant now);
+  void OnServiceReply(const ReplyReceived& r);
   void OnConnectionClosed(const ConnectionClosed& closed, Instant now);
-  bool Submit(Command command, Instant now);
+  absl::optional<CommandId> Submit(Command command, Instant now);
   absl::Status CheckAcceptingWork() const;
   void Emit(Event event);
 
@@ -304,7 +332,21 @@ class Session {
   bool quit_sent_ = false;
   bool tls_attempted_ = false;
   bool ready_emitted_ = false;
-  int noops_wanted_ = 0;  // Noop calls not yet submitted
+  // IdleCommand is a NOOP (request 0) or a Vrfy/Expn/Help/Etrn request
+  // waiting for the session to be idle.
+  struct IdleCommand {
+    RequestId request = 0;
+    Command command;
+  };
+  // SentRequest is a submitted request waiting for its reply.
+  struct SentRequest {
+    CommandId command = 0;
+    RequestId request = 0;
+    std::string argument;
+  };
+  std::deque<IdleCommand> idle_commands_;
+  std::deque<SentRequest> sent_requests_;
+  RequestId next_request_ = 1;
   // flow_ runs the deliveries (borrows connection_ and events_).
   DeliveryFlow flow_;
 };
