@@ -264,6 +264,7 @@ void DeliveryFlow::StartNext(Instant now) {
       context.chunking = options_.chunking;
       context.line_endings = options_.line_endings;
       context.streamed = d.streamed;
+      context.idna = &options_.idna;
       absl::StatusOr<TransferPlan> plan =
           PrecheckDelivery(d.envelope, d.meter.facts(), context);
       if (!plan.ok()) {
@@ -339,7 +340,7 @@ void DeliveryFlow::StartTransaction(Delivery& d, Instant now) {
   }
   CommandId mail_id = 0;
   if (submitted) {
-    submitted = Submit(MailFrom{d.envelope.from, d.plan.mail}, now, &mail_id);
+    submitted = Submit(MailFrom{d.plan.from, d.plan.mail}, now, &mail_id);
   }
   if (submitted) {
     t.sent.push_back({mail_id, CommandKind::kMailFrom});
@@ -357,6 +358,7 @@ void DeliveryFlow::SubmitRecipients(Delivery& d, Instant now) {
   Transaction& t = *txn_;
   for (size_t index : t.rcpts) {
     Recipient r = d.envelope.recipients[index];
+    r.address = d.plan.recipients[index];  // A-label domain if converted
     if (d.plan.strip_dsn) {
       r.params.notify = kNotifyDefault;
       r.params.orcpt.reset();

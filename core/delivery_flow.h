@@ -40,6 +40,7 @@
 #include "core/connection.h"
 #include "core/delivery.h"
 #include "core/event.h"
+#include "core/idna_converter.h"
 #include "core/instant.h"
 #include "core/smtp_error.h"
 
@@ -58,6 +59,9 @@ struct DeliveryFlowOptions {
   // recipient gets its own data reply (RFC 2033 §4.2), reported as a
   // RecipientDataReply; TransactionComplete has `lmtp` set.
   bool lmtp = false;
+  // idna: the A-label conversion for a server without SMTPUTF8
+  // (core/delivery_precheck.h); empty: none.
+  IdnaConverter idna;
 };
 
 // DeliveryFlow runs the deliveries of one session over `connection`.

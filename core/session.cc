@@ -77,7 +77,7 @@ Session::Session(SessionOptions options, Instant now)
       connection_(ToConnectionOptions(options_), now),
       flow_(DeliveryFlowOptions{options_.chunking, options_.line_endings,
                                 options_.max_transactions_per_delivery,
-                                options_.lmtp},
+                                options_.lmtp, options_.idna},
             &connection_, &events_) {}
 
 Session::~Session() = default;
@@ -237,7 +237,8 @@ void Session::OnReply(const ReplyReceived& r, Instant now) {
       // RFC 5321 §4.1.4 / §3.2: fall back to HELO only when EHLO itself is
       // not understood (500..504), never on 421 or other refusals.
       if (reply.code() >= 500 && reply.code() <= 504) {
-        Submit(Helo{options_.ehlo_domain}, now);
+        absl::StatusOr<std::string> name = HelloName();  // as for EHLO
+        Submit(Helo{name.ok() ? *name : options_.ehlo_domain}, now);
       } else {
         FailSession(SmtpError::FromReply(CommandKind::kEhlo, reply.view()),
                     true, now);
@@ -300,14 +301,36 @@ void Session::OnConnectionClosed(const ConnectionClosed& closed, Instant now) {
 
 // --- Greeting, hello, STARTTLS, AUTH ------------------------------------------
 
+absl::StatusOr<std::string> Session::HelloName() {
+  const std::string& name = options_.ehlo_domain;
+  if (IsAscii(name) || !options_.idna) return name;
+  // The greeting comes before any SMTPUTF8 negotiation: A-labels only
+  // (RFC 5321 §2.3.5, RFC 6531 §3.2).
+  absl::StatusOr<std::string> ascii = options_.idna(name);
+  if (!ascii.ok()) {
+    return MakeError(absl::StatusCode::kInvalidArgument,
+                     ErrorDetail::kInvalidArgument,
+                     absl::StrCat("EHLO name: ", ascii.status().message()));
+  }
+  return ascii;
+}
+
 void Session::SendHello(Instant now) {
   state_ = SessionState::kHello;
+  absl::StatusOr<std::string> name = HelloName();
+  if (!name.ok()) {
+    CommandKind kind = options_.lmtp         ? CommandKind::kLhlo
+                       : options_.force_helo ? CommandKind::kHelo
+                                             : CommandKind::kEhlo;
+    FailSession(SmtpError::FromStatus(name.status(), kind), true, now);
+    return;
+  }
   if (options_.lmtp) {
-    Submit(Lhlo{options_.ehlo_domain}, now);
+    Submit(Lhlo{*name}, now);
   } else if (options_.force_helo) {
-    Submit(Helo{options_.ehlo_domain}, now);
+    Submit(Helo{*name}, now);
   } else {
-    Submit(Ehlo{options_.ehlo_domain}, now);
+    Submit(Ehlo{*name}, now);
   }
 }
 

@@ -25,7 +25,8 @@
 // event, nothing sent, the connection stays usable): SIZE over the announced
 // limit (kMessageTooLarge), a bare CR or LF under LineEndingPolicy::kReject
 // (kBareLineEnding), an 8-bit body without 8BITMIME (kNeeds8BitMime),
-// non-ASCII addresses without SMTPUTF8 (kNeedsSmtpUtf8), REQUIRETLS without
+// non-ASCII addresses without SMTPUTF8 (kNeedsSmtpUtf8; a non-ASCII domain
+// is sent as its A-label instead when `idna` is set), REQUIRETLS without
 // TLS or without the extension (kNeedsRequireTls), BINARYMIME without
 // BINARYMIME+CHUNKING (kNeedsBinaryMime), a MAIL line that the added
 // parameters push over 512 octets (kLineTooLong). Any other local refusal of
@@ -73,6 +74,7 @@
 #include "core/delivery.h"
 #include "core/delivery_flow.h"
 #include "core/event.h"
+#include "core/idna_converter.h"
 #include "core/instant.h"
 #include "core/io_slice.h"
 #include "core/sasl_mechanism.h"
@@ -146,6 +148,15 @@ struct SessionOptions {
   // PIPELINING, CHUNKING and the other extensions work as with SMTP when
   // the LHLO reply lists them.
   bool lmtp = false;
+  // idna converts internationalised domains to A-labels
+  // (core/idna_converter.h; //idna has libidn2's UTS #46 conversion, which
+  // the C ABI and the CLI set by default). Used for a non-ASCII EHLO/LHLO
+  // name, always (a failure fails the session with kInvalidArgument before
+  // anything is sent), and for address domains when the server lacks
+  // SMTPUTF8 (core/delivery_precheck.h: a non-ASCII local part is then
+  // refused with kNeedsSmtpUtf8). Empty: no conversion; such addresses are
+  // refused and a non-ASCII EHLO name is sent as is.
+  IdnaConverter idna;
 };
 
 // SessionState is the coarse progress of a Session.
@@ -303,6 +314,7 @@ class Session {
   void OnConnectionEvent(Event event, Instant now);
   void OnReply(const ReplyReceived& r, Instant now);
   void SendHello(Instant now);
+  absl::StatusOr<std::string> HelloName();
   void AfterHello(Instant now);
   void AfterTls(Instant now);
   void StartAuthentication(Instant now);
