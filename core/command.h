@@ -142,6 +142,10 @@ struct StartTls {};
 // loop, SASL-IR and the 512-octet fallback (see core/sasl_exchange.h).
 struct Auth {
   std::unique_ptr<SaslMechanism> mechanism;
+  // renew_on_refusal: when the server refuses the exchange, ask the
+  // mechanism to renew its credentials (SaslMechanism::RenewCredentials);
+  // the outcome is reported in AuthFailed::credentials_renewed.
+  bool renew_on_refusal = false;
 };
 
 // MailFrom is "MAIL FROM:<reverse_path> params". `reverse_path` has no angle

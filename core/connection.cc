@@ -215,7 +215,8 @@ absl::StatusOr<CommandId> Connection::Submit(Command command, Instant now) {
         }
       }
       auto exchange = std::make_unique<SaslExchange>(
-          std::move(auth.mechanism), options_.max_auth_challenges);
+          std::move(auth.mechanism), options_.max_auth_challenges,
+          auth.renew_on_refusal);
       s = exchange->Start(tls(), options_.max_command_line, &p->line);
       if (!s.ok()) return s;
       // "AUTH MECH ir": the initial response is a secret.
@@ -627,9 +628,9 @@ void Connection::HandleFinalReply(const ReplyView& reply, Instant now) {
         authenticated_ = std::string(p->sasl->mechanism_name());
         Emit(Authenticated{authenticated_});
       } else if (GetErrorDetail(s) == ErrorDetail::kAuthFailed) {
-        Emit(AuthFailed{
-            SmtpError::FromReply(CommandKind::kAuth, reply,
-                                 ErrorDetail::kAuthFailed)});
+        Emit(AuthFailed{SmtpError::FromReply(CommandKind::kAuth, reply,
+                                             ErrorDetail::kAuthFailed),
+                        p->sasl->credentials_renewed()});
       } else {
         Emit(AuthFailed{SmtpError::FromStatus(s, CommandKind::kAuth)});
       }

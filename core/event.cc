@@ -48,6 +48,9 @@ std::string EventToString(const Event& event) {
           }
           return absl::StrCat("auth_failed ",
                               CodeAndEnhanced(e.error.code, e.error.enhanced));
+        } else if constexpr (std::is_same_v<T, AuthRetry>) {
+          return absl::StrCat("auth_retry ",
+                              CodeAndEnhanced(e.error.code, e.error.enhanced));
         } else if constexpr (std::is_same_v<T, SessionReady>) {
           return "ready";
         } else if constexpr (std::is_same_v<T, RecipientReply>) {

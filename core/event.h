@@ -27,6 +27,7 @@
 //   authenticated PLAIN                       Authenticated (mechanism)
 //   auth_failed 535 5.7.8                     AuthFailed with a reply;
 //   auth_failed insecure_auth                 ... without one: ErrorDetailName
+//   auth_retry 535 5.7.8                      AuthRetry (code, enhanced)
 //   ready                                     SessionReady
 //   recipient <bob@example.org> 250 2.1.5     RecipientReply
 //   delivered 250 2.0.0 accepted=2 rejected=1 TransactionComplete, 2xx data
@@ -125,7 +126,21 @@ struct Authenticated {
 
 // AuthFailed: AUTH failed (`error.cause` kAuthFailed with the reply,
 // kAuthMechanism, kTooManyChallenges, kInsecureAuth, kNeedsAuth, ...).
+// From a Session it is final: the session ends.
 struct AuthFailed {
+  SmtpError error;
+  // credentials_renewed (Connection only): the server refused the exchange
+  // and the mechanism renewed its credentials (Auth::renew_on_refusal), so
+  // one more AUTH may succeed. Session turns such a refusal into AuthRetry.
+  bool credentials_renewed = false;
+};
+
+// AuthRetry: the server refused AUTH (`error`, cause kAuthFailed with the
+// reply, e.g. 535 after an OAuth error challenge) and the mechanism renewed
+// its credentials (a fresh OAuth token): the session runs AUTH once more,
+// on the same connection (SessionOptions::renew_auth_credentials). At most
+// one per session; a second refusal is an AuthFailed.
+struct AuthRetry {
   SmtpError error;
 };
 
@@ -266,7 +281,7 @@ using Event = std::variant<Greeting, ReplyReceived, CapabilitiesUpdated,
                            TransactionComplete, DeliveryDone, DeliveryFailed,
                            ConnectionClosed, Trace, NoopDone,
                            RecipientDataReply, VrfyDone, ExpnDone, HelpDone,
-                           EtrnDone>;
+                           EtrnDone, AuthRetry>;
 
 // EventToString renders `event` in the one-line format documented above.
 // Never fails.

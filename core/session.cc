@@ -217,8 +217,17 @@ void Session::OnConnectionEvent(Event event, Instant now) {
   }
   if (auto* f = std::get_if<AuthFailed>(&event)) {
     SmtpError error = f->error;
-    Emit(std::move(event));
-    FailSession(std::move(error), true, now);
+    if (f->credentials_renewed && !auth_retried_ && !connection_.closed()) {
+      // Refused, but the mechanism renewed its credentials (a fresh OAuth
+      // token): once more, on this connection (RFC 4954 §4 allows AUTH
+      // again after a failed one).
+      auth_retried_ = true;
+      Emit(AuthRetry{std::move(error)});
+      StartAuthentication(now);
+      return;
+    }
+    Emit(AuthFailed{std::move(error)});
+    FailSession(f->error, true, now);
     return;
   }
   if (auto* c = std::get_if<ConnectionClosed>(&event)) {
@@ -391,8 +400,9 @@ void Session::StartAuthentication(Instant now) {
     return;
   }
   state_ = SessionState::kAuth;
+  const bool renew = options_.renew_auth_credentials && !auth_retried_;
   absl::StatusOr<CommandId> id =
-      connection_.Submit(Auth{std::move(mechanism)}, now);
+      connection_.Submit(Auth{std::move(mechanism), renew}, now);
   if (!id.ok()) {
     SmtpError error = SmtpError::FromStatus(id.status(), CommandKind::kAuth);
     Emit(AuthFailed{error});

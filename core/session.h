@@ -44,7 +44,9 @@
 // delivery fails with it): greeting 421/554, 421 anywhere, EOF, timeouts,
 // protocol errors, STARTTLS required but unavailable or failed (never falls
 // back to plaintext), authentication failure or no usable mechanism (both
-// reported by an AuthFailed event first), and an 8-bit streamed chunk
+// reported by an AuthFailed event first; a refusal after which the
+// mechanism renewed its credentials is retried once, see
+// `renew_auth_credentials`), and an 8-bit streamed chunk
 // refused after DATA was committed (see `AppendBody`).
 // After a fatal error the session sends QUIT when the connection is still
 // in sync (rejected greeting, failed AUTH, refused STARTTLS), otherwise it
@@ -122,6 +124,13 @@ struct SessionOptions {
   bool allow_insecure_auth = false;
   // max_auth_challenges bounds the 334 loop (kTooManyChallenges).
   int max_auth_challenges = 8;
+  // renew_auth_credentials: when the server refuses AUTH (535, 454, ...;
+  // not 421) and the mechanism can renew its credentials
+  // (SaslMechanism::RenewCredentials: XOAUTH2 and OAUTHBEARER with a token
+  // provider, sasl/oauth_token.h), emit AuthRetry and run AUTH once more on
+  // this connection with a new mechanism from `auth`. Once per session: a
+  // second refusal fails it with kAuthFailed like any other.
+  bool renew_auth_credentials = true;
   // chunking: use BDAT when the server offers CHUNKING (RFC 3030).
   bool chunking = true;
   // pipelining: use PIPELINING when offered (RFC 2920).
@@ -344,6 +353,7 @@ class Session {
   bool quit_sent_ = false;
   bool tls_attempted_ = false;
   bool ready_emitted_ = false;
+  bool auth_retried_ = false;  // the one AUTH retry was used
   // IdleCommand is a NOOP (request 0) or a Vrfy/Expn/Help/Etrn request
   // waiting for the session to be idle.
   struct IdleCommand {
