@@ -191,10 +191,13 @@ absl::Status BuildLine(const Command& command, std::string* line) {
   return std::visit(
       [line](const auto& c) -> absl::Status {
         using T = std::decay_t<decltype(c)>;
-        if constexpr (std::is_same_v<T, Ehlo> || std::is_same_v<T, Helo>) {
+        if constexpr (std::is_same_v<T, Ehlo> || std::is_same_v<T, Helo> ||
+                      std::is_same_v<T, Lhlo>) {
           constexpr absl::string_view verb =
-              std::is_same_v<T, Ehlo> ? "EHLO" : "HELO";
-          if (absl::Status s = ValidateWord(c.domain, "EHLO/HELO domain",
+              std::is_same_v<T, Ehlo>   ? "EHLO"
+              : std::is_same_v<T, Lhlo> ? "LHLO"
+                                        : "HELO";
+          if (absl::Status s = ValidateWord(c.domain, "EHLO/HELO/LHLO domain",
                                             /*allow_empty=*/false);
               !s.ok()) {
             return s;
@@ -272,6 +275,7 @@ absl::string_view CommandKindName(CommandKind kind) {
     case CommandKind::kExpn: return "EXPN";
     case CommandKind::kHelp: return "HELP";
     case CommandKind::kEtrn: return "ETRN";
+    case CommandKind::kLhlo: return "LHLO";
   }
   return "UNKNOWN";
 }
@@ -283,6 +287,7 @@ CommandKind KindOf(const Command& command) {
       CommandKind::kData,  CommandKind::kBdat,     CommandKind::kRset,
       CommandKind::kNoop,  CommandKind::kQuit,     CommandKind::kVrfy,
       CommandKind::kExpn,  CommandKind::kHelp,     CommandKind::kEtrn,
+      CommandKind::kLhlo,
   };
   static_assert(sizeof(kKinds) / sizeof(kKinds[0]) ==
                     std::variant_size_v<Command>,

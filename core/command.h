@@ -57,11 +57,12 @@ enum class CommandKind : uint8_t {
   kExpn,
   kHelp,
   kEtrn,
+  kLhlo,  // LMTP's EHLO (RFC 2033 §4.1)
 };
 
 // CommandKindName returns the verb as used in event strings: "GREETING",
 // "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA", "BDAT", "RSET",
-// "NOOP", "QUIT", "VRFY", "EXPN", "HELP", "ETRN". Never fails.
+// "NOOP", "QUIT", "VRFY", "EXPN", "HELP", "ETRN", "LHLO". Never fails.
 absl::string_view CommandKindName(CommandKind kind);
 
 // BodyType is the MAIL FROM BODY= parameter (RFC 6152, RFC 3030).
@@ -121,6 +122,13 @@ struct Ehlo {
   std::string domain;
 };
 
+// Lhlo is "LHLO domain", the LMTP greeting (RFC 2033 §4.1): EHLO's syntax
+// and reply (the server's extensions), for an LMTP server, which must not
+// be sent EHLO or HELO.
+struct Lhlo {
+  std::string domain;
+};
+
 // Helo is "HELO domain", the pre-ESMTP greeting.
 struct Helo {
   std::string domain;
@@ -134,6 +142,10 @@ struct StartTls {};
 // loop, SASL-IR and the 512-octet fallback (see core/sasl_exchange.h).
 struct Auth {
   std::unique_ptr<SaslMechanism> mechanism;
+  // renew_on_refusal: when the server refuses the exchange, ask the
+  // mechanism to renew its credentials (SaslMechanism::RenewCredentials);
+  // the outcome is reported in AuthFailed::credentials_renewed.
+  bool renew_on_refusal = false;
 };
 
 // MailFrom is "MAIL FROM:<reverse_path> params". `reverse_path` has no angle
@@ -205,7 +217,7 @@ struct Etrn {
 // Command is any command a client can submit. Move-only (because of `Auth`).
 using Command = std::variant<Ehlo, Helo, StartTls, Auth, MailFrom, RcptTo,
                              Data, Bdat, Rset, Noop, Quit, Vrfy, Expn, Help,
-                             Etrn>;
+                             Etrn, Lhlo>;
 
 // KindOf returns the CommandKind of `command`.
 CommandKind KindOf(const Command& command);

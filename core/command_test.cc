@@ -43,6 +43,7 @@ class FakeMechanism : public SaslMechanism {
 TEST(CommandTest, SimpleCommands) {
   EXPECT_EQ(Line(Ehlo{"client.example"}), "EHLO client.example\r\n");
   EXPECT_EQ(Line(Helo{"[192.0.2.1]"}), "HELO [192.0.2.1]\r\n");
+  EXPECT_EQ(Line(Lhlo{"client.example"}), "LHLO client.example\r\n");
   EXPECT_EQ(Line(StartTls{}), "STARTTLS\r\n");
   EXPECT_EQ(Line(Data{}), "DATA\r\n");
   EXPECT_EQ(Line(Rset{}), "RSET\r\n");
@@ -131,6 +132,8 @@ TEST(CommandTest, RefusesEveryControlCharacterInEveryArgument) {
 TEST(CommandTest, RefusesSyntaxErrors) {
   EXPECT_EQ(Detail(Ehlo{""}), ErrorDetail::kInvalidArgument);
   EXPECT_EQ(Detail(Ehlo{"two words"}), ErrorDetail::kInvalidArgument);
+  EXPECT_EQ(Detail(Lhlo{""}), ErrorDetail::kInvalidArgument);
+  EXPECT_EQ(Detail(Lhlo{"a\r\nRSET"}), ErrorDetail::kControlCharacter);
   EXPECT_EQ(Detail(RcptTo{"", {}}), ErrorDetail::kInvalidArgument);
   EXPECT_EQ(Detail(RcptTo{"a>b@example.org", {}}),
             ErrorDetail::kInvalidArgument);
@@ -199,6 +202,8 @@ TEST(CommandTest, KindAndNames) {
   EXPECT_EQ(KindOf(Command(MailFrom{})), CommandKind::kMailFrom);
   EXPECT_EQ(KindOf(Command(Etrn{})), CommandKind::kEtrn);
   EXPECT_EQ(KindOf(Command(Bdat{})), CommandKind::kBdat);
+  EXPECT_EQ(KindOf(Command(Lhlo{})), CommandKind::kLhlo);
+  EXPECT_EQ(CommandKindName(CommandKind::kLhlo), "LHLO");
   EXPECT_EQ(CommandKindName(CommandKind::kMailFrom), "MAIL");
   EXPECT_EQ(CommandKindName(CommandKind::kRcptTo), "RCPT");
   EXPECT_EQ(CommandKindName(CommandKind::kGreeting), "GREETING");

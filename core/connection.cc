@@ -97,6 +97,9 @@ struct Connection::Pending {
   bool body_finished = false;           // terminator queued
   bool body_suppressed = false;         // rule 4
   bool bdat_last = false;
+  // lmtp_replies_left: LMTP final replies still expected after the end of
+  // data, counting the one being handled (rule 6); 0 until the first.
+  size_t lmtp_replies_left = 0;
 };
 
 Connection::Connection(ConnectionOptions options, Instant now)
@@ -212,7 +215,8 @@ absl::StatusOr<CommandId> Connection::Submit(Command command, Instant now) {
         }
       }
       auto exchange = std::make_unique<SaslExchange>(
-          std::move(auth.mechanism), options_.max_auth_challenges);
+          std::move(auth.mechanism), options_.max_auth_challenges,
+          auth.renew_on_refusal);
       s = exchange->Start(tls(), options_.max_command_line, &p->line);
       if (!s.ok()) return s;
       // "AUTH MECH ir": the initial response is a secret.
@@ -569,7 +573,24 @@ void Connection::HandleDataIntermediate(Pending& p, const ReplyView& reply) {
   if (!p.more_body) FinishBody(p);
 }
 
+bool Connection::TakeLmtpReply(Pending& p, const ReplyView& reply,
+                               Instant now) {
+  const bool end_of_data = (p.kind == CommandKind::kData && p.got_354) ||
+                           (p.kind == CommandKind::kBdat && p.bdat_last);
+  if (!options_.lmtp || !end_of_data || reply.code() == 421) return false;
+  if (p.lmtp_replies_left == 0) {
+    // RFC 2033 §4.2 (DATA), §4.3 (BDAT LAST): one reply per RCPT accepted
+    // in this transaction; one when none was (a suppressed body).
+    p.lmtp_replies_left = std::max<size_t>(rcpt_accepted_, 1);
+  }
+  if (--p.lmtp_replies_left == 0) return false;  // the last: popped as usual
+  Emit(ReplyReceived{p.id, p.kind, reply.ToOwned(), p.lmtp_replies_left});
+  timer_.Touch(now);
+  return true;
+}
+
 void Connection::HandleFinalReply(const ReplyView& reply, Instant now) {
+  if (TakeLmtpReply(*pending_.front(), reply, now)) return;
   std::unique_ptr<Pending> p = std::move(pending_.front());
   pending_.pop_front();
   Reply owned = reply.ToOwned();
@@ -577,6 +598,7 @@ void Connection::HandleFinalReply(const ReplyView& reply, Instant now) {
   const bool ok = reply.is_positive();
   switch (p->kind) {
     case CommandKind::kEhlo:
+    case CommandKind::kLhlo:
       if (ok) {
         capabilities_ =
             Capabilities::Parse(reply, options_.capability_filter);
@@ -606,9 +628,9 @@ void Connection::HandleFinalReply(const ReplyView& reply, Instant now) {
         authenticated_ = std::string(p->sasl->mechanism_name());
         Emit(Authenticated{authenticated_});
       } else if (GetErrorDetail(s) == ErrorDetail::kAuthFailed) {
-        Emit(AuthFailed{
-            SmtpError::FromReply(CommandKind::kAuth, reply,
-                                 ErrorDetail::kAuthFailed)});
+        Emit(AuthFailed{SmtpError::FromReply(CommandKind::kAuth, reply,
+                                             ErrorDetail::kAuthFailed),
+                        p->sasl->credentials_renewed()});
       } else {
         Emit(AuthFailed{SmtpError::FromStatus(s, CommandKind::kAuth)});
       }

@@ -27,6 +27,15 @@
 //     `OnTlsEstablished`; any byte received there is kStartTlsInjection
 //     (fail, never discard). After TLS the capabilities are forgotten and
 //     the caller must EHLO again (RFC 3207 §4.2).
+//  6. LMTP (`ConnectionOptions::lmtp`, RFC 2033 §4.2, §4.3): after the end
+//     of data (DATA's body, or BDAT LAST) the server sends one final reply
+//     per RCPT accepted since the last MAIL, in RCPT order; the command
+//     stays at the head of the FIFO until the last of them. Each comes as a
+//     `ReplyReceived` whose `more_replies` counts those still expected (0 on
+//     the last). With no RCPT accepted (a suppressed body, rule 4) one reply
+//     is expected; a reply to DATA before its 354, or to a BDAT without
+//     LAST, is a single reply as in SMTP. A 421 among them ends the
+//     connection like anywhere else (rule 2).
 //
 // Method categories and call order (quinn style):
 //   Getters:  state(), capabilities(), tls(), broken(), ...
@@ -118,6 +127,10 @@ struct ConnectionOptions {
   LineEndingPolicy line_endings = LineEndingPolicy::kNormalize;
   // trace: emit `Trace` events for every line sent and received.
   bool trace = false;
+  // lmtp: the peer is an LMTP server (RFC 2033): after the end of data,
+  // expect one reply per accepted RCPT (rule 6). The caller greets it with
+  // `Lhlo`, never `Ehlo`/`Helo`.
+  bool lmtp = false;
 };
 
 // Connection is one SMTP client connection's protocol state. See the file
@@ -280,6 +293,7 @@ class Connection {
   void ProcessReply(const ReplyView& reply, Instant now);
   void HandleGreeting(const ReplyView& reply, Instant now);
   void HandleFinalReply(const ReplyView& reply, Instant now);
+  bool TakeLmtpReply(Pending& p, const ReplyView& reply, Instant now);
   void HandleAuthChallenge(Pending& p, const ReplyView& reply);
   void HandleDataIntermediate(Pending& p, const ReplyView& reply);
   void QueueBodyParts(Pending& p);

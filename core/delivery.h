@@ -38,7 +38,10 @@ struct Recipient {
 // SIZE (if the server advertises SIZE and the body size is known), BODY
 // (8BITMIME if the body has 8-bit bytes, or if it is streamed and the server
 // offers 8BITMIME) and SMTPUTF8 (if an address is not ASCII and the server
-// offers SMTPUTF8).
+// offers SMTPUTF8). To a server without SMTPUTF8, a non-ASCII domain is sent
+// as its A-label when the session has an IDNA converter
+// (SessionOptions::idna, core/delivery_precheck.h); the envelope, results
+// and events keep the addresses as given.
 struct Envelope {
   std::string from;  // reverse-path; "" = null sender "<>"
   MailParams mail;
@@ -66,6 +69,8 @@ absl::string_view RecipientStatusName(RecipientStatus status);
 
 // RecipientResult is the outcome for one recipient. Owns its data.
 struct RecipientResult {
+  // address is the recipient as given in the envelope (on the wire its
+  // domain may have been an A-label).
   std::string address;
   RecipientStatus status = RecipientStatus::kPending;
   // rcpt_reply is the last reply to RCPT for this address (code 0 when no

@@ -87,6 +87,9 @@ struct DeliveryFlow::Transaction {
   bool abandoned = false;
   bool body_submitted = false;
   bool data_final = false;  // DATA / BDAT LAST final reply seen
+  // data_replies: accepted recipients that have their data reply (LMTP
+  // gives them one by one, RFC 2033 §4.2; SMTP all at once).
+  size_t data_replies = 0;
   CommandId data_id = 0;    // DATA (streaming forward target)
   absl::optional<Reply> bdat_failure;
 };
@@ -261,6 +264,7 @@ void DeliveryFlow::StartNext(Instant now) {
       context.chunking = options_.chunking;
       context.line_endings = options_.line_endings;
       context.streamed = d.streamed;
+      context.idna = &options_.idna;
       absl::StatusOr<TransferPlan> plan =
           PrecheckDelivery(d.envelope, d.meter.facts(), context);
       if (!plan.ok()) {
@@ -336,7 +340,7 @@ void DeliveryFlow::StartTransaction(Delivery& d, Instant now) {
   }
   CommandId mail_id = 0;
   if (submitted) {
-    submitted = Submit(MailFrom{d.envelope.from, d.plan.mail}, now, &mail_id);
+    submitted = Submit(MailFrom{d.plan.from, d.plan.mail}, now, &mail_id);
   }
   if (submitted) {
     t.sent.push_back({mail_id, CommandKind::kMailFrom});
@@ -354,6 +358,7 @@ void DeliveryFlow::SubmitRecipients(Delivery& d, Instant now) {
   Transaction& t = *txn_;
   for (size_t index : t.rcpts) {
     Recipient r = d.envelope.recipients[index];
+    r.address = d.plan.recipients[index];  // A-label domain if converted
     if (d.plan.strip_dsn) {
       r.params.notify = kNotifyDefault;
       r.params.orcpt.reset();
@@ -433,6 +438,13 @@ void DeliveryFlow::OnReply(const ReplyReceived& r, Instant now) {
   // (the events are handled in order: a reply that arrived before the
   // fatal input still decides the transaction; nothing more is submitted).
   if (code == 421) return;
+  if (r.more_replies > 0) {
+    // LMTP: one recipient's reply; more follow for the same command.
+    if (!t.mail_failed && !t.abandoned) {
+      OnDataReply(d, sent.kind, reply, /*last=*/false);
+    }
+    return;
+  }
   --t.outstanding;
   switch (sent.kind) {
     case CommandKind::kRset:
@@ -486,28 +498,50 @@ void DeliveryFlow::OnReply(const ReplyReceived& r, Instant now) {
       }
       t.data_final = true;
       if (t.mail_failed || t.abandoned) break;
-      Reply final_reply = t.bdat_failure.has_value() ? *t.bdat_failure : reply;
-      const bool delivered =
-          final_reply.code() >= 200 && final_reply.code() < 300;
-      for (size_t index : t.accepted) {
-        RecipientResult& rr = d.result.recipients[index];
-        rr.data_reply = final_reply;
-        rr.status = StatusForReply(final_reply);
-      }
-      if (!delivered) {
-        need_rset_ = true;
-        if (!t.accepted.empty()) {
-          d.error = SmtpError::FromReply(sent.kind, final_reply.view());
-        }
-      }
-      Emit(TransactionComplete{d.id, final_reply, t.accepted.size(),
-                               t.rejected});
+      OnDataReply(d, sent.kind, reply, /*last=*/true);
       break;
     }
     default:
       break;
   }
   MaybeFinishTransaction(now);
+}
+
+void DeliveryFlow::OnDataReply(Delivery& d, CommandKind kind,
+                               const Reply& reply, bool last) {
+  Transaction& t = *txn_;
+  // A refused BDAT chunk refuses the message for everyone, whatever the
+  // later replies say (RFC 3030 §4.2).
+  const Reply& given = t.bdat_failure.has_value() ? *t.bdat_failure : reply;
+  // SMTP: the one reply is everyone's. LMTP: each reply is the next
+  // accepted recipient's, in RCPT order (RFC 2033 §4.2); the last one also
+  // goes to any accepted recipient still without a reply (DATA refused
+  // instead of 354, or a server that answered fewer times).
+  const size_t end = !options_.lmtp || last
+                         ? t.accepted.size()
+                         : std::min(t.data_replies + 1, t.accepted.size());
+  for (; t.data_replies < end; ++t.data_replies) {
+    RecipientResult& rr = d.result.recipients[t.accepted[t.data_replies]];
+    rr.data_reply = given;
+    rr.status = StatusForReply(given);
+    if (rr.status != RecipientStatus::kDelivered && !d.error.has_value()) {
+      d.error = SmtpError::FromReply(kind, given.view());
+    }
+    if (options_.lmtp) Emit(RecipientDataReply{d.id, rr.address, given});
+  }
+  if (!last) return;
+  size_t delivered = 0;
+  for (size_t index : t.accepted) {
+    delivered += d.result.recipients[index].status ==
+                 RecipientStatus::kDelivered;
+  }
+  if (delivered == 0) need_rset_ = true;
+  if (!options_.lmtp && delivered == 0 && !t.accepted.empty()) {
+    // The data's refusal is the delivery's cause (over an RCPT refusal).
+    d.error = SmtpError::FromReply(kind, given.view());
+  }
+  Emit(TransactionComplete{d.id, given, t.accepted.size(), t.rejected,
+                           delivered, options_.lmtp});
 }
 
 void DeliveryFlow::FinishTransaction(Delivery& d, Instant now) {

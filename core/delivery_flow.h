@@ -5,7 +5,8 @@
 //
 // Per delivery (in queue order, one at a time):
 //   precheck (core/delivery_precheck.h) -> [RSET] MAIL, RCPT..., DATA + body
-//   or BDAT ... LAST -> replies -> RecipientReply per RCPT reply and
+//   or BDAT ... LAST -> replies -> RecipientReply per RCPT reply (with LMTP
+//   a RecipientDataReply per accepted recipient after the data) and
 //   TransactionComplete per final DATA/BDAT reply -> further transactions
 //   for recipients answered 452/552 or cut by LIMITS RCPTMAX/RCPTDOMAINMAX
 //   (RFC 5321 §4.5.3.1.10, RFC 9422 §5) -> exactly one DeliveryDone or
@@ -39,6 +40,7 @@
 #include "core/connection.h"
 #include "core/delivery.h"
 #include "core/event.h"
+#include "core/idna_converter.h"
 #include "core/instant.h"
 #include "core/smtp_error.h"
 
@@ -53,6 +55,13 @@ struct DeliveryFlowOptions {
   // max_transactions_per_delivery bounds the 452/RCPTMAX splitting of one
   // delivery (the remaining recipients are deferred).
   int max_transactions_per_delivery = 100;
+  // lmtp: the connection runs LMTP (ConnectionOptions::lmtp): each accepted
+  // recipient gets its own data reply (RFC 2033 §4.2), reported as a
+  // RecipientDataReply; TransactionComplete has `lmtp` set.
+  bool lmtp = false;
+  // idna: the A-label conversion for a server without SMTPUTF8
+  // (core/delivery_precheck.h); empty: none.
+  IdnaConverter idna;
 };
 
 // DeliveryFlow runs the deliveries of one session over `connection`.
@@ -127,6 +136,8 @@ class DeliveryFlow {
   void SubmitRecipients(Delivery& d, Instant now);
   void SubmitBody(Delivery& d, Instant now);
   void AbandonTransaction(SmtpError error);
+  void OnDataReply(Delivery& d, CommandKind kind, const Reply& reply,
+                   bool last);
   void MaybeFinishTransaction(Instant now);
   void FinishTransaction(Delivery& d, Instant now);
   void FinishDelivery();

@@ -22,6 +22,52 @@ DotStufferOptions MeterOptions() {
   return o;
 }
 
+// WireAddress decides how `address` goes to a server without SMTPUTF8
+// (RFC 6531 §3.2: nothing but ASCII there): unchanged when ASCII; with
+// its domain's A-label form when only the domain is not ASCII; refused
+// otherwise. `what` names the address in messages ("recipient").
+absl::StatusOr<std::string> WireAddress(const std::string& address,
+                                        absl::string_view what,
+                                        const IdnaConverter* idna) {
+  if (IsAscii(address)) return address;
+  const size_t at = address.rfind('@');
+  const absl::string_view local =
+      at == std::string::npos ? absl::string_view(address)
+                              : absl::string_view(address).substr(0, at);
+  if (!IsAscii(local)) {
+    return MakeError(absl::StatusCode::kInvalidArgument,
+                     ErrorDetail::kNeedsSmtpUtf8,
+                     absl::StrCat(what, " <", address,
+                                  "> has a non-ASCII local part, which only "
+                                  "a server offering SMTPUTF8 accepts "
+                                  "(RFC 6531)"));
+  }
+  if (idna == nullptr || !*idna) {
+    return MakeError(absl::StatusCode::kInvalidArgument,
+                     ErrorDetail::kNeedsSmtpUtf8,
+                     absl::StrCat(what, " <", address,
+                                  "> has a non-ASCII domain and the server "
+                                  "does not offer SMTPUTF8 (RFC 6531); no "
+                                  "IDNA conversion is configured"));
+  }
+  const absl::string_view domain = absl::string_view(address).substr(at + 1);
+  absl::StatusOr<std::string> ascii = (*idna)(domain);
+  if (!ascii.ok()) {
+    return MakeError(absl::StatusCode::kInvalidArgument,
+                     ErrorDetail::kInvalidArgument,
+                     absl::StrCat(what, " <", address, ">: ",
+                                  ascii.status().message()));
+  }
+  if (ascii->empty() || !IsAscii(*ascii)) {
+    return MakeError(absl::StatusCode::kInvalidArgument,
+                     ErrorDetail::kInvalidArgument,
+                     absl::StrCat(what, " <", address,
+                                  ">: the IDNA conversion gave no ASCII "
+                                  "domain"));
+  }
+  return absl::StrCat(local, "@", *ascii);
+}
+
 }  // namespace
 
 BodyMeter::BodyMeter() : stuffer_(MeterOptions()) {}
@@ -56,19 +102,34 @@ absl::StatusOr<TransferPlan> PrecheckDelivery(const Envelope& envelope,
   TransferPlan plan;
   MailParams& mail = plan.mail;
   mail = envelope.mail;
-  // SMTPUTF8 (RFC 6531 §3.4): non-ASCII addresses need the extension.
-  bool utf8 = mail.smtputf8 || !IsAscii(envelope.from);
+  plan.from = envelope.from;
+  for (const Recipient& r : envelope.recipients) {
+    plan.recipients.push_back(r.address);
+  }
+  // SMTPUTF8 (RFC 6531 §3.4): UTF-8 addresses need the extension; without
+  // it, A-label domains where possible (see the header comment).
+  bool utf8 = !IsAscii(envelope.from);
   for (const Recipient& r : envelope.recipients) {
     if (!IsAscii(r.address)) utf8 = true;
   }
-  if (utf8) {
-    if (!caps.smtputf8()) {
-      return MakeError(absl::StatusCode::kInvalidArgument,
-                       ErrorDetail::kNeedsSmtpUtf8,
-                       "internationalized address, but the server does not "
-                       "offer SMTPUTF8 (RFC 6531)");
+  if (caps.smtputf8()) {
+    if (utf8) mail.smtputf8 = true;
+  } else if (mail.smtputf8) {
+    return MakeError(absl::StatusCode::kInvalidArgument,
+                     ErrorDetail::kNeedsSmtpUtf8,
+                     "SMTPUTF8 requested, but the server does not offer "
+                     "SMTPUTF8 (RFC 6531)");
+  } else if (utf8) {
+    absl::StatusOr<std::string> from =
+        WireAddress(envelope.from, "sender", context.idna);
+    if (!from.ok()) return from.status();
+    plan.from = *std::move(from);
+    for (size_t i = 0; i < envelope.recipients.size(); ++i) {
+      absl::StatusOr<std::string> to = WireAddress(
+          envelope.recipients[i].address, "recipient", context.idna);
+      if (!to.ok()) return to.status();
+      plan.recipients[i] = *std::move(to);
     }
-    mail.smtputf8 = true;
   }
   // BODY= (RFC 6152, RFC 3030). A streamed body is judged by the chunks
   // received so far (Session::AppendBody refuses later 8-bit chunks if MAIL
@@ -143,10 +204,17 @@ absl::StatusOr<TransferPlan> PrecheckDelivery(const Envelope& envelope,
     mail.envid.reset();
     plan.strip_dsn = true;
   }
-  // The parameters added here must still fit the line limit.
+  // The parameters added here, and A-label domains (longer than their
+  // UTF-8 form), must still fit the line limit.
   std::string line;
-  absl::Status s = SerializeCommand(MailFrom{envelope.from, mail}, &line);
+  absl::Status s = SerializeCommand(MailFrom{plan.from, mail}, &line);
   if (!s.ok()) return s;
+  for (size_t i = 0; i < envelope.recipients.size(); ++i) {
+    if (plan.recipients[i] == envelope.recipients[i].address) continue;
+    s = SerializeCommand(
+        RcptTo{plan.recipients[i], envelope.recipients[i].params}, &line);
+    if (!s.ok()) return s;
+  }
   return plan;
 }
 

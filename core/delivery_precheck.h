@@ -5,7 +5,11 @@
 //
 // Refusals (kInvalidArgument with the ErrorDetail named; nothing is sent and
 // the connection stays usable; the session reports them as DeliveryFailed):
-//   kNeedsSmtpUtf8    a non-ASCII address without SMTPUTF8 (RFC 6531 §3.4)
+//   kNeedsSmtpUtf8    a non-ASCII address without SMTPUTF8 (RFC 6531 §3.4):
+//                     a non-ASCII local part always; a non-ASCII domain
+//                     only when no IDNA converter is given (see below)
+//   kInvalidArgument  a non-ASCII domain that the converter refuses (no
+//                     valid A-label form), without SMTPUTF8
 //   kNeedsBinaryMime  BODY=BINARYMIME without BINARYMIME + CHUNKING, or with
 //                     chunking turned off (RFC 3030 §3)
 //   kNeeds8BitMime    an 8-bit body (or BODY=8BITMIME) without 8BITMIME
@@ -20,11 +24,21 @@
 // Adjustments: BODY and SMTPUTF8 are added when needed, SIZE is declared
 // when the server offers SIZE and the size is known (dropped otherwise), and
 // DSN parameters are dropped when the server lacks DSN (RFC 3461 §4).
+//
+// Internationalised addresses (RFC 6531, RFC 5890): with SMTPUTF8 they go
+// out in UTF-8, as given, with the SMTPUTF8 parameter. Without it, an
+// address whose local part is ASCII and whose domain is not is sent with
+// the domain's A-label form from `PrecheckContext::idna` ("anna@bücher.example"
+// -> "anna@xn--bcher-kva.example"); a non-ASCII local part has no ASCII
+// form and is refused (kNeedsSmtpUtf8). The addresses to send are in
+// `TransferPlan`; results and events keep the caller's form.
 
 #ifndef SMTP_CORE_DELIVERY_PRECHECK_H_
 #define SMTP_CORE_DELIVERY_PRECHECK_H_
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/cord.h"
@@ -32,6 +46,7 @@
 #include "core/command.h"
 #include "core/delivery.h"
 #include "core/dot_stuffer.h"
+#include "core/idna_converter.h"
 
 namespace smtpcore {
 
@@ -83,10 +98,18 @@ struct PrecheckContext {
   // declared when the envelope sets it, and an unknown content is labelled
   // 8BITMIME when the server offers it.
   bool streamed = false;
+  // idna converts non-ASCII domains to A-labels for a server without
+  // SMTPUTF8 (core/idna_converter.h); nullptr or empty: no conversion, such
+  // addresses are refused. Borrowed for the call.
+  const IdnaConverter* idna = nullptr;
 };
 
 // TransferPlan is how one delivery goes to this server. A value type.
 struct TransferPlan {
+  // from and recipients are the paths to send (recipients in envelope
+  // order): the envelope's, with A-label domains where converted.
+  std::string from;
+  std::vector<std::string> recipients;
   MailParams mail;         // the parameters MAIL FROM carries
   bool use_bdat = false;   // BDAT (CHUNKING) rather than DATA
   bool binary = false;     // BINARYMIME: the body is sent unchanged

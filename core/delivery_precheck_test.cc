@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "core/errors.h"
@@ -148,6 +149,110 @@ TEST(PrecheckDeliveryTest, InternationalAddressesNeedSmtpUtf8) {
   absl::StatusOr<TransferPlan> plan = with.Run(e, "x\r\n");
   ASSERT_TRUE(plan.ok());
   EXPECT_TRUE(plan->mail.smtputf8);
+}
+
+// FakeIdna converts the few domains the tests use and counts its calls.
+struct FakeIdna {
+  int calls = 0;
+  IdnaConverter converter() {
+    return [this](absl::string_view domain) -> absl::StatusOr<std::string> {
+      ++calls;
+      if (domain == "b\xc3\xbc" "cher.example") return "xn--bcher-kva.example";
+      if (domain == "\xc3\xbc.example") return "xn--tda.example";
+      if (domain == "long.\xc3\xbc") return std::string(505, 'a');
+      return absl::InvalidArgumentError(
+          absl::StrCat("fake: no A-label for ", domain));
+    };
+  }
+};
+
+// Without SMTPUTF8 a Unicode domain with an ASCII local part goes out as
+// its A-label; the envelope (and so the results) keep the caller's form.
+TEST(PrecheckDeliveryTest, UnicodeDomainsBecomeALabelsWithoutSmtpUtf8) {
+  FakeIdna idna;
+  IdnaConverter convert = idna.converter();
+  Check without({"8BITMIME"});
+  without.context.idna = &convert;
+  Envelope e = Env("anna@b\xc3\xbc" "cher.example",
+                   {"bob@x.org", "carl@\xc3\xbc.example"});
+  absl::StatusOr<TransferPlan> plan = without.Run(e, "x\r\n");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->from, "anna@xn--bcher-kva.example");
+  EXPECT_EQ(plan->recipients,
+            (std::vector<std::string>{"bob@x.org", "carl@xn--tda.example"}));
+  EXPECT_FALSE(plan->mail.smtputf8);
+  EXPECT_EQ(idna.calls, 2);  // ASCII addresses are not converted
+  EXPECT_EQ(e.recipients[1].address, "carl@\xc3\xbc.example");
+}
+
+// With SMTPUTF8 the UTF-8 form is kept and the converter is not called.
+TEST(PrecheckDeliveryTest, Utf8KeptWithSmtpUtf8) {
+  FakeIdna idna;
+  IdnaConverter convert = idna.converter();
+  Check with({"SMTPUTF8"});
+  with.context.idna = &convert;
+  Envelope e = Env("a@x.org", {"bob@b\xc3\xbc" "cher.example"});
+  absl::StatusOr<TransferPlan> plan = with.Run(e, "x\r\n");
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->recipients[0], "bob@b\xc3\xbc" "cher.example");
+  EXPECT_TRUE(plan->mail.smtputf8);
+  EXPECT_EQ(idna.calls, 0);
+  // An ASCII envelope does not get SMTPUTF8 added.
+  plan = with.Run(Env("a@x.org", {"b@x.org"}), "x\r\n");
+  ASSERT_TRUE(plan.ok());
+  EXPECT_FALSE(plan->mail.smtputf8);
+}
+
+// A non-ASCII local part has no ASCII form: refused, whatever the domain.
+TEST(PrecheckDeliveryTest, NonAsciiLocalPartRefusedWithoutSmtpUtf8) {
+  FakeIdna idna;
+  IdnaConverter convert = idna.converter();
+  Check without({"8BITMIME"});
+  without.context.idna = &convert;
+  for (const char* address : {"j\xc3\xb6rg@x.org",
+                              "j\xc3\xb6rg@b\xc3\xbc" "cher.example",
+                              "j\xc3\xb6rg"}) {
+    absl::StatusOr<TransferPlan> plan =
+        without.Run(Env("a@x.org", {"b@x.org", address}), "x\r\n");
+    EXPECT_EQ(GetErrorDetail(plan.status()), ErrorDetail::kNeedsSmtpUtf8)
+        << address;
+    EXPECT_EQ(plan.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_TRUE(absl::StrContains(plan.status().message(), "local part"));
+  }
+  absl::StatusOr<TransferPlan> plan =
+      without.Run(Env("s\xc3\xa9nder@x.org", {"b@x.org"}), "x\r\n");
+  EXPECT_EQ(GetErrorDetail(plan.status()), ErrorDetail::kNeedsSmtpUtf8);
+  EXPECT_TRUE(absl::StrContains(plan.status().message(), "sender"));
+}
+
+// A domain the converter refuses is a bad address (kInvalidArgument); no
+// converter at all keeps the old refusal (kNeedsSmtpUtf8); an A-label
+// that makes the RCPT line too long is kLineTooLong.
+TEST(PrecheckDeliveryTest, ConversionFailures) {
+  FakeIdna idna;
+  IdnaConverter convert = idna.converter();
+  Check without({"8BITMIME"});
+  without.context.idna = &convert;
+  absl::StatusOr<TransferPlan> plan =
+      without.Run(Env("a@x.org", {"b@bad.\xc3\xbc"}), "x\r\n");
+  EXPECT_EQ(GetErrorDetail(plan.status()), ErrorDetail::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(plan.status().message(), "fake: no A-label"));
+  plan = without.Run(Env("a@x.org", {"b@long.\xc3\xbc"}), "x\r\n");
+  EXPECT_EQ(GetErrorDetail(plan.status()), ErrorDetail::kLineTooLong);
+
+  Check plain({"8BITMIME"});
+  plan = plain.Run(Env("a@x.org", {"b@b\xc3\xbc" "cher.example"}), "x\r\n");
+  EXPECT_EQ(GetErrorDetail(plan.status()), ErrorDetail::kNeedsSmtpUtf8);
+  IdnaConverter empty;
+  plain.context.idna = &empty;
+  plan = plain.Run(Env("a@x.org", {"b@b\xc3\xbc" "cher.example"}), "x\r\n");
+  EXPECT_EQ(GetErrorDetail(plan.status()), ErrorDetail::kNeedsSmtpUtf8);
+
+  // SMTPUTF8 asked for explicitly still needs the extension.
+  Envelope e = Env("a@x.org", {"b@b\xc3\xbc" "cher.example"});
+  e.mail.smtputf8 = true;
+  plan = without.Run(e, "x\r\n");
+  EXPECT_EQ(GetErrorDetail(plan.status()), ErrorDetail::kNeedsSmtpUtf8);
 }
 
 TEST(PrecheckDeliveryTest, BinaryMimeNeedsTheExtensionsAndChunking) {

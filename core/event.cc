@@ -25,9 +25,13 @@ std::string EventToString(const Event& event) {
         if constexpr (std::is_same_v<T, Greeting>) {
           return absl::StrCat("greeting ", e.reply.code());
         } else if constexpr (std::is_same_v<T, ReplyReceived>) {
-          return absl::StrCat("reply ", CommandKindName(e.kind), " ",
-                              CodeAndEnhanced(e.reply.code(),
-                                              e.reply.enhanced()));
+          std::string out = absl::StrCat(
+              "reply ", CommandKindName(e.kind), " ",
+              CodeAndEnhanced(e.reply.code(), e.reply.enhanced()));
+          if (e.more_replies > 0) {
+            absl::StrAppend(&out, " more=", e.more_replies);
+          }
+          return out;
         } else if constexpr (std::is_same_v<T, CapabilitiesUpdated>) {
           std::string caps = e.capabilities.ToString();
           return caps.empty() ? std::string("capabilities")
@@ -44,6 +48,9 @@ std::string EventToString(const Event& event) {
           }
           return absl::StrCat("auth_failed ",
                               CodeAndEnhanced(e.error.code, e.error.enhanced));
+        } else if constexpr (std::is_same_v<T, AuthRetry>) {
+          return absl::StrCat("auth_retry ",
+                              CodeAndEnhanced(e.error.code, e.error.enhanced));
         } else if constexpr (std::is_same_v<T, SessionReady>) {
           return "ready";
         } else if constexpr (std::is_same_v<T, RecipientReply>) {
@@ -51,6 +58,11 @@ std::string EventToString(const Event& event) {
                               CodeAndEnhanced(e.reply.code(),
                                               e.reply.enhanced()));
         } else if constexpr (std::is_same_v<T, TransactionComplete>) {
+          if (e.lmtp) {
+            return absl::StrCat("lmtp_complete accepted=", e.accepted,
+                                " delivered=", e.delivered,
+                                " rejected=", e.rejected);
+          }
           bool ok = e.reply.code() >= 200 && e.reply.code() < 300;
           return absl::StrCat(ok ? "delivered " : "data_rejected ",
                               CodeAndEnhanced(e.reply.code(),
@@ -75,6 +87,31 @@ std::string EventToString(const Event& event) {
         } else if constexpr (std::is_same_v<T, NoopDone>) {
           return absl::StrCat("noop ", CodeAndEnhanced(e.reply.code(),
                                                        e.reply.enhanced()));
+        } else if constexpr (std::is_same_v<T, RecipientDataReply>) {
+          return absl::StrCat("data_reply <", e.address, "> ",
+                              CodeAndEnhanced(e.reply.code(),
+                                              e.reply.enhanced()));
+        } else if constexpr (std::is_same_v<T, VrfyDone> ||
+                             std::is_same_v<T, ExpnDone>) {
+          return absl::StrCat(std::is_same_v<T, VrfyDone> ? "vrfy " : "expn ",
+                              CodeAndEnhanced(e.reply.code(),
+                                              e.reply.enhanced()),
+                              " ", LookupOutcomeName(e.result.outcome),
+                              " entries=", e.result.entries.size());
+        } else if constexpr (std::is_same_v<T, HelpDone>) {
+          return absl::StrCat("help ",
+                              CodeAndEnhanced(e.reply.code(),
+                                              e.reply.enhanced()),
+                              " ", HelpOutcomeName(e.result.outcome),
+                              " lines=", e.result.lines.size());
+        } else if constexpr (std::is_same_v<T, EtrnDone>) {
+          std::string out = absl::StrCat(
+              "etrn ", CodeAndEnhanced(e.reply.code(), e.reply.enhanced()),
+              " ", EtrnOutcomeName(e.result.outcome));
+          if (e.result.pending_messages.has_value()) {
+            absl::StrAppend(&out, " messages=", *e.result.pending_messages);
+          }
+          return out;
         }
       },
       event);

@@ -16,6 +16,8 @@
 //   greeting 220                              Greeting (code only)
 //   reply MAIL 250 2.1.0                      ReplyReceived: kind, code,
 //                                             enhanced code if present
+//   reply DATA 250 2.0.0 more=2               ... and the LMTP replies
+//                                             still expected, when any
 //   capabilities PIPELINING SIZE=10240000 AUTH=PLAIN,LOGIN
 //                                             CapabilitiesUpdated:
 //                                             `Capabilities::ToString()`;
@@ -25,11 +27,15 @@
 //   authenticated PLAIN                       Authenticated (mechanism)
 //   auth_failed 535 5.7.8                     AuthFailed with a reply;
 //   auth_failed insecure_auth                 ... without one: ErrorDetailName
+//   auth_retry 535 5.7.8                      AuthRetry (code, enhanced)
 //   ready                                     SessionReady
 //   recipient <bob@example.org> 250 2.1.5     RecipientReply
 //   delivered 250 2.0.0 accepted=2 rejected=1 TransactionComplete, 2xx data
 //   data_rejected 554 5.6.0 accepted=2 rejected=1
 //                                             TransactionComplete, 4xx/5xx
+//   lmtp_complete accepted=3 delivered=2 rejected=1
+//                                             TransactionComplete, LMTP
+//   data_reply <bob@example.org> 250 2.0.0    RecipientDataReply (LMTP)
 //   delivery_done delivered=2 rejected=1 deferred=0
 //                                             DeliveryDone (counts)
 //   delivery_failed rejected 550 5.1.1        DeliveryFailed: ErrorDetailName
@@ -37,6 +43,13 @@
 //                                             enhanced code if present
 //   noop 250 2.0.0                            NoopDone: code, enhanced code
 //                                             if present
+//   vrfy 252 2.1.5 cannot_verify entries=0    VrfyDone: code, enhanced
+//   expn 250 found entries=3                  code, LookupOutcomeName,
+//                                             entries (ExpnDone alike)
+//   help 214 2.0.0 help lines=3               HelpDone: HelpOutcomeName
+//   etrn 253 pending_count messages=14        EtrnDone: EtrnOutcomeName,
+//   etrn 0 not_offered                        messages= when known; code 0
+//                                             when not sent
 //   closed ok                                 ConnectionClosed, OK status
 //   closed timeout                            ... else ErrorDetailName
 //   trace C: MAIL FROM:<a@example.org>        Trace from the client
@@ -44,7 +57,8 @@
 //
 // In TransactionComplete, `accepted` counts RCPTs of that transaction that
 // got 2xx; `rejected` those that got a final 4xx/5xx (recipients retried in
-// a later transaction after 452/552 are counted in neither).
+// a later transaction after 452/552 are counted in neither); `delivered`
+// those of `accepted` whose data reply was 2xx.
 
 #ifndef SMTP_CORE_EVENT_H_
 #define SMTP_CORE_EVENT_H_
@@ -59,6 +73,7 @@
 #include "core/delivery.h"
 #include "core/reply.h"
 #include "core/sasl_mechanism.h"
+#include "core/service_reply.h"
 #include "core/smtp_error.h"
 
 namespace smtpcore {
@@ -80,6 +95,10 @@ struct ReplyReceived {
   CommandId id = 0;
   CommandKind kind = CommandKind::kNoop;
   Reply reply;
+  // more_replies: further final replies still expected for the same
+  // command: nonzero only for LMTP's per-recipient replies after the end of
+  // data (RFC 2033 §4.2; core/connection.h rule 6), 0 on the last.
+  size_t more_replies = 0;
 };
 
 // CapabilitiesUpdated carries the capabilities after a successful EHLO
@@ -107,7 +126,21 @@ struct Authenticated {
 
 // AuthFailed: AUTH failed (`error.cause` kAuthFailed with the reply,
 // kAuthMechanism, kTooManyChallenges, kInsecureAuth, kNeedsAuth, ...).
+// From a Session it is final: the session ends.
 struct AuthFailed {
+  SmtpError error;
+  // credentials_renewed (Connection only): the server refused the exchange
+  // and the mechanism renewed its credentials (Auth::renew_on_refusal), so
+  // one more AUTH may succeed. Session turns such a refusal into AuthRetry.
+  bool credentials_renewed = false;
+};
+
+// AuthRetry: the server refused AUTH (`error`, cause kAuthFailed with the
+// reply, e.g. 535 after an OAuth error challenge) and the mechanism renewed
+// its credentials (a fresh OAuth token): the session runs AUTH once more,
+// on the same connection (SessionOptions::renew_auth_credentials). At most
+// one per session; a second refusal is an AuthFailed.
+struct AuthRetry {
   SmtpError error;
 };
 
@@ -122,13 +155,37 @@ struct RecipientReply {
   Reply reply;
 };
 
-// TransactionComplete: the final reply to DATA (or BDAT ... LAST, or a
-// DATA/BDAT refusal) ended one transaction of delivery `delivery`.
+// RecipientDataReply: LMTP only (SessionOptions::lmtp). The data reply of
+// one recipient accepted by RCPT in a transaction of delivery `delivery`:
+// after the end of data an LMTP server answers once per accepted recipient,
+// in RCPT order (RFC 2033 §4.2, §4.3). One per accepted recipient, before
+// the transaction's TransactionComplete; the same reply is in that
+// recipient's `RecipientResult::data_reply`. When the data was refused as a
+// whole (DATA refused instead of 354, a refused BDAT chunk) every accepted
+// recipient gets that reply.
+struct RecipientDataReply {
+  DeliveryId delivery = 0;
+  std::string address;
+  Reply reply;
+};
+
+// TransactionComplete: the end of data was answered and one transaction of
+// delivery `delivery` ended (DATA, BDAT ... LAST, or a DATA/BDAT refusal).
+//
+// SMTP: `reply` is the one final reply, which applies to every accepted
+// recipient; `delivered` is `accepted` when it is 2xx, else 0.
+// LMTP (`lmtp`): each accepted recipient had its own reply (a
+// RecipientDataReply each, and `RecipientResult::data_reply`); `reply` is
+// the last of them (RCPT order) and says nothing about the others;
+// `delivered` counts the 2xx ones. A recipient refused after the data is
+// refused (5xx) or deferred (4xx); the others are delivered.
 struct TransactionComplete {
   DeliveryId delivery = 0;
   Reply reply;
   size_t accepted = 0;
   size_t rejected = 0;
+  size_t delivered = 0;
+  bool lmtp = false;
 };
 
 // DeliveryDone: delivery `delivery` ended with at least one recipient
@@ -179,12 +236,52 @@ struct NoopDone {
   Reply reply;
 };
 
+// VrfyDone: the reply to a VRFY queued with `Session::Vrfy` (request
+// `request`, for `argument`), and what it says (core/service_reply.h).
+// Session only; a 421 gives ConnectionClosed instead.
+struct VrfyDone {
+  RequestId request = 0;
+  std::string argument;
+  Reply reply;
+  LookupResult result;
+};
+
+// ExpnDone: the reply to an EXPN queued with `Session::Expn`; `result`
+// lists the members of the mailing list on 250.
+struct ExpnDone {
+  RequestId request = 0;
+  std::string argument;
+  Reply reply;
+  LookupResult result;
+};
+
+// HelpDone: the reply to a HELP queued with `Session::Help` (`topic` ""
+// for plain HELP); `result.lines` is the help text.
+struct HelpDone {
+  RequestId request = 0;
+  std::string topic;
+  Reply reply;
+  HelpResult result;
+};
+
+// EtrnDone: the reply to an ETRN queued with `Session::Etrn` for `node`.
+// With `result.outcome` kNotOffered nothing was sent and `reply` is empty
+// (code 0): the server does not list ETRN.
+struct EtrnDone {
+  RequestId request = 0;
+  std::string node;
+  Reply reply;
+  EtrnResult result;
+};
+
 // Event is anything `PollEvent()` returns.
 using Event = std::variant<Greeting, ReplyReceived, CapabilitiesUpdated,
                            TlsUpgradeRequired, TlsEstablished, Authenticated,
                            AuthFailed, SessionReady, RecipientReply,
                            TransactionComplete, DeliveryDone, DeliveryFailed,
-                           ConnectionClosed, Trace, NoopDone>;
+                           ConnectionClosed, Trace, NoopDone,
+                           RecipientDataReply, VrfyDone, ExpnDone, HelpDone,
+                           EtrnDone, AuthRetry>;
 
 // EventToString renders `event` in the one-line format documented above.
 // Never fails.

@@ -23,6 +23,9 @@ TEST(EventTest, ContractStrings) {
   EXPECT_EQ(EventToString(ReplyReceived{2, CommandKind::kRcptTo,
                                         R("550 no\r\n")}),
             "reply RCPT 550");
+  EXPECT_EQ(EventToString(ReplyReceived{3, CommandKind::kData,
+                                        R("250 2.0.0 ok\r\n"), 2}),
+            "reply DATA 250 2.0.0 more=2");
   std::vector<absl::string_view> lines = {"PIPELINING", "SIZE 10240000",
                                           "STARTTLS", "AUTH PLAIN LOGIN"};
   EXPECT_EQ(EventToString(CapabilitiesUpdated{
@@ -48,6 +51,12 @@ TEST(EventTest, ContractStrings) {
             "delivered 250 2.0.0 accepted=2 rejected=1");
   EXPECT_EQ(EventToString(TransactionComplete{1, R("554 5.6.0 no\r\n"), 2, 0}),
             "data_rejected 554 5.6.0 accepted=2 rejected=0");
+  EXPECT_EQ(EventToString(TransactionComplete{1, R("452 4.2.2 full\r\n"), 3,
+                                              1, 2, /*lmtp=*/true}),
+            "lmtp_complete accepted=3 delivered=2 rejected=1");
+  EXPECT_EQ(EventToString(RecipientDataReply{1, "bob@example.org",
+                                             R("452 4.2.2 full\r\n")}),
+            "data_reply <bob@example.org> 452 4.2.2");
   DeliveryResult result;
   result.recipients.resize(3);
   result.recipients[0].status = RecipientStatus::kDelivered;
@@ -77,6 +86,25 @@ TEST(EventTest, ContractStrings) {
   EXPECT_EQ(EventToString(NoopDone{R("250 2.0.0 Ok\r\n")}),
             "noop 250 2.0.0");
   EXPECT_EQ(EventToString(NoopDone{R("250 ok\r\n")}), "noop 250");
+  Reply vrfy = R("252 2.1.5 Cannot VRFY user\r\n");
+  EXPECT_EQ(EventToString(VrfyDone{1, "bob", vrfy,
+                                   ParseLookupReply(vrfy.view())}),
+            "vrfy 252 2.1.5 cannot_verify entries=0");
+  Reply expn = R("250-<a@example.org>\r\n250 <b@example.org>\r\n");
+  EXPECT_EQ(EventToString(ExpnDone{2, "staff", expn,
+                                   ParseLookupReply(expn.view())}),
+            "expn 250 found entries=2");
+  Reply help = R("214-2.0.0 a\r\n214 2.0.0 b\r\n");
+  EXPECT_EQ(EventToString(HelpDone{3, "", help, ParseHelpReply(help.view())}),
+            "help 214 2.0.0 help lines=2");
+  Reply etrn = R("253 OK, 14 pending messages for node x started\r\n");
+  EXPECT_EQ(EventToString(EtrnDone{4, "x", etrn,
+                                   ParseEtrnReply(etrn.view())}),
+            "etrn 253 pending_count messages=14");
+  EtrnResult not_offered;
+  not_offered.outcome = EtrnOutcome::kNotOffered;
+  EXPECT_EQ(EventToString(EtrnDone{5, "x", Reply(), not_offered}),
+            "etrn 0 not_offered");
   EXPECT_EQ(RecipientStatusName(RecipientStatus::kDeferred), "deferred");
 }
 

@@ -51,8 +51,10 @@ std::string AdditionalData(const ReplyView& reply) {
 }  // namespace
 
 SaslExchange::SaslExchange(std::unique_ptr<SaslMechanism> mechanism,
-                           int max_challenges)
-    : mechanism_(std::move(mechanism)), max_challenges_(max_challenges) {}
+                           int max_challenges, bool renew_on_refusal)
+    : mechanism_(std::move(mechanism)),
+      max_challenges_(max_challenges),
+      renew_on_refusal_(renew_on_refusal) {}
 
 SaslExchange::~SaslExchange() = default;
 
@@ -152,6 +154,12 @@ absl::Status SaslExchange::OnFinal(const ReplyView& reply) {
                                     finished.message()));
     }
     return absl::OkStatus();
+  }
+  // A refusal (535, 454, ... after the exchange finished normally, e.g.
+  // the empty answer to an OAuth error challenge) may be retried once with
+  // renewed credentials; a 421 ends the connection instead.
+  if (renew_on_refusal_ && reply.code() != 421) {
+    credentials_renewed_ = mechanism_->RenewCredentials();
   }
   absl::StatusCode code = reply.is_transient()
                               ? absl::StatusCode::kUnavailable

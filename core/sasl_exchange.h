@@ -8,7 +8,9 @@
 // initial response, §4 and RFC 4422 §5), the bounded 334 loop
 // (kTooManyChallenges), "*" to cancel when the mechanism fails or the
 // challenge is not base64 (§4), and the outcome: 235 -> OK (after the
-// mechanism's Finish), anything else -> kAuthFailed.
+// mechanism's Finish), anything else -> kAuthFailed; after such a refusal
+// (not a 421, not a cancel) the mechanism may be asked to renew its
+// credentials for one retry (`renew_on_refusal`).
 //
 // Secrets: lines produced here are returned to the caller for sending and
 // never appear in statuses or in `TraceLine` output.
@@ -37,8 +39,10 @@ inline constexpr size_t kMaxAuthResponseLine = 12288;
 class SaslExchange {
  public:
   // SaslExchange takes ownership of `mechanism` (must not be null) and
-  // allows at most `max_challenges` 334 replies.
-  SaslExchange(std::unique_ptr<SaslMechanism> mechanism, int max_challenges);
+  // allows at most `max_challenges` 334 replies. With `renew_on_refusal`,
+  // OnFinal calls the mechanism's RenewCredentials after a refusal.
+  SaslExchange(std::unique_ptr<SaslMechanism> mechanism, int max_challenges,
+               bool renew_on_refusal = false);
   ~SaslExchange();
 
   SaslExchange(const SaslExchange&) = delete;
@@ -79,12 +83,18 @@ class SaslExchange {
 
   // mechanism_name returns the mechanism's name (valid while this lives).
   absl::string_view mechanism_name() const;
+  // credentials_renewed is true when OnFinal saw a refusal (4xx/5xx, not
+  // 421, no cancel), `renew_on_refusal` was set and the mechanism's
+  // RenewCredentials returned true: one more exchange may succeed.
+  bool credentials_renewed() const { return credentials_renewed_; }
   // challenges returns how many 334 replies were handled.
   int challenges() const { return challenges_; }
 
  private:
   std::unique_ptr<SaslMechanism> mechanism_;
   int max_challenges_;
+  bool renew_on_refusal_;
+  bool credentials_renewed_ = false;
   int challenges_ = 0;
   // deferred_initial_: initial response waiting for the first 334 (the
   // line limit fallback).

@@ -200,5 +200,62 @@ TEST(SaslExchangeTest, FinishGetsAdditionalDataOf235) {
   EXPECT_TRUE(m->finals.empty());
 }
 
+// Renewable counts RenewCredentials calls and answers `renewed`.
+class Renewable : public Scripted {
+ public:
+  explicit Renewable(bool renewed)
+      : Scripted("ir", {"", ""}), renewed_(renewed) {}
+  bool RenewCredentials() override {
+    ++renewals;
+    return renewed_;
+  }
+  int renewals = 0;
+
+ private:
+  bool renewed_;
+};
+
+// RenewCredentials is asked after a refusal only, and only when allowed.
+TEST(SaslExchangeTest, RenewOnRefusal) {
+  struct Case {
+    const char* reply;
+    bool allowed;
+    bool mechanism_renews;
+    int renewals;
+    bool renewed;
+  };
+  const Case cases[] = {
+      {"535 5.7.8 no\r\n", true, true, 1, true},
+      {"454 4.7.0 later\r\n", true, true, 1, true},
+      {"535 5.7.8 no\r\n", true, false, 1, false},
+      {"535 5.7.8 no\r\n", false, true, 0, false},
+      {"421 4.7.0 bye\r\n", true, true, 0, false},
+      {"235 2.7.0 ok\r\n", true, true, 0, false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.reply);
+    auto mech = std::make_unique<Renewable>(c.mechanism_renews);
+    Renewable* m = mech.get();
+    SaslExchange x(std::move(mech), 8, c.allowed);
+    std::string line;
+    ASSERT_TRUE(x.Start(nullptr, 512, &line).ok());
+    // The error challenge and its empty answer come first.
+    EXPECT_EQ(x.OnChallenge(Parse("334 e30=\r\n")).line, "\r\n");
+    (void)x.OnFinal(Parse(c.reply));
+    EXPECT_EQ(m->renewals, c.renewals);
+    EXPECT_EQ(x.credentials_renewed(), c.renewed);
+  }
+  // Not after a cancel: the exchange did not finish normally.
+  auto mech = std::make_unique<Renewable>(true);
+  Renewable* m = mech.get();
+  SaslExchange x(std::move(mech), 8, true);
+  std::string line;
+  ASSERT_TRUE(x.Start(nullptr, 512, &line).ok());
+  EXPECT_TRUE(x.OnChallenge(Parse("334 !!\r\n")).cancelled);
+  EXPECT_FALSE(x.OnFinal(Parse("501 5.7.0 cancelled\r\n")).ok());
+  EXPECT_EQ(m->renewals, 0);
+  EXPECT_FALSE(x.credentials_renewed());
+}
+
 }  // namespace
 }  // namespace smtpcore

@@ -71,6 +71,18 @@ class SaslMechanism {
   virtual absl::Status Finish(absl::string_view server_final) {
     return absl::OkStatus();
   }
+
+  // RenewCredentials is called at most once, after the server refused the
+  // exchange with a final reply (4xx/5xx other than 421, not after a "*"
+  // cancel), when the session allows one retry (SessionOptions::
+  // renew_auth_credentials; core/sasl_exchange.h). A mechanism whose
+  // credentials can be renewed (an OAuth 2.0 bearer token from a token
+  // provider, sasl/oauth_token.h) gets fresh ones and returns true: the
+  // session then runs one more AUTH exchange with a new mechanism from its
+  // chooser, which must see the renewed credentials. It may block (it is
+  // called from the session's input call); it must not call back into the
+  // session. Default: false (a password stays the password).
+  virtual bool RenewCredentials() { return false; }
 };
 
 }  // namespace smtpcore

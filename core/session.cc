@@ -1,5 +1,6 @@
 #include "core/session.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -19,6 +20,7 @@ ConnectionOptions ToConnectionOptions(const SessionOptions& o) {
   c.allow_insecure_auth = o.allow_insecure_auth;
   c.line_endings = o.line_endings;
   c.trace = o.trace;
+  c.lmtp = o.lmtp;
   return c;
 }
 
@@ -32,6 +34,15 @@ SmtpError SessionFailure(ErrorDetail detail, absl::StatusCode code,
   e.status_code = code;
   e.what = std::move(what);
   return e;
+}
+
+// ArgumentOf returns the argument of a queued request, for its event.
+std::string ArgumentOf(const Command& command) {
+  if (const auto* c = std::get_if<Vrfy>(&command)) return c->argument;
+  if (const auto* c = std::get_if<Expn>(&command)) return c->argument;
+  if (const auto* c = std::get_if<Help>(&command)) return c->argument;
+  if (const auto* c = std::get_if<Etrn>(&command)) return c->node;
+  return "";
 }
 
 }  // namespace
@@ -65,7 +76,8 @@ Session::Session(SessionOptions options, Instant now)
     : options_(std::move(options)),
       connection_(ToConnectionOptions(options_), now),
       flow_(DeliveryFlowOptions{options_.chunking, options_.line_endings,
-                                options_.max_transactions_per_delivery},
+                                options_.max_transactions_per_delivery,
+                                options_.lmtp, options_.idna},
             &connection_, &events_) {}
 
 Session::~Session() = default;
@@ -87,16 +99,16 @@ void Session::Pump(Instant now) {
   }
 }
 
-bool Session::Submit(Command command, Instant now) {
+absl::optional<CommandId> Session::Submit(Command command, Instant now) {
   CommandKind kind = KindOf(command);
   absl::StatusOr<CommandId> id = connection_.Submit(std::move(command), now);
-  if (id.ok()) return true;
+  if (id.ok()) return *id;
   // ConnectionClosed follows on a closed connection; any other refusal of
-  // a session command (EHLO, HELO, STARTTLS, NOOP) ends the session.
+  // a session command (EHLO, HELO, STARTTLS, NOOP, ...) ends the session.
   if (!connection_.closed()) {
     FailSession(SmtpError::FromStatus(id.status(), kind), true, now);
   }
-  return false;
+  return absl::nullopt;
 }
 
 // --- Inputs ----------------------------------------------------------------
@@ -205,8 +217,17 @@ void Session::OnConnectionEvent(Event event, Instant now) {
   }
   if (auto* f = std::get_if<AuthFailed>(&event)) {
     SmtpError error = f->error;
-    Emit(std::move(event));
-    FailSession(std::move(error), true, now);
+    if (f->credentials_renewed && !auth_retried_ && !connection_.closed()) {
+      // Refused, but the mechanism renewed its credentials (a fresh OAuth
+      // token): once more, on this connection (RFC 4954 §4 allows AUTH
+      // again after a failed one).
+      auth_retried_ = true;
+      Emit(AuthRetry{std::move(error)});
+      StartAuthentication(now);
+      return;
+    }
+    Emit(AuthFailed{std::move(error)});
+    FailSession(f->error, true, now);
     return;
   }
   if (auto* c = std::get_if<ConnectionClosed>(&event)) {
@@ -225,16 +246,19 @@ void Session::OnReply(const ReplyReceived& r, Instant now) {
       // RFC 5321 §4.1.4 / §3.2: fall back to HELO only when EHLO itself is
       // not understood (500..504), never on 421 or other refusals.
       if (reply.code() >= 500 && reply.code() <= 504) {
-        Submit(Helo{options_.ehlo_domain}, now);
+        absl::StatusOr<std::string> name = HelloName();  // as for EHLO
+        Submit(Helo{name.ok() ? *name : options_.ehlo_domain}, now);
       } else {
         FailSession(SmtpError::FromReply(CommandKind::kEhlo, reply.view()),
                     true, now);
       }
       return;
     case CommandKind::kHelo:
+    case CommandKind::kLhlo:
+      // No fallback from HELO, nor from LHLO (RFC 2033 §4.1: an LMTP
+      // server takes no HELO/EHLO).
       if (!ok && !connection_.closed()) {
-        FailSession(SmtpError::FromReply(CommandKind::kHelo, reply.view()),
-                    true, now);
+        FailSession(SmtpError::FromReply(r.kind, reply.view()), true, now);
       }
       return;
     case CommandKind::kStartTls:
@@ -259,6 +283,12 @@ void Session::OnReply(const ReplyReceived& r, Instant now) {
       // 421: the ConnectionClosed that follows reports it.
       if (reply.code() != 421) Emit(NoopDone{reply});
       return;
+    case CommandKind::kVrfy:
+    case CommandKind::kExpn:
+    case CommandKind::kHelp:
+    case CommandKind::kEtrn:
+      if (reply.code() != 421) OnServiceReply(r);
+      return;
     default:
       return;
   }
@@ -280,12 +310,36 @@ void Session::OnConnectionClosed(const ConnectionClosed& closed, Instant now) {
 
 // --- Greeting, hello, STARTTLS, AUTH ------------------------------------------
 
+absl::StatusOr<std::string> Session::HelloName() {
+  const std::string& name = options_.ehlo_domain;
+  if (IsAscii(name) || !options_.idna) return name;
+  // The greeting comes before any SMTPUTF8 negotiation: A-labels only
+  // (RFC 5321 §2.3.5, RFC 6531 §3.2).
+  absl::StatusOr<std::string> ascii = options_.idna(name);
+  if (!ascii.ok()) {
+    return MakeError(absl::StatusCode::kInvalidArgument,
+                     ErrorDetail::kInvalidArgument,
+                     absl::StrCat("EHLO name: ", ascii.status().message()));
+  }
+  return ascii;
+}
+
 void Session::SendHello(Instant now) {
   state_ = SessionState::kHello;
-  if (options_.force_helo) {
-    Submit(Helo{options_.ehlo_domain}, now);
+  absl::StatusOr<std::string> name = HelloName();
+  if (!name.ok()) {
+    CommandKind kind = options_.lmtp         ? CommandKind::kLhlo
+                       : options_.force_helo ? CommandKind::kHelo
+                                             : CommandKind::kEhlo;
+    FailSession(SmtpError::FromStatus(name.status(), kind), true, now);
+    return;
+  }
+  if (options_.lmtp) {
+    Submit(Lhlo{*name}, now);
+  } else if (options_.force_helo) {
+    Submit(Helo{*name}, now);
   } else {
-    Submit(Ehlo{options_.ehlo_domain}, now);
+    Submit(Ehlo{*name}, now);
   }
 }
 
@@ -346,8 +400,9 @@ void Session::StartAuthentication(Instant now) {
     return;
   }
   state_ = SessionState::kAuth;
+  const bool renew = options_.renew_auth_credentials && !auth_retried_;
   absl::StatusOr<CommandId> id =
-      connection_.Submit(Auth{std::move(mechanism)}, now);
+      connection_.Submit(Auth{std::move(mechanism), renew}, now);
   if (!id.ok()) {
     SmtpError error = SmtpError::FromStatus(id.status(), CommandKind::kAuth);
     Emit(AuthFailed{error});
@@ -430,16 +485,92 @@ absl::Status Session::Close(Instant now) {
 absl::Status Session::Noop(Instant now) {
   absl::Status s = CheckAcceptingWork();
   if (!s.ok()) return s;
-  ++noops_wanted_;
+  idle_commands_.push_back(IdleCommand{0, smtpcore::Noop{}});
   MaybeStartTransaction(now);
   Pump(now);
   return absl::OkStatus();
 }
 
-void Session::SendNoops(Instant now) {
-  while (noops_wanted_ > 0 && !connection_.closed()) {
-    --noops_wanted_;
-    if (!Submit(smtpcore::Noop{}, now)) return;
+absl::StatusOr<RequestId> Session::Vrfy(std::string argument, Instant now) {
+  return QueueRequest(smtpcore::Vrfy{std::move(argument)}, now);
+}
+
+absl::StatusOr<RequestId> Session::Expn(std::string argument, Instant now) {
+  return QueueRequest(smtpcore::Expn{std::move(argument)}, now);
+}
+
+absl::StatusOr<RequestId> Session::Help(std::string topic, Instant now) {
+  return QueueRequest(smtpcore::Help{std::move(topic)}, now);
+}
+
+absl::StatusOr<RequestId> Session::Etrn(std::string node, Instant now) {
+  return QueueRequest(smtpcore::Etrn{std::move(node)}, now);
+}
+
+absl::StatusOr<RequestId> Session::QueueRequest(Command command,
+                                                Instant now) {
+  absl::Status s = CheckAcceptingWork();
+  if (!s.ok()) return s;
+  // Validate now, so that argument errors are synchronous (nothing queued).
+  std::string scratch;
+  s = SerializeCommand(command, &scratch);
+  if (!s.ok()) return s;
+  RequestId id = next_request_++;
+  idle_commands_.push_back(IdleCommand{id, std::move(command)});
+  MaybeStartTransaction(now);
+  Pump(now);
+  return id;
+}
+
+void Session::SendIdleCommands(Instant now) {
+  while (!idle_commands_.empty() && !connection_.closed()) {
+    IdleCommand next = std::move(idle_commands_.front());
+    idle_commands_.pop_front();
+    std::string argument = ArgumentOf(next.command);
+    if (std::holds_alternative<smtpcore::Etrn>(next.command) &&
+        !connection_.capabilities().etrn()) {
+      // RFC 1985: ETRN only to a server that lists it.
+      EtrnResult result;
+      result.outcome = EtrnOutcome::kNotOffered;
+      Emit(EtrnDone{next.request, std::move(argument), Reply(), result});
+      continue;
+    }
+    absl::optional<CommandId> id = Submit(std::move(next.command), now);
+    if (!id.has_value()) return;
+    if (next.request != 0) {
+      sent_requests_.push_back(
+          SentRequest{*id, next.request, std::move(argument)});
+    }
+  }
+}
+
+void Session::OnServiceReply(const ReplyReceived& r) {
+  auto it = std::find_if(
+      sent_requests_.begin(), sent_requests_.end(),
+      [&r](const SentRequest& sent) { return sent.command == r.id; });
+  if (it == sent_requests_.end()) return;  // not ours
+  SentRequest sent = std::move(*it);
+  sent_requests_.erase(it);
+  const ReplyView view = r.reply.view();
+  switch (r.kind) {
+    case CommandKind::kVrfy:
+      Emit(VrfyDone{sent.request, std::move(sent.argument), r.reply,
+                    ParseLookupReply(view)});
+      break;
+    case CommandKind::kExpn:
+      Emit(ExpnDone{sent.request, std::move(sent.argument), r.reply,
+                    ParseLookupReply(view)});
+      break;
+    case CommandKind::kHelp:
+      Emit(HelpDone{sent.request, std::move(sent.argument), r.reply,
+                    ParseHelpReply(view)});
+      break;
+    case CommandKind::kEtrn:
+      Emit(EtrnDone{sent.request, std::move(sent.argument), r.reply,
+                    ParseEtrnReply(view)});
+      break;
+    default:
+      break;
   }
 }
 
@@ -464,9 +595,9 @@ void Session::AfterFlow(Instant now) {
 void Session::MaybeStartTransaction(Instant now) {
   if (connection_.closed()) return;  // ConnectionClosed fails the rest
   if (state_ != SessionState::kReady || flow_.busy()) return;
-  // NOOPs requested with `Noop` go out whenever the session is idle, before
-  // the next transaction or QUIT.
-  SendNoops(now);
+  // NOOPs and requests (`Noop`, `Vrfy`, ...) go out whenever the session
+  // is idle, before the next transaction or QUIT.
+  SendIdleCommands(now);
   if (state_ != SessionState::kReady) return;
   flow_.StartNext(now);
   if (flow_.busy()) {

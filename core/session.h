@@ -2,12 +2,15 @@
 // sequence by itself on top of a `Connection`:
 //
 //   greeting (220; 421/554 -> error)
-//   -> EHLO (-> HELO only if EHLO got 500..504, or with `force_helo`)
+//   -> EHLO (-> HELO only if EHLO got 500..504, or with `force_helo`;
+//      LHLO with `lmtp`)
 //   -> STARTTLS per `TlsMode` -> TLS handshake (adapter) -> EHLO again
 //   -> AUTH (mechanism from the `auth` chooser)
 //   -> SessionReady
 //   -> per `Deliver`: [RSET] MAIL, RCPT..., DATA + body or BDAT ... LAST,
 //      retrying 452/552'd recipients in further transactions
+//   -> whenever idle: NOOP, VRFY, EXPN, HELP, ETRN as asked (`Noop`,
+//      `Vrfy`, ...), each answered by its own event
 //   -> `Close`: QUIT -> 221 -> ConnectionClosed{ok}
 //
 // It is the equivalent of mox's smtpclient New + Deliver/DeliverMultiple +
@@ -22,7 +25,8 @@
 // event, nothing sent, the connection stays usable): SIZE over the announced
 // limit (kMessageTooLarge), a bare CR or LF under LineEndingPolicy::kReject
 // (kBareLineEnding), an 8-bit body without 8BITMIME (kNeeds8BitMime),
-// non-ASCII addresses without SMTPUTF8 (kNeedsSmtpUtf8), REQUIRETLS without
+// non-ASCII addresses without SMTPUTF8 (kNeedsSmtpUtf8; a non-ASCII domain
+// is sent as its A-label instead when `idna` is set), REQUIRETLS without
 // TLS or without the extension (kNeedsRequireTls), BINARYMIME without
 // BINARYMIME+CHUNKING (kNeedsBinaryMime), a MAIL line that the added
 // parameters push over 512 octets (kLineTooLong). Any other local refusal of
@@ -30,8 +34,9 @@
 // already sent gets its replies, and the next transaction starts with RSET.
 //
 // Events of one delivery, in order: RecipientReply per RCPT reply,
-// TransactionComplete per final DATA/BDAT reply, then exactly one
-// DeliveryDone (someone got it) or DeliveryFailed. Without PIPELINING, no
+// (LMTP: RecipientDataReply per accepted recipient,) TransactionComplete
+// per final DATA/BDAT reply, then exactly one DeliveryDone (someone got it)
+// or DeliveryFailed. Without PIPELINING, no
 // DATA is sent when every RCPT failed (the next transaction starts with
 // RSET); with PIPELINING, a 354 then gets a lone "." (RFC 2920 §3.1).
 //
@@ -39,7 +44,9 @@
 // delivery fails with it): greeting 421/554, 421 anywhere, EOF, timeouts,
 // protocol errors, STARTTLS required but unavailable or failed (never falls
 // back to plaintext), authentication failure or no usable mechanism (both
-// reported by an AuthFailed event first), and an 8-bit streamed chunk
+// reported by an AuthFailed event first; a refusal after which the
+// mechanism renewed its credentials is retried once, see
+// `renew_auth_credentials`), and an 8-bit streamed chunk
 // refused after DATA was committed (see `AppendBody`).
 // After a fatal error the session sends QUIT when the connection is still
 // in sync (rejected greeting, failed AUTH, refused STARTTLS), otherwise it
@@ -69,9 +76,11 @@
 #include "core/delivery.h"
 #include "core/delivery_flow.h"
 #include "core/event.h"
+#include "core/idna_converter.h"
 #include "core/instant.h"
 #include "core/io_slice.h"
 #include "core/sasl_mechanism.h"
+#include "core/service_reply.h"
 #include "core/smtp_error.h"
 
 namespace smtpcore {
@@ -115,6 +124,13 @@ struct SessionOptions {
   bool allow_insecure_auth = false;
   // max_auth_challenges bounds the 334 loop (kTooManyChallenges).
   int max_auth_challenges = 8;
+  // renew_auth_credentials: when the server refuses AUTH (535, 454, ...;
+  // not 421) and the mechanism can renew its credentials
+  // (SaslMechanism::RenewCredentials: XOAUTH2 and OAUTHBEARER with a token
+  // provider, sasl/oauth_token.h), emit AuthRetry and run AUTH once more on
+  // this connection with a new mechanism from `auth`. Once per session: a
+  // second refusal fails it with kAuthFailed like any other.
+  bool renew_auth_credentials = true;
   // chunking: use BDAT when the server offers CHUNKING (RFC 3030).
   bool chunking = true;
   // pipelining: use PIPELINING when offered (RFC 2920).
@@ -131,6 +147,25 @@ struct SessionOptions {
   // max_transactions_per_delivery bounds the 452/RCPTMAX splitting of one
   // delivery (the remaining recipients are deferred).
   int max_transactions_per_delivery = 100;
+  // lmtp: speak LMTP (RFC 2033) to a final-delivery server: LHLO instead of
+  // EHLO (no HELO fallback, `force_helo` is ignored: a refused LHLO fails
+  // the session), and after the end of data one reply per accepted
+  // recipient (RFC 2033 §4.2, §4.3; core/connection.h rule 6), reported as
+  // RecipientDataReply events and in `RecipientResult::data_reply`; a
+  // recipient refused after the data is refused or deferred, the others
+  // are delivered. TransactionComplete then has `lmtp` set (core/event.h).
+  // PIPELINING, CHUNKING and the other extensions work as with SMTP when
+  // the LHLO reply lists them.
+  bool lmtp = false;
+  // idna converts internationalised domains to A-labels
+  // (core/idna_converter.h; //idna has libidn2's UTS #46 conversion, which
+  // the C ABI and the CLI set by default). Used for a non-ASCII EHLO/LHLO
+  // name, always (a failure fails the session with kInvalidArgument before
+  // anything is sent), and for address domains when the server lacks
+  // SMTPUTF8 (core/delivery_precheck.h: a non-ASCII local part is then
+  // refused with kNeedsSmtpUtf8). Empty: no conversion; such addresses are
+  // refused and a non-ASCII EHLO name is sent as is.
+  IdnaConverter idna;
 };
 
 // SessionState is the coarse progress of a Session.
@@ -244,6 +279,28 @@ class Session {
   // kFailedPrecondition / kClosed after Close, kBroken after a fatal error.
   absl::Status Noop(Instant now);
 
+  // Vrfy, Expn, Help and Etrn queue VRFY <argument> (RFC 5321 §4.1.1.6),
+  // EXPN <argument> (§4.1.1.7), HELP [<topic>] (§4.1.1.8; "" for plain
+  // HELP) and ETRN <node> (RFC 1985; node may start with '@' or '#'). Like
+  // `Noop` they go out when the session is idle, in call order with NOOPs,
+  // before the next transaction or QUIT; each returns its request id, and
+  // its reply arrives as a VrfyDone, ExpnDone, HelpDone or EtrnDone event
+  // with the typed result (the reply codes' meanings are listed in
+  // core/service_reply.h). ETRN is only sent to a server that lists ETRN
+  // in its EHLO reply (RFC 1985; force it with
+  // `capability_filter.force` for one that does not); otherwise, when its
+  // turn comes, EtrnDone reports kNotOffered without sending anything. A
+  // 421 fails the session as anywhere else (ConnectionClosed, no Done
+  // event); a request still queued when the session ends gets no event.
+  // Errors (nothing queued): kInvalidArgument / kControlCharacter (CR, LF
+  // or another control in the argument), kInvalidArgument (empty VRFY or
+  // EXPN argument, a space in the ETRN node), kLineTooLong;
+  // kFailedPrecondition / kClosed after Close, kBroken after a fatal error.
+  absl::StatusOr<RequestId> Vrfy(std::string argument, Instant now);
+  absl::StatusOr<RequestId> Expn(std::string argument, Instant now);
+  absl::StatusOr<RequestId> Help(std::string topic, Instant now);
+  absl::StatusOr<RequestId> Etrn(std::string node, Instant now);
+
   // Close sends QUIT once queued deliveries are done, then ends with
   // ConnectionClosed{ok} on 221 (or EOF). Idempotent. Returns
   // kFailedPrecondition / kBroken if the session already failed.
@@ -266,6 +323,7 @@ class Session {
   void OnConnectionEvent(Event event, Instant now);
   void OnReply(const ReplyReceived& r, Instant now);
   void SendHello(Instant now);
+  absl::StatusOr<std::string> HelloName();
   void AfterHello(Instant now);
   void AfterTls(Instant now);
   void StartAuthentication(Instant now);
@@ -274,9 +332,11 @@ class Session {
   void MaybeStartTransaction(Instant now);
   void FailSession(SmtpError error, bool send_quit, Instant now);
   void SendQuit(Instant now);
-  void SendNoops(Instant now);
+  absl::StatusOr<RequestId> QueueRequest(Command command, Instant now);
+  void SendIdleCommands(Instant now);
+  void OnServiceReply(const ReplyReceived& r);
   void OnConnectionClosed(const ConnectionClosed& closed, Instant now);
-  bool Submit(Command command, Instant now);
+  absl::optional<CommandId> Submit(Command command, Instant now);
   absl::Status CheckAcceptingWork() const;
   void Emit(Event event);
 
@@ -293,7 +353,22 @@ class Session {
   bool quit_sent_ = false;
   bool tls_attempted_ = false;
   bool ready_emitted_ = false;
-  int noops_wanted_ = 0;  // Noop calls not yet submitted
+  bool auth_retried_ = false;  // the one AUTH retry was used
+  // IdleCommand is a NOOP (request 0) or a Vrfy/Expn/Help/Etrn request
+  // waiting for the session to be idle.
+  struct IdleCommand {
+    RequestId request = 0;
+    Command command;
+  };
+  // SentRequest is a submitted request waiting for its reply.
+  struct SentRequest {
+    CommandId command = 0;
+    RequestId request = 0;
+    std::string argument;
+  };
+  std::deque<IdleCommand> idle_commands_;
+  std::deque<SentRequest> sent_requests_;
+  RequestId next_request_ = 1;
   // flow_ runs the deliveries (borrows connection_ and events_).
   DeliveryFlow flow_;
 };

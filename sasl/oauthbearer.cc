@@ -27,6 +27,17 @@ OAuthBearerMechanism::~OAuthBearerMechanism() {
 }
 
 absl::Status OAuthBearerMechanism::Start(const TlsInfo* tls) {
+  if (options_.token_provider) {
+    absl::StatusOr<std::string> token =
+        options_.token_provider(OAuthTokenRequest{});
+    if (!token.ok()) {
+      return internal::MechanismPreconditionError(
+          absl::StrCat("OAUTHBEARER: the token provider failed: ",
+                       token.status().message()));
+    }
+    internal::Wipe(options_.token);
+    options_.token = *std::move(token);
+  }
   if (options_.token.empty()) {
     return internal::MechanismPreconditionError("OAUTHBEARER needs a token");
   }
@@ -72,6 +83,18 @@ absl::StatusOr<std::string> OAuthBearerMechanism::Respond(
   server_error_ = std::string(challenge);
   if (server_error_.empty()) server_error_ = "{}";
   return std::string("\x01");
+}
+
+bool OAuthBearerMechanism::RenewCredentials() {
+  if (!options_.token_provider) return false;
+  OAuthTokenRequest request;
+  request.refresh = true;
+  request.server_error = server_error_;
+  absl::StatusOr<std::string> token = options_.token_provider(request);
+  if (!token.ok() || token->empty()) return false;
+  internal::Wipe(options_.token);
+  options_.token = *std::move(token);
+  return true;
 }
 
 }  // namespace smtpcore

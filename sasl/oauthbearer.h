@@ -4,7 +4,9 @@
 //   "auth=Bearer " token ^A ^A                           (^A = 0x01)
 // On failure the server sends a 334 with a JSON error
 // ({"status":"invalid_token",...}); the client answers with a single ^A
-// (RFC 7628 §3.2.3) and the server then fails the exchange (535).
+// (RFC 7628 §3.2.3) and the server then fails the exchange (535). With a
+// token provider (sasl/oauth_token.h) a fresh token is then fetched for one
+// retry (RenewCredentials).
 //
 //   InitialResponse() -> "n,a=user@example.com,\x01host=server.example.com
 //                         \x01port=587\x01auth=Bearer vF9dft4qmT\x01\x01"
@@ -21,6 +23,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/optional.h"
 #include "core/sasl_mechanism.h"
+#include "sasl/oauth_token.h"
 
 namespace smtpcore {
 
@@ -28,6 +31,9 @@ namespace smtpcore {
 struct OAuthBearerOptions {
   std::string username;  // sent as the GS2 authzid ("a="); may be empty
   std::string token;     // the bearer token (secret)
+  // token_provider, when set, gives the token instead (fetched at Start,
+  // renewed by RenewCredentials; sasl/oauth_token.h) and `token` is unused.
+  OAuthTokenProvider token_provider;
   std::string host;      // server host name for "host=", omitted if empty
   uint16_t port = 0;     // server port for "port=", omitted if 0
 };
@@ -41,7 +47,8 @@ class OAuthBearerMechanism final : public SaslMechanism {
 
   absl::string_view name() const override { return "OAUTHBEARER"; }
 
-  // Start fails with kFailedPrecondition/kAuthMechanism if the token is
+  // Start fetches the token from the provider, if any, then fails with
+  // kFailedPrecondition/kAuthMechanism if the provider failed, the token is
   // empty or a field contains 0x01 or a control character.
   absl::Status Start(const TlsInfo* tls) override;
 
@@ -52,6 +59,11 @@ class OAuthBearerMechanism final : public SaslMechanism {
   // A non-empty challenge is the server's JSON error: it is kept in
   // `server_error()` and answered with "\x01" (RFC 7628 §3.2.3).
   absl::StatusOr<std::string> Respond(absl::string_view challenge) override;
+
+  // RenewCredentials (after the server refused the exchange) asks the
+  // provider for a fresh token with the server's JSON error; true when it
+  // gave one. False without a provider.
+  bool RenewCredentials() override;
 
   // server_error returns the JSON error the server sent, empty if none.
   const std::string& server_error() const { return server_error_; }

@@ -1,6 +1,7 @@
 #include "sasl/oauthbearer.h"
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "core/errors.h"
@@ -64,6 +65,31 @@ TEST(OAuthBearerTest, MinimalAndEscapedAuthzid) {
   EXPECT_EQ(escaped.InitialResponse(),
             "n,a=a=2Cb=3Dc,\x01"
             "auth=Bearer tok\x01\x01");
+}
+
+TEST(OAuthBearerTest, TokenProviderAndRenewal) {
+  std::vector<OAuthTokenRequest> requests;
+  OAuthBearerOptions options;
+  options.username = "user@example.com";
+  options.token = "ignored";
+  options.token_provider =
+      [&requests](const OAuthTokenRequest& r) -> absl::StatusOr<std::string> {
+    requests.push_back(r);
+    return r.refresh ? "fresh" : "stale";
+  };
+  OAuthBearerMechanism m(options);
+  ASSERT_TRUE(m.Start(nullptr).ok());
+  EXPECT_EQ(m.InitialResponse(),
+            "n,a=user@example.com,\x01"
+            "auth=Bearer stale\x01\x01");
+  EXPECT_EQ(*m.Respond(R"({"status":"invalid_token"})"), "\x01");
+  EXPECT_TRUE(m.RenewCredentials());
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_TRUE(requests[1].refresh);
+  EXPECT_EQ(requests[1].server_error, R"({"status":"invalid_token"})");
+  OAuthBearerOptions fixed;
+  fixed.token = "t";
+  EXPECT_FALSE(OAuthBearerMechanism(fixed).RenewCredentials());
 }
 
 TEST(OAuthBearerTest, RejectsMissingOrBadToken) {

@@ -59,13 +59,18 @@ absl::StatusOr<std::unique_ptr<SaslMechanism>> MakeSaslMechanism(
   const std::string upper = absl::AsciiStrToUpper(name);
   const bool has_password =
       !credentials.username.empty() && !credentials.password.empty();
-  const bool has_token = !credentials.oauth_token.empty();
+  const bool has_token = !credentials.oauth_token.empty() ||
+                         static_cast<bool>(credentials.oauth_token_provider);
 
   if (upper == "OAUTHBEARER" || upper == "XOAUTH2") {
     if (!has_token) return CannotServe(upper, "no OAuth token given");
     if (upper == "XOAUTH2") {
       if (credentials.username.empty()) {
         return CannotServe(upper, "no user name given");
+      }
+      if (credentials.oauth_token_provider) {
+        return std::unique_ptr<SaslMechanism>(new Xoauth2Mechanism(
+            credentials.username, credentials.oauth_token_provider));
       }
       return std::unique_ptr<SaslMechanism>(
           new Xoauth2Mechanism(credentials.username, credentials.oauth_token));
@@ -74,6 +79,7 @@ absl::StatusOr<std::unique_ptr<SaslMechanism>> MakeSaslMechanism(
     options.username = credentials.authzid.empty() ? credentials.username
                                                    : credentials.authzid;
     options.token = credentials.oauth_token;
+    options.token_provider = credentials.oauth_token_provider;
     options.host = HostFor(credentials, tls);
     options.port = credentials.port;
     return std::unique_ptr<SaslMechanism>(

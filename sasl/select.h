@@ -31,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "core/sasl_mechanism.h"
+#include "sasl/oauth_token.h"
 
 namespace smtpcore {
 
@@ -41,6 +42,11 @@ struct SaslCredentials {
   std::string password;
   std::string authzid;      // optional authorization identity
   std::string oauth_token;  // OAuth 2.0 access token (XOAUTH2, OAUTHBEARER)
+  // oauth_token_provider, when set, gives XOAUTH2 and OAUTHBEARER their
+  // token instead of `oauth_token`, and a fresh one after a refusal (one
+  // AUTH retry, sasl/oauth_token.h). Wrap it in CachingTokenProvider so
+  // that the retry's mechanism gets the renewed token.
+  OAuthTokenProvider oauth_token_provider;
   // host is the server's name for DIGEST-MD5's digest-uri and OAUTHBEARER's
   // "host="; empty: `TlsInfo::server_name` when available.
   std::string host;

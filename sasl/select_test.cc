@@ -69,6 +69,34 @@ TEST(SelectTest, OAuthWhenTokenGiven) {
   EXPECT_FALSE(absl::StrContains(none, "ya29"));
 }
 
+// A token provider serves XOAUTH2 and OAUTHBEARER like a token, and the
+// mechanisms it makes can renew their token.
+TEST(SelectTest, OAuthWithTokenProvider) {
+  SaslCredentials c;
+  c.username = "alice@example.org";
+  int calls = 0;
+  c.oauth_token_provider =
+      [&calls](const OAuthTokenRequest&) -> absl::StatusOr<std::string> {
+    ++calls;
+    return "ya29.fresh";
+  };
+  const TlsInfo tls = TlsWithBinding();
+  EXPECT_EQ(Pick(c, {"PLAIN", "XOAUTH2", "OAUTHBEARER"}, &tls), "OAUTHBEARER");
+  for (const char* name : {"XOAUTH2", "OAUTHBEARER"}) {
+    absl::StatusOr<std::unique_ptr<SaslMechanism>> m =
+        MakeSaslMechanism(name, c, {name}, &tls);
+    ASSERT_TRUE(m.ok()) << m.status();
+    calls = 0;
+    ASSERT_TRUE((*m)->Start(&tls).ok());
+    EXPECT_EQ(calls, 1) << name;
+    absl::optional<std::string> ir = (*m)->InitialResponse();
+    ASSERT_TRUE(ir.has_value());
+    EXPECT_TRUE(absl::StrContains(*ir, "auth=Bearer ya29.fresh")) << name;
+    EXPECT_TRUE((*m)->RenewCredentials()) << name;
+    EXPECT_EQ(calls, 2) << name;
+  }
+}
+
 TEST(SelectTest, PreferenceListAndExternal) {
   TlsInfo tls = TlsWithBinding();
   tls.client_certificate = true;

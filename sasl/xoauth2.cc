@@ -13,9 +13,22 @@ namespace smtpcore {
 Xoauth2Mechanism::Xoauth2Mechanism(std::string username, std::string token)
     : username_(std::move(username)), token_(std::move(token)) {}
 
+Xoauth2Mechanism::Xoauth2Mechanism(std::string username,
+                                   OAuthTokenProvider provider)
+    : username_(std::move(username)), provider_(std::move(provider)) {}
+
 Xoauth2Mechanism::~Xoauth2Mechanism() { internal::Wipe(token_); }
 
 absl::Status Xoauth2Mechanism::Start(const TlsInfo* tls) {
+  if (provider_) {
+    absl::StatusOr<std::string> token = provider_(OAuthTokenRequest{});
+    if (!token.ok()) {
+      return internal::MechanismPreconditionError(absl::StrCat(
+          "XOAUTH2: the token provider failed: ", token.status().message()));
+    }
+    internal::Wipe(token_);
+    token_ = *std::move(token);
+  }
   if (username_.empty() || token_.empty()) {
     return internal::MechanismPreconditionError(
         "XOAUTH2 needs a user name and a token");
@@ -52,6 +65,18 @@ absl::StatusOr<std::string> Xoauth2Mechanism::Respond(
   server_error_ = std::string(challenge);
   if (server_error_.empty()) server_error_ = "{}";
   return std::string();
+}
+
+bool Xoauth2Mechanism::RenewCredentials() {
+  if (!provider_) return false;
+  OAuthTokenRequest request;
+  request.refresh = true;
+  request.server_error = server_error_;
+  absl::StatusOr<std::string> token = provider_(request);
+  if (!token.ok() || token->empty()) return false;
+  internal::Wipe(token_);
+  token_ = *std::move(token);
+  return true;
 }
 
 }  // namespace smtpcore

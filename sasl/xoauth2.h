@@ -7,6 +7,10 @@
 //
 //   InitialResponse() -> "user=a@b\x01auth=Bearer ya29...\x01\x01"
 //   S: 334 eyJzdGF0dXMiOiI0MDEi...  Respond(json) -> ""   S: 535 ...
+//
+// With a token provider (sasl/oauth_token.h) the token is fetched at Start,
+// and after such a refusal RenewCredentials asks the provider for a fresh
+// one, so that the session can retry once.
 
 #ifndef SMTP_SASL_XOAUTH2_H_
 #define SMTP_SASL_XOAUTH2_H_
@@ -18,20 +22,27 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/optional.h"
 #include "core/sasl_mechanism.h"
+#include "sasl/oauth_token.h"
 
 namespace smtpcore {
 
 // Xoauth2Mechanism sends an OAuth 2.0 bearer token. Owns copies of the
-// user name and token and wipes the token on destruction.
+// user name and token (and of the provider) and wipes the token on
+// destruction.
 class Xoauth2Mechanism final : public SaslMechanism {
  public:
+  // Xoauth2Mechanism with a fixed `token` (never renewed).
   Xoauth2Mechanism(std::string username, std::string token);
+  // Xoauth2Mechanism with a `provider` (must not be empty), called at Start
+  // and by RenewCredentials.
+  Xoauth2Mechanism(std::string username, OAuthTokenProvider provider);
   ~Xoauth2Mechanism() override;
 
   absl::string_view name() const override { return "XOAUTH2"; }
 
-  // Start fails with kFailedPrecondition/kAuthMechanism if the user name or
-  // token is empty or contains 0x01 (the field separator).
+  // Start fetches the token from the provider, if any, then fails with
+  // kFailedPrecondition/kAuthMechanism if the provider failed, or if the
+  // user name or token is empty or contains 0x01 (the field separator).
   absl::Status Start(const TlsInfo* tls) override;
 
   // InitialResponse returns the XOAUTH2 message.
@@ -42,6 +53,11 @@ class Xoauth2Mechanism final : public SaslMechanism {
   // `server_error()` and answered with "" so the server can finish (535).
   absl::StatusOr<std::string> Respond(absl::string_view challenge) override;
 
+  // RenewCredentials (after the server refused the exchange) asks the
+  // provider for a fresh token, passing the JSON error if one came; true
+  // when it gave one. False without a provider.
+  bool RenewCredentials() override;
+
   // server_error returns the JSON error the server sent, empty if none.
   // It holds no secret.
   const std::string& server_error() const { return server_error_; }
@@ -50,6 +66,7 @@ class Xoauth2Mechanism final : public SaslMechanism {
   std::string Message() const;
 
   std::string username_;
+  OAuthTokenProvider provider_;
   std::string token_;
   std::string server_error_;
   bool responded_ = false;

@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "core/errors.h"
+#include "tests/transcript_extensions.h"
 #include "transports/testing/fake_plain_mechanism.h"
 #include "transports/testing/session_recorder.h"
 
@@ -248,7 +249,7 @@ std::vector<TranscriptMode> TranscriptModes(const TranscriptCase& c) {
   }
   TranscriptMode record{"record", ScriptOptions()};
   record.record = true;
-  modes.push_back(record);
+  if (RecorderSupports(c)) modes.push_back(record);
   for (size_t w : {size_t{1}, size_t{7}}) {
     TranscriptMode m{absl::StrCat("write", w), ScriptOptions()};
     m.script.max_write = w;
@@ -269,6 +270,10 @@ absl::StatusOr<SessionOptions> SessionOptionsFromMeta(
     const std::string& k = member.first;
     const MetaValue& v = member.second;
     std::string w = absl::StrCat("options.", k);
+    bool extension = false;  // lmtp, idna, oauth
+    s = ApplyExtensionOption(k, v, &o, &extension);
+    if (!s.ok()) return s;
+    if (extension) continue;
     if (k == "ehlo_domain") {
       s = GetString(v, w, &o.ehlo_domain);
     } else if (k == "force_helo") {
@@ -450,11 +455,18 @@ void RunOn(const TranscriptCase& c, const TranscriptMode& mode,
                           now);
             return CheckOutcome(absl::OkStatus(), expect);
           });
+        } else if (IsExtensionAction(verb)) {
+          std::vector<std::string> words = step.words;
+          script.Call(description, [&session, words, expect](Instant now) {
+            return CheckOutcome(RunExtensionAction(session, words, now),
+                                expect);
+          });
         } else {
           run.status = absl::InvalidArgumentError(absl::StrCat(
               c.file, ":", step.line, ": unknown action \"",
               absl::StrJoin(step.words, " "),
-              "\" (deliver [i], close, abort)"));
+              "\" (deliver [i], close, abort, noop, vrfy, expn, help, "
+              "etrn)"));
           return;
         }
         break;

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "idna/idna.h"
 #include "sasl/select.h"
 
 namespace smtpcore {
@@ -37,6 +38,9 @@ absl::StatusOr<ClientConfig> MakeClientConfig(const ConnectionFlags& flags) {
   o.session.chunking = flags.chunking;
   o.session.timeouts = CappedTimeouts(flags.timeout);
   o.session.allow_insecure_auth = flags.insecure;
+  // Unicode domains as A-labels for servers without SMTPUTF8, and the EHLO
+  // name always (UTS #46, libidn2).
+  o.session.idna = IdnaToAsciiConverter();
   if (flags.timeout.has_value()) {
     o.connect_timeout = std::min(o.connect_timeout, *flags.timeout);
   }

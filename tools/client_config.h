@@ -35,6 +35,7 @@ struct ClientConfig {
 
 // MakeClientConfig builds the options for `flags`: host and port, TLS mode
 // and TlsOptions, SASL credentials and mechanism preference, EHLO name,
+// IDNA (A-labels for servers without SMTPUTF8, //idna),
 // PIPELINING/CHUNKING switches, per-stage timeouts capped by --timeout (and
 // the connect timeout, 30 s by default, too). Fails with kInvalidArgument
 // ("cannot read --ca-file /x: No such file or directory") when a file

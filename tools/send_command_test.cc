@@ -208,6 +208,37 @@ TEST_F(SendCommandTest, Smtputf8AndStdin) {
             m[0].mail_params.end());
 }
 
+// To a server without SMTPUTF8, a Unicode domain goes out as its A-label
+// (exit 0); a non-ASCII local part is refused before anything is sent, a
+// permanent failure (exit 4).
+TEST_F(SendCommandTest, IdnaWithoutSmtpUtf8) {
+  SinkServerOptions options;
+  options.session.smtputf8 = false;
+  absl::StatusOr<std::unique_ptr<SinkThread>> sink =
+      SinkThread::Start(options);
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  sink_ = *std::move(sink);
+  server_ = absl::StrCat("127.0.0.1:", sink_->port());
+  const std::string path = WriteTemp("idna.eml", "Subject: x\n\nhi\n");
+  RunResult r = RunSend({"--server", server_, "--tls", "none", "--from",
+                         "a@b\xC3\xBC" "cher.example", "--to",
+                         "bob@B\xC3\x9C" "CHER.example", "--data", path,
+                         "--json"});
+  EXPECT_EQ(r.status, 0) << r.err << r.out;
+  std::vector<ReceivedMessage> m = Messages(1);
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].mail_from, "a@xn--bcher-kva.example");
+  EXPECT_EQ(m[0].recipients,
+            (std::vector<std::string>{"bob@xn--bcher-kva.example"}));
+
+  r = RunSend({"--server", server_, "--tls", "none", "--from",
+               "a@example.org", "--to", "j\xC3\xB6rg@example.org", "--data",
+               path, "--json"});
+  EXPECT_EQ(r.status, 4) << r.err << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, R"("status":"permanent")")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "needs_smtputf8")) << r.out;
+}
+
 TEST_F(SendCommandTest, DsnParameters) {
   StartSink(/*tls=*/false);
   RunResult r = RunSend({"--server", server_, "--from", "a@x", "--to", "b@x",

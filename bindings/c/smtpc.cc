@@ -4,9 +4,12 @@
 
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstddef>
 #include <cstring>
+#include <limits>
+#include <memory>
 #include <new>
 #include <string>
 #include <type_traits>
@@ -26,8 +29,13 @@
 #include "core/instant.h"
 #include "core/io_slice.h"
 #include "core/reply.h"
+#include "core/service_reply.h"
 #include "core/session.h"
 #include "core/smtp_error.h"
+#include "idna/idna.h"
+#include "sasl/oauth_token.h"
+#include "sasl/sasl_crypto.h"
+#include "sasl/select.h"
 
 // smtpc_iovec must be usable as struct iovec (and IoSlice) without copying.
 static_assert(sizeof(smtpc_iovec) == sizeof(struct iovec), "iovec size");
@@ -43,6 +51,34 @@ static_assert(std::is_standard_layout<smtpc_event>::value, "C layout");
 static_assert(static_cast<int>(smtpcore::ErrorDetail::kControlCharacter) == 3,
               "ErrorDetail values are part of the ABI");
 
+// The outcome enums are the core's, value for value.
+static_assert(static_cast<int>(smtpcore::LookupOutcome::kRefused) ==
+                  SMTPC_LOOKUP_REFUSED,
+              "smtpc_lookup_outcome follows LookupOutcome");
+static_assert(static_cast<int>(smtpcore::LookupOutcome::kCannotVerify) ==
+                  SMTPC_LOOKUP_CANNOT_VERIFY,
+              "smtpc_lookup_outcome follows LookupOutcome");
+static_assert(static_cast<int>(smtpcore::HelpOutcome::kRefused) ==
+                  SMTPC_HELP_REFUSED,
+              "smtpc_help_outcome follows HelpOutcome");
+static_assert(static_cast<int>(smtpcore::EtrnOutcome::kNotOffered) ==
+                  SMTPC_ETRN_NOT_OFFERED,
+              "smtpc_etrn_outcome follows EtrnOutcome");
+static_assert(static_cast<int>(smtpcore::EtrnOutcome::kPendingCount) ==
+                  SMTPC_ETRN_PENDING_COUNT,
+              "smtpc_etrn_outcome follows EtrnOutcome");
+
+namespace {
+
+// RequestEntry is one entry of the last request event, owned.
+struct RequestEntry {
+  std::string text;
+  std::string name;
+  std::string mailbox;
+};
+
+}  // namespace
+
 struct smtpc_session {
   explicit smtpc_session(smtpcore::SessionOptions options,
                          smtpcore::Instant now)
@@ -54,6 +90,14 @@ struct smtpc_session {
   std::string address;
   std::string message;
   std::string summary;
+  // The typed result of the last polled request event (VRFY, EXPN, HELP,
+  // ETRN), when it was one.
+  bool has_request = false;
+  uint64_t request_id = 0;
+  int outcome = 0;
+  std::string outcome_name;
+  int64_t pending_messages = -1;
+  std::vector<RequestEntry> entries;
   // Last failure of a call.
   int last_detail = 0;
   std::string last_message;
@@ -137,12 +181,28 @@ void SetCounts(const DeliveryResult& r, smtpc_event* out) {
   out->deferred = static_cast<uint32_t>(r.deferred());
 }
 
+void SetLookup(smtpc_session* s, uint64_t id, const LookupResult& r) {
+  s->has_request = true;
+  s->request_id = id;
+  s->outcome = static_cast<int>(r.outcome);
+  s->outcome_name = std::string(LookupOutcomeName(r.outcome));
+  for (const MailboxEntry& e : r.entries) {
+    s->entries.push_back(RequestEntry{e.text, e.name, e.mailbox});
+  }
+}
+
 // FillEvent converts `event` into `*out`, keeping its strings in `s`.
 void FillEvent(smtpc_session* s, const Event& event, smtpc_event* out) {
   *out = smtpc_event{};
   s->text.clear();
   s->address.clear();
   s->message.clear();
+  s->has_request = false;
+  s->request_id = 0;
+  s->outcome = 0;
+  s->outcome_name.clear();
+  s->pending_messages = -1;
+  s->entries.clear();
   s->summary = EventToString(event);
   if (const auto* e = std::get_if<Greeting>(&event)) {
     out->type = SMTPC_EVENT_GREETING;
@@ -177,6 +237,7 @@ void FillEvent(smtpc_session* s, const Event& event, smtpc_event* out) {
     SetReply(s, e->reply, out);
     out->accepted = static_cast<uint32_t>(e->accepted);
     out->rejected = static_cast<uint32_t>(e->rejected);
+    out->delivered = static_cast<uint32_t>(e->delivered);
   } else if (const auto* e = std::get_if<DeliveryDone>(&event)) {
     out->type = SMTPC_EVENT_DELIVERY_DONE;
     out->delivery_id = e->delivery;
@@ -201,6 +262,44 @@ void FillEvent(smtpc_session* s, const Event& event, smtpc_event* out) {
     out->type = SMTPC_EVENT_TRACE;
     out->from_client = e->from_client ? 1 : 0;
     s->text = e->line;
+  } else if (const auto* e = std::get_if<RecipientDataReply>(&event)) {
+    out->type = SMTPC_EVENT_RECIPIENT_DATA;
+    out->delivery_id = e->delivery;
+    s->address = e->address;
+    SetReply(s, e->reply, out);
+  } else if (const auto* e = std::get_if<AuthRetry>(&event)) {
+    out->type = SMTPC_EVENT_AUTH_RETRY;
+    SetError(s, e->error, out);
+  } else if (const auto* e = std::get_if<VrfyDone>(&event)) {
+    out->type = SMTPC_EVENT_VRFY;
+    SetReply(s, e->reply, out);
+    SetLookup(s, e->request, e->result);
+  } else if (const auto* e = std::get_if<ExpnDone>(&event)) {
+    out->type = SMTPC_EVENT_EXPN;
+    SetReply(s, e->reply, out);
+    SetLookup(s, e->request, e->result);
+  } else if (const auto* e = std::get_if<HelpDone>(&event)) {
+    out->type = SMTPC_EVENT_HELP;
+    SetReply(s, e->reply, out);
+    s->has_request = true;
+    s->request_id = e->request;
+    s->outcome = static_cast<int>(e->result.outcome);
+    s->outcome_name = std::string(HelpOutcomeName(e->result.outcome));
+    for (const std::string& line : e->result.lines) {
+      s->entries.push_back(RequestEntry{line, "", ""});
+    }
+  } else if (const auto* e = std::get_if<EtrnDone>(&event)) {
+    out->type = SMTPC_EVENT_ETRN;
+    SetReply(s, e->reply, out);
+    s->has_request = true;
+    s->request_id = e->request;
+    s->outcome = static_cast<int>(e->result.outcome);
+    s->outcome_name = std::string(EtrnOutcomeName(e->result.outcome));
+    if (e->result.pending_messages.has_value()) {
+      s->pending_messages = static_cast<int64_t>(std::min<uint64_t>(
+          *e->result.pending_messages,
+          static_cast<uint64_t>(std::numeric_limits<int64_t>::max())));
+    }
   }
   out->text = s->text.c_str();
   out->text_len = s->text.size();
@@ -210,6 +309,59 @@ void FillEvent(smtpc_session* s, const Event& event, smtpc_event* out) {
   out->message_len = s->message.size();
   out->summary = s->summary.c_str();
   out->summary_len = s->summary.size();
+}
+
+// TokenProviderFor adapts the C callback: the token is copied out of a
+// buffer that is wiped afterwards; a nonzero return is an error naming it.
+OAuthTokenProvider TokenProviderFor(smtpc_token_provider fn,
+                                    void* user_data) {
+  return CachingTokenProvider(
+      [fn, user_data](const OAuthTokenRequest& request)
+          -> absl::StatusOr<std::string> {
+        std::string buffer(SMTPC_MAX_TOKEN_SIZE, '\0');
+        size_t length = 0;
+        int rc = fn(user_data, request.refresh ? 1 : 0,
+                    request.server_error.c_str(), request.server_error.size(),
+                    &buffer[0], buffer.size(), &length);
+        if (rc != 0 || length > buffer.size()) {
+          internal::Wipe(buffer);
+          return absl::UnavailableError(absl::StrCat(
+              "the OAuth token provider failed (returned ", rc, ")"));
+        }
+        std::string token = buffer.substr(0, length);
+        internal::Wipe(buffer);
+        return token;
+      });
+}
+
+// OAuthChooser authenticates with OAUTHBEARER or XOAUTH2 (in that order,
+// what the server offers) with tokens from `provider`.
+AuthChooser OAuthChooser(std::string user, OAuthTokenProvider provider) {
+  SaslCredentials creds;
+  creds.username = std::move(user);
+  creds.oauth_token_provider = std::move(provider);
+  return [creds](const Capabilities& caps,
+                 const TlsInfo* tls) -> std::unique_ptr<SaslMechanism> {
+    absl::StatusOr<std::unique_ptr<SaslMechanism>> m = SelectSaslMechanism(
+        creds, caps.auth_mechanisms(), tls, {"OAUTHBEARER", "XOAUTH2"});
+    return m.ok() ? *std::move(m) : nullptr;
+  };
+}
+
+// QueueRequest runs one of the request calls of the C ABI.
+template <typename Call>
+int QueueRequest(smtpc_session* s, const char* argument, bool optional,
+                 uint64_t* out_request_id, Call call) {
+  if (s == nullptr || (argument == nullptr && !optional)) return FailNull(s);
+  try {
+    absl::StatusOr<RequestId> id =
+        call(std::string(argument == nullptr ? "" : argument));
+    if (!id.ok()) return Fail(s, id.status());
+    if (out_request_id != nullptr) *out_request_id = *id;
+    return SMTPC_OK;
+  } catch (const std::bad_alloc&) {
+    return SMTPC_ERR_NOMEM;
+  }
 }
 
 }  // namespace
@@ -256,6 +408,11 @@ void smtpc_session_options_default(smtpc_session_options* options) {
   options->chunking = 1;
   options->trace = 0;
   options->reply_events = 0;
+  options->lmtp = 0;
+  options->idna = 1;
+  options->auth_user = nullptr;
+  options->oauth_token_provider = nullptr;
+  options->oauth_user_data = nullptr;
 }
 
 int smtpc_session_new(const smtpc_session_options* options, int64_t now_ns,
@@ -282,6 +439,14 @@ int smtpc_session_new(const smtpc_session_options* options, int64_t now_ns,
     so.chunking = o.chunking != 0;
     so.trace = o.trace != 0;
     so.reply_events = o.reply_events != 0;
+    so.lmtp = o.lmtp != 0;
+    if (o.idna != 0) so.idna = smtpcore::IdnaToAsciiConverter();
+    if (o.oauth_token_provider != nullptr) {
+      so.auth = smtpcore::OAuthChooser(
+          o.auth_user == nullptr ? "" : o.auth_user,
+          smtpcore::TokenProviderFor(o.oauth_token_provider,
+                                     o.oauth_user_data));
+    }
     *out = new smtpc_session(std::move(so), At(now_ns));
     return SMTPC_OK;
   } catch (const std::bad_alloc&) {
@@ -425,6 +590,8 @@ int smtpc_session_poll_event(smtpc_session* s, smtpc_event* out) {
   try {
     absl::optional<smtpcore::Event> event = s->session.PollEvent();
     if (!event.has_value()) {
+      s->has_request = false;  // the last polled event is none
+      s->entries.clear();
       *out = smtpc_event{};
       out->type = SMTPC_EVENT_NONE;
       out->text = out->address = out->message = out->summary = "";
@@ -435,6 +602,75 @@ int smtpc_session_poll_event(smtpc_session* s, smtpc_event* out) {
   } catch (const std::bad_alloc&) {
     return SMTPC_ERR_NOMEM;
   }
+}
+
+int smtpc_session_vrfy(smtpc_session* s, const char* argument,
+                       int64_t now_ns, uint64_t* out_request_id) {
+  return smtpcore::QueueRequest(
+      s, argument, false, out_request_id,
+      [s, now_ns](std::string a) { return s->session.Vrfy(a, At(now_ns)); });
+}
+
+int smtpc_session_expn(smtpc_session* s, const char* argument,
+                       int64_t now_ns, uint64_t* out_request_id) {
+  return smtpcore::QueueRequest(
+      s, argument, false, out_request_id,
+      [s, now_ns](std::string a) { return s->session.Expn(a, At(now_ns)); });
+}
+
+int smtpc_session_help(smtpc_session* s, const char* argument,
+                       int64_t now_ns, uint64_t* out_request_id) {
+  return smtpcore::QueueRequest(
+      s, argument, true, out_request_id,
+      [s, now_ns](std::string a) { return s->session.Help(a, At(now_ns)); });
+}
+
+int smtpc_session_etrn(smtpc_session* s, const char* argument,
+                       int64_t now_ns, uint64_t* out_request_id) {
+  return smtpcore::QueueRequest(
+      s, argument, false, out_request_id,
+      [s, now_ns](std::string a) { return s->session.Etrn(a, At(now_ns)); });
+}
+
+int smtpc_session_request_result(const smtpc_session* s,
+                                 smtpc_request_result* out) {
+  if (s == nullptr || out == nullptr) return SMTPC_ERR_NULL_POINTER;
+  if (out->struct_size < SMTPC_REQUEST_RESULT_V1_SIZE ||
+      out->struct_size > sizeof(smtpc_request_result)) {
+    return SMTPC_ERR_VERSION;
+  }
+  if (!s->has_request) return 0;
+  smtpc_request_result r{};
+  r.struct_size = out->struct_size;
+  r.request_id = s->request_id;
+  r.outcome = s->outcome;
+  r.outcome_name = s->outcome_name.c_str();
+  r.outcome_name_len = s->outcome_name.size();
+  r.pending_messages = s->pending_messages;
+  r.num_entries = s->entries.size();
+  std::memcpy(out, &r, out->struct_size);
+  return 1;
+}
+
+int smtpc_session_request_entry(const smtpc_session* s, size_t index,
+                                smtpc_entry* out) {
+  if (s == nullptr || out == nullptr) return SMTPC_ERR_NULL_POINTER;
+  if (out->struct_size < SMTPC_ENTRY_V1_SIZE ||
+      out->struct_size > sizeof(smtpc_entry)) {
+    return SMTPC_ERR_VERSION;
+  }
+  if (!s->has_request || index >= s->entries.size()) return 0;
+  const RequestEntry& e = s->entries[index];
+  smtpc_entry r{};
+  r.struct_size = out->struct_size;
+  r.text = e.text.c_str();
+  r.text_len = e.text.size();
+  r.name = e.name.c_str();
+  r.name_len = e.name.size();
+  r.mailbox = e.mailbox.c_str();
+  r.mailbox_len = e.mailbox.size();
+  std::memcpy(out, &r, out->struct_size);
+  return 1;
 }
 
 int smtpc_session_last_error_detail(const smtpc_session* s) {

@@ -4,7 +4,8 @@
  * clock. The caller feeds server bytes (`smtpc_session_receive`), the
  * current time (`now_ns`, nanoseconds on any monotonic timeline of the
  * caller's choice, see core/instant.h) and operations (`smtpc_session_deliver`,
- * `smtpc_session_close`); it writes what `smtpc_session_poll_transmit`
+ * `smtpc_session_vrfy` and the other requests, `smtpc_session_close`); it
+ * writes what `smtpc_session_poll_transmit`
  * offers, reports the written count with `smtpc_session_consume_transmit`,
  * drains `smtpc_session_poll_event` and arms a timer for
  * `smtpc_session_next_deadline`.
@@ -96,7 +97,36 @@ typedef enum smtpc_tls_mode {
   SMTPC_TLS_IMPLICIT = 3       /* TLS from the first byte (port 465) */
 } smtpc_tls_mode;
 
-/* smtpc_session_options configures a session. Version 1.
+/* smtpc_token_provider is the OAuth 2.0 token callback of XOAUTH2 and
+ * OAUTHBEARER (smtpc_session_options.oauth_token_provider). It writes an
+ * access token of at most `token_cap` bytes (SMTPC_MAX_TOKEN_SIZE) to
+ * `token`, stores its length in `*token_len` and returns 0; or returns a
+ * negative value when it has none (the AUTH then fails: an AUTH_FAILED
+ * event with detail auth_mechanism before the first attempt, or the
+ * server's refusal when a renewal fails).
+ *
+ * `refresh` is 0 for the token to use, nonzero when the server refused the
+ * last one: return a new token, never the refused one. `server_error`
+ * (`server_error_len` bytes, NUL-terminated, "" if none) is the server's
+ * JSON error challenge that came before the refusal, e.g.
+ * {"status":"401","schemes":"Bearer",...}; it holds no secret. The library
+ * keeps the last token returned and asks again only with `refresh`.
+ *
+ * It is called from inside smtpc_session_receive (and the other input
+ * calls), synchronously: it may block (an HTTP token refresh), which blocks
+ * the caller's loop; it must not call any smtpc_session_* function on the
+ * same session. `token` is wiped by the library after use. */
+typedef int (*smtpc_token_provider)(void* user_data, int refresh,
+                                    const char* server_error,
+                                    size_t server_error_len, char* token,
+                                    size_t token_cap, size_t* token_len);
+
+/* SMTPC_MAX_TOKEN_SIZE is the `token_cap` given to a token provider: a
+ * longer token cannot fit one SASL response (RFC 4954 §4: 12288 octets of
+ * base64). */
+#define SMTPC_MAX_TOKEN_SIZE 8192
+
+/* smtpc_session_options configures a session. Version 2.
  *
  * `struct_size` is the versioning field: set it to
  * sizeof(smtpc_session_options) (smtpc_session_options_default does). A
@@ -125,14 +155,52 @@ typedef struct smtpc_session_options {
   /* reply_events: nonzero to get SMTPC_EVENT_REPLY for every reply.
    * Default 0. */
   int reply_events;
+
+  /* --- Version 2 --- */
+
+  /* lmtp: nonzero to speak LMTP (RFC 2033) to a final-delivery server:
+   * LHLO instead of EHLO, and after the data one reply per accepted
+   * recipient, each a RECIPIENT_DATA event (a recipient refused after the
+   * data is refused or deferred, the others are delivered). Default 0. */
+  int lmtp;
+  /* idna: nonzero to send internationalised domains as A-labels (UTS #46,
+   * libidn2): an address with an ASCII local part and a Unicode domain to
+   * a server without SMTPUTF8 ("a@bücher.example" goes out as
+   * "a@xn--bcher-kva.example"), and a non-ASCII `ehlo_domain` always. A
+   * non-ASCII local part without SMTPUTF8 is refused before anything is
+   * sent (DELIVERY_FAILED, permanent, detail needs_smtputf8). 0: no
+   * conversion; such addresses are refused too. Default 1. */
+  int idna;
+  /* auth_user: NUL-terminated SASL user name, copied by smtpc_session_new;
+   * NULL means none. XOAUTH2 needs it; OAUTHBEARER sends it as its
+   * authzid when given. Default NULL. */
+  const char* auth_user;
+  /* oauth_token_provider: when not NULL, the session authenticates after
+   * STARTTLS with OAUTHBEARER or XOAUTH2, whichever the server offers
+   * first in that order, with tokens from this callback; the server must
+   * offer one (else AUTH_FAILED, detail needs_auth). A refused token
+   * (535/454, after the error challenge if the server sends one) is
+   * renewed with `refresh` set and AUTH runs once more (an AUTH_RETRY
+   * event); a second refusal fails the session (AUTH_FAILED, detail
+   * auth_failed). AUTH is never sent without TLS. Default NULL. */
+  smtpc_token_provider oauth_token_provider;
+  /* oauth_user_data: passed as is to every oauth_token_provider call; the
+   * caller keeps it valid for the session's life. Default NULL. */
+  void* oauth_user_data;
 } smtpc_session_options;
 
 /* SMTPC_SESSION_OPTIONS_V1_SIZE is the `struct_size` of version 1. */
 #define SMTPC_SESSION_OPTIONS_V1_SIZE \
   (offsetof(smtpc_session_options, reply_events) + sizeof(int))
 
+/* SMTPC_SESSION_OPTIONS_V2_SIZE is the `struct_size` of version 2. */
+#define SMTPC_SESSION_OPTIONS_V2_SIZE \
+  (offsetof(smtpc_session_options, oauth_user_data) + sizeof(void*))
+
 /* smtpc_session_options_default fills `*options` with the defaults and sets
- * `struct_size`. Does nothing if `options` is NULL. */
+ * `struct_size`. It writes sizeof(smtpc_session_options) bytes of this
+ * header, so `options` must point to a struct of this header's version.
+ * Does nothing if `options` is NULL. */
 SMTPC_EXPORT void smtpc_session_options_default(
     smtpc_session_options* options);
 
@@ -175,7 +243,18 @@ typedef enum smtpc_event_type {
                                         deferred */
   SMTPC_EVENT_DELIVERY_FAILED = 12,  /* delivery_id, error fields, counts */
   SMTPC_EVENT_CLOSED = 13,           /* error == 0: clean close; always last */
-  SMTPC_EVENT_TRACE = 14             /* text: line; from_client */
+  SMTPC_EVENT_TRACE = 14,            /* text: line; from_client */
+  SMTPC_EVENT_RECIPIENT_DATA = 15,   /* LMTP: one recipient's data reply:
+                                        delivery_id, address, code, text */
+  SMTPC_EVENT_AUTH_RETRY = 16,       /* token refused and renewed; AUTH
+                                        runs once more: error fields */
+  SMTPC_EVENT_VRFY = 17,             /* reply to smtpc_session_vrfy */
+  SMTPC_EVENT_EXPN = 18,             /* reply to smtpc_session_expn */
+  SMTPC_EVENT_HELP = 19,             /* reply to smtpc_session_help */
+  SMTPC_EVENT_ETRN = 20              /* reply to smtpc_session_etrn */
+  /* VRFY..ETRN: code, enhanced, text (first line), summary; the request
+   * id, the typed outcome and the entries come from
+   * smtpc_session_request_result and smtpc_session_request_entry. */
 } smtpc_event_type;
 
 /* smtpc_event is one event returned by smtpc_session_poll_event.
@@ -214,8 +293,11 @@ typedef struct smtpc_event {
   int error_detail; /* core ErrorDetail; 0 when none */
   int permanent;    /* nonzero: permanent failure */
   int from_client;  /* TRACE: nonzero for a client line ("C:") */
-  /* Counts: TRANSACTION_COMPLETE: accepted/rejected; DELIVERY_DONE and
-   * DELIVERY_FAILED: delivered/rejected/deferred. Else 0. */
+  /* Counts: TRANSACTION_COMPLETE: accepted/rejected (RCPT) and delivered
+   * (accepted recipients whose data reply was 2xx; with LMTP each had its
+   * own reply, a RECIPIENT_DATA event, and code/text are the last one's);
+   * DELIVERY_DONE and DELIVERY_FAILED: delivered/rejected/deferred. Else
+   * 0. */
   uint32_t accepted;
   uint32_t delivered;
   uint32_t rejected;
@@ -360,6 +442,132 @@ SMTPC_EXPORT int smtpc_session_last_error_detail(const smtpc_session* session);
  * valid until the next failing call or smtpc_session_free. */
 SMTPC_EXPORT const char* smtpc_session_last_error_message(
     const smtpc_session* session);
+
+/* --- Requests: VRFY, EXPN, HELP, ETRN ---------------------------------- */
+
+/* smtpc_session_vrfy, _expn, _help and _etrn queue VRFY <argument>
+ * (RFC 5321 §4.1.1.6), EXPN <argument> (§4.1.1.7), HELP [<argument>]
+ * (§4.1.1.8; NULL or "" for plain HELP) and ETRN <argument> (RFC 1985; a
+ * node, "@domain" or "#queue"). `argument` is NUL-terminated and copied.
+ * They go out when the session is idle (after the greeting, EHLO, STARTTLS
+ * and AUTH, between deliveries), in call order; the reply comes as a
+ * SMTPC_EVENT_VRFY, _EXPN, _HELP or _ETRN event. ETRN is only sent to a
+ * server that lists ETRN; otherwise its event has code 0 and outcome
+ * SMTPC_ETRN_NOT_OFFERED. A 421 ends the session instead (CLOSED).
+ * On success stores the request id (>= 1) in `*out_request_id` (if not
+ * NULL) and returns 0. Errors (nothing queued): SMTPC_ERR_NULL_POINTER
+ * (`session`, or `argument` of VRFY/EXPN/ETRN), SMTPC_ERR_INVALID_ARGUMENT
+ * (CR/LF or another control character, an empty VRFY/EXPN argument, a
+ * space in the ETRN node, a line over 512 octets), SMTPC_ERR_WRONG_STATE
+ * (after close or a fatal error), SMTPC_ERR_NOMEM. */
+SMTPC_EXPORT int smtpc_session_vrfy(smtpc_session* session,
+                                    const char* argument, int64_t now_ns,
+                                    uint64_t* out_request_id);
+SMTPC_EXPORT int smtpc_session_expn(smtpc_session* session,
+                                    const char* argument, int64_t now_ns,
+                                    uint64_t* out_request_id);
+SMTPC_EXPORT int smtpc_session_help(smtpc_session* session,
+                                    const char* argument, int64_t now_ns,
+                                    uint64_t* out_request_id);
+SMTPC_EXPORT int smtpc_session_etrn(smtpc_session* session,
+                                    const char* argument, int64_t now_ns,
+                                    uint64_t* out_request_id);
+
+/* smtpc_lookup_outcome: what a VRFY or EXPN reply says (RFC 5321 §3.5;
+ * core/service_reply.h). */
+typedef enum smtpc_lookup_outcome {
+  SMTPC_LOOKUP_FOUND = 0,           /* 250: valid; EXPN: the list members */
+  SMTPC_LOOKUP_WILL_FORWARD = 1,    /* 251: not local, will be forwarded */
+  SMTPC_LOOKUP_CANNOT_VERIFY = 2,   /* 252: no answer, but mail is taken */
+  SMTPC_LOOKUP_NOT_FOUND = 3,       /* 550 */
+  SMTPC_LOOKUP_NOT_LOCAL = 4,       /* 551: try the forward-path entry */
+  SMTPC_LOOKUP_AMBIGUOUS = 5,       /* 553: the entries are candidates */
+  SMTPC_LOOKUP_NOT_IMPLEMENTED = 6, /* 500, 502 */
+  SMTPC_LOOKUP_TEMPORARY = 7,       /* other 4xx */
+  SMTPC_LOOKUP_REFUSED = 8          /* other 5xx */
+} smtpc_lookup_outcome;
+
+/* smtpc_help_outcome: what a HELP reply says. */
+typedef enum smtpc_help_outcome {
+  SMTPC_HELP_HELP = 0,            /* 2xx (211, 214): the entries are lines */
+  SMTPC_HELP_NOT_IMPLEMENTED = 1, /* 500, 502 */
+  SMTPC_HELP_UNKNOWN_TOPIC = 2,   /* 504 */
+  SMTPC_HELP_TEMPORARY = 3,       /* other 4xx */
+  SMTPC_HELP_REFUSED = 4          /* other 5xx */
+} smtpc_help_outcome;
+
+/* smtpc_etrn_outcome: what an ETRN reply says (RFC 1985 §5). */
+typedef enum smtpc_etrn_outcome {
+  SMTPC_ETRN_QUEUE_STARTED = 0,   /* 250 */
+  SMTPC_ETRN_NO_MESSAGES = 1,     /* 251 */
+  SMTPC_ETRN_PENDING_STARTED = 2, /* 252 */
+  SMTPC_ETRN_PENDING_COUNT = 3,   /* 253: see pending_messages */
+  SMTPC_ETRN_UNABLE_TO_QUEUE = 4, /* 458 */
+  SMTPC_ETRN_NODE_NOT_ALLOWED = 5,/* 459 */
+  SMTPC_ETRN_SYNTAX_ERROR = 6,    /* 500, 501 */
+  SMTPC_ETRN_NOT_IMPLEMENTED = 7, /* 502 */
+  SMTPC_ETRN_TEMPORARY = 8,       /* other 4xx */
+  SMTPC_ETRN_REFUSED = 9,         /* other 5xx */
+  SMTPC_ETRN_NOT_OFFERED = 10     /* not sent: the server lacks ETRN */
+} smtpc_etrn_outcome;
+
+/* smtpc_request_result is the typed result of the last polled VRFY, EXPN,
+ * HELP or ETRN event. Version 1: set `struct_size` to sizeof(*out); the
+ * library writes only the fields within it (a larger size than it knows
+ * is refused with SMTPC_ERR_VERSION). Strings live as long as the event's
+ * (until the next smtpc_session_poll_event or smtpc_session_free). */
+typedef struct smtpc_request_result {
+  size_t struct_size;
+  /* request_id: the id the call returned. */
+  uint64_t request_id;
+  /* outcome: an smtpc_lookup_outcome (VRFY, EXPN), smtpc_help_outcome or
+   * smtpc_etrn_outcome, by the event's type; outcome_name its stable
+   * lower-case name ("cannot_verify", "pending_count", ...). */
+  int outcome;
+  const char* outcome_name;
+  size_t outcome_name_len;
+  /* pending_messages: ETRN 253's message count, -1 when unknown or not
+   * ETRN. */
+  int64_t pending_messages;
+  /* num_entries: VRFY/EXPN mailbox lines, HELP text lines, 0 for ETRN;
+   * read them with smtpc_session_request_entry. */
+  size_t num_entries;
+} smtpc_request_result;
+
+/* SMTPC_REQUEST_RESULT_V1_SIZE is the `struct_size` of version 1. */
+#define SMTPC_REQUEST_RESULT_V1_SIZE \
+  (offsetof(smtpc_request_result, num_entries) + sizeof(size_t))
+
+/* smtpc_session_request_result fills `*out` and returns 1 when the last
+ * polled event is VRFY, EXPN, HELP or ETRN; returns 0 (`*out` untouched)
+ * otherwise. Errors: SMTPC_ERR_NULL_POINTER, SMTPC_ERR_VERSION. */
+SMTPC_EXPORT int smtpc_session_request_result(const smtpc_session* session,
+                                              smtpc_request_result* out);
+
+/* smtpc_entry is one entry of a request result. Version 1, versioned like
+ * smtpc_request_result. For VRFY/EXPN: `text` is the reply line (enhanced
+ * code removed), `name` the user name before the mailbox ("Fred Smith",
+ * may be empty), `mailbox` the address ("fred@example.org"); for HELP,
+ * `text` is one line and the others are empty. Strings as in
+ * smtpc_request_result; never NULL. */
+typedef struct smtpc_entry {
+  size_t struct_size;
+  const char* text;
+  size_t text_len;
+  const char* name;
+  size_t name_len;
+  const char* mailbox;
+  size_t mailbox_len;
+} smtpc_entry;
+
+/* SMTPC_ENTRY_V1_SIZE is the `struct_size` of version 1. */
+#define SMTPC_ENTRY_V1_SIZE (offsetof(smtpc_entry, mailbox_len) + sizeof(size_t))
+
+/* smtpc_session_request_entry fills `*out` with entry `index` (from 0) of
+ * the last polled request event and returns 1, or returns 0 when there is
+ * no such entry. Errors: SMTPC_ERR_NULL_POINTER, SMTPC_ERR_VERSION. */
+SMTPC_EXPORT int smtpc_session_request_entry(const smtpc_session* session,
+                                             size_t index, smtpc_entry* out);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -43,6 +43,12 @@ EVENT_TYPES = {
     12: "delivery_failed",
     13: "closed",
     14: "trace",
+    15: "recipient_data",
+    16: "auth_retry",
+    17: "vrfy",
+    18: "expn",
+    19: "help",
+    20: "etrn",
 }
 
 # Event is what Session.poll_event returns: `type` is a name from
@@ -68,6 +74,13 @@ class _Options(ctypes.Structure):
         ("chunking", ctypes.c_int),
         ("trace", ctypes.c_int),
         ("reply_events", ctypes.c_int),
+        # Version 2 (smtpc.h): smtpc_session_options_default writes the
+        # whole struct, so this layout must match the library's.
+        ("lmtp", ctypes.c_int),
+        ("idna", ctypes.c_int),
+        ("auth_user", ctypes.c_char_p),
+        ("oauth_token_provider", ctypes.c_void_p),
+        ("oauth_user_data", ctypes.c_void_p),
     ]
 
 

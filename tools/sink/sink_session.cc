@@ -277,6 +277,9 @@ void SinkSession::DoEhlo(absl::string_view arg, bool esmtp) {
       "DSN",
       "ENHANCEDSTATUSCODES",
   };
+  if (!options_.smtputf8) {
+    lines.erase(std::find(lines.begin(), lines.end(), "SMTPUTF8"));
+  }
   if (options_.tls_available && !tls_active_) lines.push_back("STARTTLS");
   if (!options_.users.empty() &&
       (tls_active_ || !options_.auth_requires_tls)) {
@@ -464,6 +467,10 @@ void SinkSession::DoMail(absl::string_view arg) {
         return;
       }
     } else if (key == "SMTPUTF8") {
+      if (!options_.smtputf8) {
+        Reply("555 5.5.4 Unsupported parameter SMTPUTF8");
+        return;
+      }
       if (!value.empty()) {
         Reply("501 5.5.4 SMTPUTF8 takes no value");
         return;

@@ -70,6 +70,9 @@ struct SinkOptions {
   uint64_t max_message_size = 32 << 20;
   // max_recipients per transaction.
   size_t max_recipients = 100;
+  // smtputf8: advertise SMTPUTF8 (off: non-ASCII paths get 553, as from a
+  // server without it; tests of the client's A-label conversion).
+  bool smtputf8 = true;
 };
 
 // ReceivedMessage is one accepted message. Owns its data.
