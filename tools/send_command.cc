@@ -193,7 +193,7 @@ int RunSendCommand(absl::Span<const std::string> args, const CommandIo& io) {
     if (const DialAttempt* last = history.last(options.host);
         last != nullptr && last->outcome != DialOutcome::kConnectFailed) {
       report.peer = absl::StrCat(
-          last->family == AF_INET6 ? absl::StrCat("[", last->ip, "]")
+          last->family == IpFamily::kV6 ? absl::StrCat("[", last->ip, "]")
                                    : last->ip,
           ":", f.connection.server.port);
     }

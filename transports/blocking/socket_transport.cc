@@ -206,7 +206,7 @@ absl::StatusOr<std::unique_ptr<SocketTransport>> SocketTransport::Dial(
     int fd = -1;
     int error_number = ConnectSocket(address, options.connect_timeout, &fd);
     if (options.dial_history != nullptr) {
-      options.dial_history->Record(options.host, address.ip, address.family,
+      options.dial_history->Record(options.host, address.ip,
                                    error_number == 0
                                        ? DialOutcome::kConnected
                                        : DialOutcome::kConnectFailed);

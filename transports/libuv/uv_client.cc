@@ -382,7 +382,7 @@ class UvClient::Impl {
 
   void AttemptFailed(const DialAddress& address, int error_number) {
     if (options_.dial_history != nullptr) {
-      options_.dial_history->Record(options_.host, address.ip, address.family,
+      options_.dial_history->Record(options_.host, address.ip,
                                     DialOutcome::kConnectFailed);
     }
     if (error_number != ETIMEDOUT) {
@@ -425,7 +425,6 @@ class UvClient::Impl {
     }
     if (self->options_.dial_history != nullptr) {
       self->options_.dial_history->Record(self->options_.host, address.ip,
-                                          address.family,
                                           DialOutcome::kConnected);
     }
     self->Connected(address);
