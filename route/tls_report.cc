@@ -4,6 +4,7 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -92,6 +93,23 @@ absl::string_view TlsResultTypeName(TlsResultType type) {
       return "sts-webpki-invalid";
   }
   return "?";
+}
+
+TlsResultType TlsResultTypeForPkixError(absl::string_view verify_error) {
+  const std::string e = absl::AsciiStrToLower(verify_error);
+  auto has = [&](absl::string_view s) {
+    return e.find(std::string(s)) != std::string::npos;
+  };
+  if (has("hostname mismatch") || has("ip address mismatch") ||
+      has("host mismatch")) {
+    return TlsResultType::kCertificateHostMismatch;
+  }
+  if (has("expired")) return TlsResultType::kCertificateExpired;
+  if (has("issuer") || has("self signed") || has("self-signed") ||
+      has("first certificate") || has("untrusted") || has("not trusted")) {
+    return TlsResultType::kCertificateNotTrusted;
+  }
+  return TlsResultType::kValidationFailure;
 }
 
 bool TlsReportPolicy::operator<(const TlsReportPolicy& o) const {

@@ -43,6 +43,13 @@ enum class TlsResultType : uint8_t {
 // TlsResultTypeName returns the RFC name ("starttls-not-supported", ...).
 absl::string_view TlsResultTypeName(TlsResultType type);
 
+// TlsResultTypeForPkixError maps a certificate verification error text (as
+// BoringSSL's X509_verify_cert_error_string writes it, e.g. in
+// TlsInfo::verify_error) to the RFC 8460 §4.3.1 type: a host name mismatch,
+// an expired certificate, an untrusted chain (unknown issuer, self-signed),
+// else validation-failure.
+TlsResultType TlsResultTypeForPkixError(absl::string_view verify_error);
+
 // TlsReportPolicy identifies one applied policy. A value type; ordered.
 struct TlsReportPolicy {
   std::string type;                  // "sts", "tlsa" or "no-policy-found"

@@ -79,5 +79,18 @@ TEST(TlsReportTest, PolicyForAttempt) {
             "sts-policy-invalid");
 }
 
+TEST(TlsReportTest, PkixErrorsMapToResultTypes) {
+  EXPECT_EQ(TlsResultTypeForPkixError("Hostname mismatch"),
+            TlsResultType::kCertificateHostMismatch);
+  EXPECT_EQ(TlsResultTypeForPkixError("certificate has expired"),
+            TlsResultType::kCertificateExpired);
+  EXPECT_EQ(TlsResultTypeForPkixError("unable to get local issuer certificate"),
+            TlsResultType::kCertificateNotTrusted);
+  EXPECT_EQ(TlsResultTypeForPkixError("self signed certificate"),
+            TlsResultType::kCertificateNotTrusted);
+  EXPECT_EQ(TlsResultTypeForPkixError("certificate signature failure"),
+            TlsResultType::kValidationFailure);
+}
+
 }  // namespace
 }  // namespace smtpcore
