@@ -140,7 +140,10 @@ absl::Status HttpResponseReader::Advance() {
     if (!s.ok()) return s;
     buffer_.erase(0, end + skip);
     head_done_ = true;
-    if (framing_ == Framing::kLength && remaining_ == 0) done_ = true;
+    if (framing_ == Framing::kLength && remaining_ == 0) {
+      done_ = true;
+      if (!buffer_.empty()) return Malformed("bytes after the body");
+    }
   }
   while (!done_ && !buffer_.empty()) {
     switch (framing_) {
