@@ -9,7 +9,7 @@
 #include "core/errors.h"
 #include "transports/blocking/blocking_client.h"
 #include "transports/common/transport_error.h"
-#include "transports/tls/dane_verifier.h"
+#include "transports/common/mx_attempt.h"
 
 namespace smtpcore {
 namespace {
@@ -20,82 +20,7 @@ std::string Bracketed(const IpAddress& ip, uint16_t port) {
              : absl::StrCat(ip.ToString(), ":", port);
 }
 
-// ConnectOptions sets the template's per-attempt fields.
-ClientOptions ConnectOptions(const MxDeliveryOptions& options,
-                             const DeliveryAttempt& a, const IpAddress& ip,
-                             DialHistory* history) {
-  ClientOptions o = options.client;
-  o.host = a.host;
-  o.addresses = {ip.ToString()};
-  o.port = a.port;
-  o.dial_history = history;
-  o.session.tls_mode =
-      a.tls_required ? TlsMode::kRequired : TlsMode::kOpportunistic;
-  o.tls.server_name = a.names.empty() ? a.host : a.names.front();
-  o.tls.insecure = a.verify == TlsVerifyMode::kNone;
-  o.tls.dane.reset();
-  if (a.verify == TlsVerifyMode::kDane) {
-    o.tls.dane = DaneOptions{a.tlsa, a.names};
-  }
-  return o;
-}
-
-void ReportSession(TlsReportAggregator* report, const DeliveryPlan& plan,
-                   const DeliveryAttempt& a, const IpAddress& ip,
-                   const TlsInfo* tls) {
-  if (report == nullptr) return;
-  TlsReportPolicy policy = TlsReportPolicyFor(plan, a);
-  TlsFailure f;
-  f.receiving_mx_hostname = a.host;
-  f.receiving_ip = ip.ToString();
-  if (tls == nullptr) {
-    f.type = TlsResultType::kStartTlsNotSupported;
-    f.failure_reason_code = "STARTTLS not offered";
-    report->AddFailure(policy, f);
-    return;
-  }
-  if (a.policy == TlsPolicy::kDaneUnusable) {
-    f.type = TlsResultType::kTlsaInvalid;
-    f.failure_reason_code = "no usable TLSA record";
-    report->AddFailure(policy, f);
-    return;
-  }
-  if (a.policy == TlsPolicy::kMtaStsTesting) {
-    if (a.sts_mx_mismatch) {
-      f.type = TlsResultType::kValidationFailure;
-      f.failure_reason_code = "MX host not listed in the MTA-STS policy";
-      report->AddFailure(policy, f);
-      return;
-    }
-    if (!tls->verified) {
-      f.type = TlsResultTypeForPkixError(tls->verify_error);
-      f.failure_reason_code = tls->verify_error;
-      report->AddFailure(policy, f);
-      return;
-    }
-  }
-  report->AddSuccess(policy);
-}
-
 }  // namespace
-
-absl::optional<TlsResultType> TlsFailureFor(const DeliveryAttempt& attempt,
-                                            const SmtpError& error) {
-  switch (error.cause) {
-    case ErrorDetail::kNeedsStartTls:
-    case ErrorDetail::kTlsRequired:
-      return TlsResultType::kStartTlsNotSupported;
-    case ErrorDetail::kTlsVerification:
-      if (attempt.verify == TlsVerifyMode::kDane) {
-        return TlsResultType::kValidationFailure;
-      }
-      return TlsResultTypeForPkixError(error.what);
-    case ErrorDetail::kTlsHandshake:
-      return TlsResultType::kValidationFailure;
-    default:
-      return absl::nullopt;
-  }
-}
 
 MxDeliveryResult DeliverToDomain(absl::string_view domain, Envelope envelope,
                                  absl::Cord body, MxDeliveryOptions options) {
@@ -123,20 +48,7 @@ MxDeliveryResult DeliverToDomain(absl::string_view domain, Envelope envelope,
                                       options.now.value_or(absl::Now()));
   DeliveryPlan& plan = result.route.plan;
   const StsOutcome& sts = result.route.sts;
-  if (options.tls_report != nullptr && sts.fetched &&
-      sts.fetch_failure != StsFetchFailure::kNone) {
-    TlsReportPolicy policy;
-    policy.type = "sts";
-    policy.domain = hop->domain;
-    TlsFailure f;
-    f.type = sts.fetch_failure == StsFetchFailure::kWebPki
-                 ? TlsResultType::kStsWebpkiInvalid
-             : sts.fetch_failure == StsFetchFailure::kInvalid
-                 ? TlsResultType::kStsPolicyInvalid
-                 : TlsResultType::kStsPolicyFetchError;
-    f.failure_reason_code = std::string(sts.fetch_status.message());
-    options.tls_report->AddFailure(policy, f);
-  }
+  ReportStsFetch(options.tls_report, hop->domain, sts);
   if (!plan.error.ok()) {
     note(absl::StrCat("no route: ", plan.error.message()));
     return fail(plan.error);
@@ -149,48 +61,25 @@ MxDeliveryResult DeliverToDomain(absl::string_view domain, Envelope envelope,
     DeliveryAttempt& a = plan.attempts[i];
     if (!a.skip.ok()) {
       note(absl::StrCat("skipping ", a.host, ": ", a.skip.message()));
-      if (options.tls_report != nullptr &&
-          GetErrorDetail(a.skip) == ErrorDetail::kDnssecBogus) {
-        TlsReportPolicy policy;
-        policy.type = "tlsa";
-        policy.domain = a.host;
-        policy.mx_hosts = {a.host};
-        TlsFailure f;
-        f.type = TlsResultType::kDnssecInvalid;
-        f.receiving_mx_hostname = a.host;
-        f.failure_reason_code = std::string(a.skip.message());
-        options.tls_report->AddFailure(policy, f);
-      }
+      ReportSkipped(options.tls_report, a);
       last_error = SmtpError::FromStatus(a.skip, CommandKind::kGreeting);
       continue;
     }
     for (const IpAddress& ip : a.ips) {
       note(absl::StrCat("trying ", a.host, " ", Bracketed(ip, a.port), " (",
                         TlsPolicyName(a.policy), ")"));
-      ClientOptions o = ConnectOptions(options, a, ip, history);
+      ClientOptions o = AttemptClientOptions(options.client, a, ip, history);
       absl::StatusOr<std::unique_ptr<BlockingClient>> client =
           BlockingClient::Connect(o);
       if (!client.ok()) {
         SmtpError e = ErrorFromStatus(client.status());
-        if (options.tls_report != nullptr) {
-          if (absl::optional<TlsResultType> t = TlsFailureFor(a, e)) {
-            TlsFailure f;
-            f.type = *t;
-            f.receiving_mx_hostname = a.host;
-            f.receiving_ip = ip.ToString();
-            f.failure_reason_code = e.what;
-            options.tls_report->AddFailure(TlsReportPolicyFor(plan, a), f);
-          }
-        }
-        const DialAttempt* last = history->last(a.host);
-        const bool connect_failed =
-            last != nullptr && last->outcome == DialOutcome::kConnectFailed;
-        const bool permanent = e.code >= 500 && e.code < 600;
-        plan.Record(i,
-                    connect_failed ? AttemptOutcome::kConnectFailed
-                    : permanent    ? AttemptOutcome::kPermanentFailure
-                                   : AttemptOutcome::kTemporaryFailure,
-                    connect_failed ? "" : ip.ToString(), e.Message());
+        ReportFailedConnect(options.tls_report, plan, a, ip, e);
+        const AttemptOutcome outcome = ConnectFailureOutcome(a, e, *history);
+        const bool permanent = outcome == AttemptOutcome::kPermanentFailure;
+        plan.Record(i, outcome,
+                    outcome == AttemptOutcome::kConnectFailed ? ""
+                                                              : ip.ToString(),
+                    e.Message());
         note(absl::StrCat(a.host, " ", Bracketed(ip, a.port), ": ",
                           e.Message()));
         last_error = std::move(e);

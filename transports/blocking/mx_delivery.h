@@ -92,13 +92,6 @@ struct MxDeliveryResult {
 MxDeliveryResult DeliverToDomain(absl::string_view domain, Envelope envelope,
                                  absl::Cord body, MxDeliveryOptions options);
 
-// TlsFailureFor classifies a failed TLS negotiation for TLSRPT: `error` of
-// the session (kNeedsStartTls / kTlsRequired: starttls-not-supported;
-// kTlsVerification under DANE: validation-failure; under PKIX by the
-// verification text) on `attempt`. nullopt when `error` is not about TLS.
-absl::optional<TlsResultType> TlsFailureFor(const DeliveryAttempt& attempt,
-                                            const SmtpError& error);
-
 }  // namespace smtpcore
 
 #endif  // SMTP_TRANSPORTS_BLOCKING_MX_DELIVERY_H_

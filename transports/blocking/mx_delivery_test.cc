@@ -114,21 +114,5 @@ TEST(DeliverToDomainTest, BadDomainIsAnError) {
   EXPECT_EQ(r.outcome.error->cause, ErrorDetail::kInvalidArgument);
 }
 
-TEST(TlsFailureForTest, Classifies) {
-  DeliveryAttempt dane;
-  dane.verify = TlsVerifyMode::kDane;
-  SmtpError e;
-  e.cause = ErrorDetail::kTlsVerification;
-  e.what = "Hostname mismatch";
-  EXPECT_EQ(TlsFailureFor(dane, e), TlsResultType::kValidationFailure);
-  DeliveryAttempt pkix;
-  pkix.verify = TlsVerifyMode::kPkix;
-  EXPECT_EQ(TlsFailureFor(pkix, e), TlsResultType::kCertificateHostMismatch);
-  e.cause = ErrorDetail::kNeedsStartTls;
-  EXPECT_EQ(TlsFailureFor(pkix, e), TlsResultType::kStartTlsNotSupported);
-  e.cause = ErrorDetail::kRejected;
-  EXPECT_FALSE(TlsFailureFor(pkix, e).has_value());
-}
-
 }  // namespace
 }  // namespace smtpcore

@@ -35,30 +35,15 @@ StsOutcome BlockingRouteResolver::ResolveSts(const std::string& domain,
   StsOutcome out;
   out.decision = cache_->Check(domain, txt, now);
   if (out.decision.action != StsAction::kFetch) return out;
-  out.fetched = true;
   const std::string host = PolicyHostFor(domain);
-  std::vector<DnsAnswer> answers =
-      dns_->ResolveAll({{host, DnsType::kA}, {host, DnsType::kAaaa}});
   std::vector<IpAddress> ips;
-  for (const DnsAnswer& a : answers) {
+  for (const DnsAnswer& a :
+       dns_->ResolveAll({{host, DnsType::kA}, {host, DnsType::kAaaa}})) {
     if (a.security == DnsSecurity::kBogus) continue;
     for (const IpAddress& ip : a.addresses) ips.push_back(ip);
   }
-  StsFetchResult fetched = FetchStsPolicy(domain, ips, options_.sts);
-  out.fetch_failure = fetched.failure;
-  if (fetched.policy.ok()) {
-    cache_->Store(domain, out.decision.id, *fetched.policy, now);
-    out.decision.policy = *fetched.policy;
-    out.decision.reason = absl::StrCat(out.decision.reason, "; fetched");
-    return out;
-  }
-  out.fetch_status = fetched.policy.status();
-  out.decision.reason =
-      absl::StrCat(out.decision.reason, "; fetch failed: ",
-                   fetched.policy.status().message(),
-                   out.decision.policy.has_value()
-                       ? " (using the unexpired cached policy)"
-                       : " (no policy applied, RFC 8461 §5)");
+  ApplyStsFetch(*cache_, domain, FetchStsPolicy(domain, ips, options_.sts),
+                now, &out);
   return out;
 }
 
@@ -67,35 +52,25 @@ ResolvedRoute BlockingRouteResolver::Resolve(const NextHop& next_hop,
                                              const DialHistory* history,
                                              absl::Time now) {
   ResolvedRoute route;
-  PlanRequest request;
-  request.next_hop = next_hop;
-  request.port = options_.port;
-  request.requiretls = requiretls;
-  request.history = history;
-  request.family = options_.family;
-  request.max_hosts = options_.max_hosts;
-  request.seed = options_.seed;
-  if (request.seed == 0) request.seed = std::random_device()() | 1ULL << 40;
-
+  PlanRequest request =
+      MakePlanRequest(options_, next_hop, requiretls, history,
+                      std::random_device()() | 1ULL << 40);
+  const absl::optional<DnsQuestion> sts = StsQuestion(options_, next_hop);
+  bool sts_done = !sts.has_value();
   DnsAnswerSet answers;
-  const bool sts = options_.mta_sts && !next_hop.domain.empty();
-  const std::string sts_name = sts ? StsRecordName(next_hop.domain) : "";
-  bool sts_done = !sts;
   for (int round = 0; round < 16; ++round) {
+    if (!sts_done) {
+      if (const DnsAnswer* txt = answers.Find(sts->name, sts->type)) {
+        // The policy is an input of the plan: decide it, then plan.
+        route.sts = ResolveSts(next_hop.domain, txt, now);
+        request.sts_policy = route.sts.decision.policy;
+        request.sts_reason = route.sts.decision.reason;
+        sts_done = true;
+      }
+    }
     PlanStep step = PlanDelivery(request, answers);
     std::vector<DnsQuestion> ask = step.needed;
-    if (!sts_done && answers.Find(sts_name, DnsType::kTxt) == nullptr) {
-      ask.push_back({sts_name, DnsType::kTxt});
-    }
-    if (!sts_done && answers.Find(sts_name, DnsType::kTxt) != nullptr) {
-      // The policy is an input of the plan: decide it, then plan again.
-      route.sts = ResolveSts(next_hop.domain,
-                             answers.Find(sts_name, DnsType::kTxt), now);
-      request.sts_policy = route.sts.decision.policy;
-      request.sts_reason = route.sts.decision.reason;
-      sts_done = true;
-      continue;
-    }
+    if (!sts_done) ask.push_back(*sts);
     if (ask.empty() && step.plan.has_value()) {
       route.plan = *std::move(step.plan);
       return route;

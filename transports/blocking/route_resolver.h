@@ -25,40 +25,10 @@
 #include "route/mta_sts_cache.h"
 #include "transports/dns/blocking_dns_resolver.h"
 #include "transports/dns/resolver_options.h"
+#include "transports/common/route_resolution.h"
 #include "transports/mta_sts/policy_fetcher.h"
 
 namespace smtpcore {
-
-// RouteResolverOptions configures a BlockingRouteResolver. A value type.
-struct RouteResolverOptions {
-  ResolverOptions dns;
-  StsFetchOptions sts;
-  // mta_sts: look up and apply MTA-STS policies (RFC 8461).
-  bool mta_sts = true;
-  // port: the SMTP port of every MX (25; tests use another). TLSA records
-  // are looked up for this port.
-  uint16_t port = 25;
-  AddressFamily family = AddressFamily::kAny;
-  // seed shuffles equal MX preferences; 0 picks a random seed per plan.
-  uint64_t seed = 0;
-  size_t max_hosts = 10;
-};
-
-// StsOutcome says what happened with MTA-STS for the plan.
-struct StsOutcome {
-  StsDecision decision;
-  // fetched: a fetch was attempted; `fetch_status` and `fetch_failure` say
-  // how it went (kNone on success).
-  bool fetched = false;
-  absl::Status fetch_status;
-  StsFetchFailure fetch_failure = StsFetchFailure::kNone;
-};
-
-// ResolvedRoute is a plan with what it was made from.
-struct ResolvedRoute {
-  DeliveryPlan plan;
-  StsOutcome sts;
-};
 
 class BlockingRouteResolver {
  public:

@@ -121,6 +121,20 @@ class UvClient::Impl {
       return;
     }
     port_ = EffectivePort(options_);
+    if (!options_.addresses.empty()) {  // resolved by the caller
+      std::vector<DialAddress> given;
+      for (const std::string& ip : options_.addresses) {
+        absl::StatusOr<DialAddress> a = MakeDialAddress(ip, port_);
+        if (!a.ok()) {
+          FailConnect(TransportError(ErrorDetail::kInvalidArgument,
+                                     std::string(a.status().message())));
+          return;
+        }
+        given.push_back(*std::move(a));
+      }
+      UseAddresses(given);
+      return;
+    }
     if (IsIpLiteral(options_.host)) {
       absl::StatusOr<DialAddress> a =
           MakeDialAddress(HostWithoutBrackets(options_.host), port_);

@@ -127,10 +127,6 @@ StsFetchResult Exchange(SocketTransport& socket, absl::string_view host,
 
 }  // namespace
 
-std::string PolicyHostFor(absl::string_view domain) {
-  return absl::StrCat("mta-sts.", NormalizeDomain(domain));
-}
-
 StsFetchResult FetchStsPolicy(absl::string_view domain,
                               absl::Span<const IpAddress> addresses,
                               const StsFetchOptions& options) {
