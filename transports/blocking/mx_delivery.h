@@ -43,6 +43,7 @@
 #include "transports/blocking/route_resolver.h"
 #include "transports/common/client_options.h"
 #include "transports/common/delivery_outcome.h"
+#include "transports/common/mx_delivery_result.h"
 
 namespace smtpcore {
 
@@ -67,22 +68,6 @@ struct MxDeliveryOptions {
   std::function<void(const std::string&)> on_note;
   // now is the wall-clock time for the MTA-STS cache; unset: absl::Now().
   absl::optional<absl::Time> now;
-};
-
-// MxDeliveryResult is the outcome of one DeliverToDomain. Owns its data.
-struct MxDeliveryResult {
-  // route is the plan, each attempt's outcome recorded in it.
-  ResolvedRoute route;
-  // outcome: per-recipient results and the error (plan failure, last
-  // connection failure, or the delivery's own).
-  DeliveryOutcome outcome;
-  // accepted_attempt is the index in route.plan.attempts of the attempt
-  // whose session ran the delivery (set even if the server refused it);
-  // accepted_ip its address.
-  absl::optional<size_t> accepted_attempt;
-  std::string accepted_ip;
-  // tls is the TLS session of that attempt, when TLS was used.
-  absl::optional<TlsInfo> tls;
 };
 
 // DeliverToDomain delivers `body` to `envelope`'s recipients (all of
