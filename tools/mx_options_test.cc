@@ -32,6 +32,15 @@ TEST(MxFlagsTest, SendMxParsesTheRouteFlags) {
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->mx.port, 25);
   EXPECT_EQ(d->mx.mta_sts_port, 443);
+  EXPECT_FALSE(d->mx.libuv);
+  absl::StatusOr<SendFlags> uv =
+      ParseSendFlags(Send({"--mx", "y.test", "--driver", "libuv"}));
+  ASSERT_TRUE(uv.ok());
+  EXPECT_TRUE(uv->mx.libuv);
+  EXPECT_FALSE(
+      ParseSendFlags(Send({"--mx", "y.test", "--driver", "threads"})).ok());
+  EXPECT_FALSE(
+      ParseSendFlags(Send({"--server", "a:25", "--driver", "libuv"})).ok());
 }
 
 TEST(MxFlagsTest, SendMxRefusesConflicts) {

@@ -1,5 +1,7 @@
 #include "tools/mx_send.h"
 
+#include <uv.h>
+
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -17,6 +19,7 @@
 #include "tools/send_report.h"
 #include "tools/trace_printer.h"
 #include "transports/blocking/mx_delivery.h"
+#include "transports/libuv/uv_mx_delivery.h"
 #include "transports/common/transport_error.h"
 
 namespace smtpcore {
@@ -105,9 +108,26 @@ int RunMxSend(const SendFlags& f, std::string message, const CommandIo& io) {
     }
   };
 
-  MxDeliveryResult result =
-      DeliverToDomain(f.mx.domain, MxEnvelope(f), absl::Cord(std::move(message)),
-                      std::move(options));
+  MxDeliveryResult result;
+  if (f.mx.libuv) {
+    UvMxDeliveryOptions uv;
+    uv.client = std::move(options.client);
+    uv.route = std::move(options.route);
+    uv.dial_history = options.dial_history;
+    uv.tls_report = options.tls_report;
+    uv.on_note = std::move(options.on_note);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    DeliverToDomainUv(&loop, f.mx.domain, MxEnvelope(f),
+                      absl::Cord(std::move(message)), std::move(uv),
+                      [&result](MxDeliveryResult r) { result = std::move(r); });
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+  } else {
+    result = DeliverToDomain(f.mx.domain, MxEnvelope(f),
+                             absl::Cord(std::move(message)),
+                             std::move(options));
+  }
   RouteReport route_report;
   route_report.route = result.route;
   route_report.accepted_attempt = result.accepted_attempt;

@@ -4,7 +4,8 @@
 // IP accepted and the TLS policy used, as text or in the `--json` object's
 // "route" member (tools/route_report.h). `--tlsrpt-out FILE` writes the
 // RFC 8460 report of this run: a JSON array with one report per policy
-// domain.
+// domain. `--driver libuv` runs the same delivery with the libuv driver
+// (transports/libuv/uv_mx_delivery.h) on a private loop.
 
 #ifndef SMTP_TOOLS_MX_SEND_H_
 #define SMTP_TOOLS_MX_SEND_H_

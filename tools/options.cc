@@ -69,6 +69,8 @@ const FlagSpec kSendFlags[] = {
     {"envid", "ID", "DSN envelope id"},
     {"json", nullptr, "print one JSON object with the result on stdout"},
     SMTPC_MX_FLAGS,
+    {"driver", "blocking|libuv",
+     "with --mx: which MX driver runs the delivery (default blocking)"},
 };
 
 const FlagSpec kRouteFlags[] = {
@@ -458,9 +460,17 @@ absl::StatusOr<SendFlags> ParseSendFlags(absl::Span<const std::string> args) {
     out.mx.domain = f.value("mx");
     if (out.mx.domain.empty()) return Usage("--mx needs a domain");
     if (absl::Status s = ParseMxFlags(f, &out.mx); !s.ok()) return s;
+    if (f.has("driver")) {
+      const std::string d = absl::AsciiStrToLower(f.value("driver"));
+      if (d != "blocking" && d != "libuv") {
+        return Usage(absl::StrCat("--driver must be blocking or libuv, not '",
+                                  f.value("driver"), "'"));
+      }
+      out.mx.libuv = d == "libuv";
+    }
   } else {
-    for (const char* flag :
-         {"dns-server", "trust-anchor", "port", "mta-sts-port", "tlsrpt-out"}) {
+    for (const char* flag : {"dns-server", "trust-anchor", "port",
+                             "mta-sts-port", "tlsrpt-out", "driver"}) {
       if (f.has(flag)) {
         return Usage(absl::StrCat("--", flag, " needs --mx DOMAIN"));
       }

@@ -124,6 +124,10 @@ struct MxFlags {
   uint16_t mta_sts_port = 443;
   // tlsrpt_out is where to write the RFC 8460 report(s) of this run.
   std::string tlsrpt_out;
+  // libuv: run the delivery with the libuv MX driver
+  // (transports/libuv/uv_mx_delivery.h) instead of the blocking one
+  // (`--driver libuv`; both follow the same plan).
+  bool libuv = false;
 };
 
 // SendFlags are the flags of `smtpc send`.

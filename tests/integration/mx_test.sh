@@ -307,6 +307,36 @@ if want requiretls_unverified; then
     'j["route"]["attempts"][0]["requiretls_allowed"] is False'
 fi
 
+# The same plan, run by the libuv driver (--driver libuv: UvDnsResolver, the MTA-STS fetch on the thread pool,
+# UvClient).
+if want uv_fallthrough; then
+  send uv_fallthrough "multi.$Z" --driver libuv
+  check uv_fallthrough 'rc == 0' 'j["route"]["accepted"]["ip"] == "127.0.0.4"' \
+    'j["route"]["attempts"][0]["outcome"] == "connect_failed"' 'len(rec("127.0.0.4")) == 1'
+fi
+if want uv_dane_match; then
+  send uv_dane_match "dane.$Z" --driver libuv
+  check uv_dane_match 'rc == 0' 'j["route"]["accepted"]["tls_policy"] == "dane"' 'j["tls"]["verified"] is True' \
+    'len(rec("127.0.0.2")) == 1'
+fi
+if want uv_dane_mismatch; then
+  send uv_dane_mismatch "danebad.$Z" --driver libuv
+  check uv_dane_mismatch 'rc == 5' 'j["error"]["kind"] == "tls_verification"' 'anywhere() == []'
+fi
+if want uv_dnssec_bogus; then
+  send uv_dnssec_bogus "bogus.$Z" --driver libuv
+  check uv_dnssec_bogus 'rc == 3' 'j["error"]["kind"] == "dnssec_bogus"' 'anywhere() == []'
+fi
+if want uv_sts_enforce; then
+  send uv_sts_enforce "sts-enforce.$Z" --driver libuv
+  check uv_sts_enforce 'rc == 0' 'j["route"]["accepted"]["tls_policy"] == "pkix-mta-sts"' 'len(rec("127.0.0.5")) == 1'
+fi
+if want uv_sts_testing_reports; then
+  send uv_sts_testing_reports "sts-testing.$Z" --driver libuv --tlsrpt-out "$WORK/out/uv_sts_testing_reports.tlsrpt"
+  check uv_sts_testing_reports 'rc == 0' 'len(rec("127.0.0.4")) == 1' \
+    'tlsrpt[0]["policies"][0]["failure-details"][0]["result-type"] == "validation-failure"'
+fi
+
 for n in "${FAILED_NAMES[@]+"${FAILED_NAMES[@]}"}"; do echo "failed: $n"; done
 echo "$PASSED passed, $FAILED failed"
 [[ $FAILED -eq 0 ]]
