@@ -261,6 +261,7 @@ void DeliveryFlow::StartNext(Instant now) {
       PrecheckContext context;
       context.capabilities = &connection_->capabilities();
       context.tls = connection_->tls() != nullptr;
+      context.tls_verified = context.tls && connection_->tls()->verified;
       context.chunking = options_.chunking;
       context.line_endings = options_.line_endings;
       context.streamed = d.streamed;

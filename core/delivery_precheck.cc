@@ -191,12 +191,18 @@ absl::StatusOr<TransferPlan> PrecheckDelivery(const Envelope& envelope,
   } else {
     mail.size.reset();
   }
-  // REQUIRETLS (RFC 8689 §4.1).
-  if (mail.requiretls && (!context.tls || !caps.requiretls())) {
+  // REQUIRETLS (RFC 8689 §4.1; §4.2.1: only over TLS whose certificate
+  // was verified, by PKIX or DANE).
+  if (mail.requiretls &&
+      (!context.tls || !context.tls_verified || !caps.requiretls())) {
     return MakeError(absl::StatusCode::kInvalidArgument,
                      ErrorDetail::kNeedsRequireTls,
-                     "REQUIRETLS needs TLS and a server offering REQUIRETLS "
-                     "(RFC 8689)");
+                     !context.tls || context.tls_verified
+                         ? "REQUIRETLS needs TLS and a server offering "
+                           "REQUIRETLS (RFC 8689)"
+                         : "REQUIRETLS needs TLS with a verified certificate "
+                           "(PKIX or DANE; RFC 8689 §4.2.1), not "
+                           "unverified TLS");
   }
   // DSN parameters only to servers that offer DSN (RFC 3461 §4).
   if (!caps.dsn()) {

@@ -17,8 +17,9 @@
 //   kBareLineEnding   a bare CR or LF under LineEndingPolicy::kReject
 //   kMessageTooLarge  SIZE over the server's announced limit (RFC 1870 §3;
 //                     the size counted after CRLF normalisation)
-//   kNeedsRequireTls  REQUIRETLS without TLS or without the extension
-//                     (RFC 8689 §4.1)
+//   kNeedsRequireTls  REQUIRETLS without TLS, over TLS whose certificate
+//                     was not verified (PKIX or DANE), or without the
+//                     extension (RFC 8689 §4.1, §4.2.1)
 //   kLineTooLong, kControlCharacter  the MAIL line with the added
 //                     parameters no longer serialises (core/command.h)
 // Adjustments: BODY and SMTPUTF8 are added when needed, SIZE is declared
@@ -92,6 +93,9 @@ class BodyMeter {
 struct PrecheckContext {
   const Capabilities* capabilities = nullptr;  // required
   bool tls = false;       // TLS is active on the connection
+  // tls_verified: the server's certificate was verified (PKIX or DANE;
+  // TlsInfo::verified). REQUIRETLS needs it (RFC 8689 §4.2.1).
+  bool tls_verified = false;
   bool chunking = true;   // SessionOptions::chunking (BDAT allowed)
   LineEndingPolicy line_endings = LineEndingPolicy::kNormalize;
   // streamed: the body arrives with Session::AppendBody; its size is only

@@ -296,9 +296,16 @@ TEST(PrecheckDeliveryTest, RequireTlsNeedsTlsAndTheExtension) {
   EXPECT_EQ(GetErrorDetail(c.Run(e, "x\r\n").status()),
             ErrorDetail::kNeedsRequireTls);
   c.context.tls = true;
+  // Unverified TLS (opportunistic, --insecure) is not enough (RFC 8689
+  // §4.2.1).
+  absl::Status unverified = c.Run(e, "x\r\n").status();
+  EXPECT_EQ(GetErrorDetail(unverified), ErrorDetail::kNeedsRequireTls);
+  EXPECT_NE(unverified.message().find("verified"), std::string::npos);
+  c.context.tls_verified = true;
   EXPECT_TRUE(c.Run(e, "x\r\n").ok());
   Check no_ext({"PIPELINING"});
   no_ext.context.tls = true;
+  no_ext.context.tls_verified = true;
   EXPECT_EQ(GetErrorDetail(no_ext.Run(e, "x\r\n").status()),
             ErrorDetail::kNeedsRequireTls);
 }

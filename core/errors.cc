@@ -50,6 +50,11 @@ absl::string_view ErrorDetailName(ErrorDetail detail) {
     case ErrorDetail::kBroken: return "broken";
     case ErrorDetail::kClosed: return "closed";
     case ErrorDetail::kRejected: return "rejected";
+    case ErrorDetail::kNullMx: return "null_mx";
+    case ErrorDetail::kNoSuchDomain: return "no_such_domain";
+    case ErrorDetail::kDnsTemporary: return "dns_temporary";
+    case ErrorDetail::kDnssecBogus: return "dnssec_bogus";
+    case ErrorDetail::kMtaStsMismatch: return "mta_sts_mismatch";
   }
   return "unknown";
 }

@@ -73,6 +73,13 @@ enum class ErrorDetail : int {
   kClosed = 81,             // Close()/QUIT already done
   // Server refused (for the high-level flow's typed result).
   kRejected = 90,           // a 4xx/5xx reply ended the operation
+  // Routing to the Internet (route/: RFC 5321 §5.1, RFC 7505, RFC 7672,
+  // RFC 8461).
+  kNullMx = 100,            // the domain accepts no mail: null MX (RFC 7505)
+  kNoSuchDomain = 101,      // the domain (or MX host) does not exist (NXDOMAIN)
+  kDnsTemporary = 102,      // a DNS lookup failed (SERVFAIL, timeout)
+  kDnssecBogus = 103,       // a signed DNS answer failed DNSSEC validation
+  kMtaStsMismatch = 104,    // MX host not allowed by an enforced MTA-STS policy
 };
 
 // ErrorDetailName returns a stable lowercase name ("start_tls_injection") for

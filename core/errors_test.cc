@@ -24,5 +24,15 @@ TEST(ErrorsTest, LocalErrorsAreInvalidArgument) {
   EXPECT_EQ(WrongStateError("x").code(), absl::StatusCode::kFailedPrecondition);
 }
 
+TEST(ErrorsTest, RoutingDetailsHaveStableNames) {
+  EXPECT_EQ(static_cast<int>(ErrorDetail::kNullMx), 100);
+  EXPECT_EQ(ErrorDetailName(ErrorDetail::kNullMx), "null_mx");
+  EXPECT_EQ(ErrorDetailName(ErrorDetail::kNoSuchDomain), "no_such_domain");
+  EXPECT_EQ(ErrorDetailName(ErrorDetail::kDnsTemporary), "dns_temporary");
+  EXPECT_EQ(ErrorDetailName(ErrorDetail::kDnssecBogus), "dnssec_bogus");
+  EXPECT_EQ(ErrorDetailName(ErrorDetail::kMtaStsMismatch),
+            "mta_sts_mismatch");
+}
+
 }  // namespace
 }  // namespace smtpcore

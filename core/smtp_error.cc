@@ -26,8 +26,9 @@ absl::string_view Advice(const SmtpError& e) {
       return "the server lacks SMTPUTF8: use ASCII addresses or another "
              "server";
     case ErrorDetail::kNeedsRequireTls:
-      return "REQUIRETLS needs TLS and a server offering REQUIRETLS: do not "
-             "send this message over this connection";
+      return "REQUIRETLS needs verified TLS (PKIX or DANE), a secure route "
+             "and a server offering REQUIRETLS: do not send this message "
+             "this way";
     case ErrorDetail::kNeedsBinaryMime:
       return "the server lacks BINARYMIME/CHUNKING: re-encode the body or "
              "use another server";
@@ -68,6 +69,18 @@ absl::string_view Advice(const SmtpError& e) {
     case ErrorDetail::kReplyTooLarge:
       return "the server broke the SMTP protocol: the connection was "
              "dropped; retry later and report it if it persists";
+    case ErrorDetail::kNullMx:
+      return "the domain accepts no mail (null MX): do not retry";
+    case ErrorDetail::kNoSuchDomain:
+      return "the domain does not exist: check the address";
+    case ErrorDetail::kDnsTemporary:
+      return "DNS lookup failed: retry later";
+    case ErrorDetail::kDnssecBogus:
+      return "DNSSEC validation failed: retry later; the domain's DNS is "
+             "broken or under attack";
+    case ErrorDetail::kMtaStsMismatch:
+      return "the domain's MTA-STS policy does not allow this MX: retry "
+             "later";
     case ErrorDetail::kBroken:
       return "the connection failed earlier: open a new one";
     case ErrorDetail::kClosed:

@@ -25,7 +25,12 @@ ExitStatus ExitStatusForDetail(ErrorDetail cause, int code) {
     case ErrorDetail::kServiceClosing:
     case ErrorDetail::kIo:
     case ErrorDetail::kTimeout:
+    case ErrorDetail::kDnsTemporary:     // route: SERVFAIL, timeout
+    case ErrorDetail::kDnssecBogus:      // route: retry once the zone is fixed
+    case ErrorDetail::kMtaStsMismatch:   // RFC 8461 §5.1: temporary
       return ExitStatus::kTemporary;
+    case ErrorDetail::kNullMx:           // RFC 7505: the domain takes no mail
+    case ErrorDetail::kNoSuchDomain:
     case ErrorDetail::kMessageTooLarge:
     case ErrorDetail::kNeeds8BitMime:
     case ErrorDetail::kNeedsSmtpUtf8:

@@ -43,8 +43,14 @@ TEST(ExitStatusTest, CausesWithoutReplies) {
   for (ErrorDetail d :
        {ErrorDetail::kMessageTooLarge, ErrorDetail::kNeeds8BitMime,
         ErrorDetail::kNeedsSmtpUtf8, ErrorDetail::kNeedsRequireTls,
-        ErrorDetail::kNeedsBinaryMime, ErrorDetail::kNeedsAuth}) {
+        ErrorDetail::kNeedsBinaryMime, ErrorDetail::kNeedsAuth,
+        ErrorDetail::kNullMx, ErrorDetail::kNoSuchDomain}) {
     EXPECT_EQ(ExitStatusForDetail(d, 0), ExitStatus::kPermanent)
+        << ErrorDetailName(d);
+  }
+  for (ErrorDetail d : {ErrorDetail::kDnsTemporary, ErrorDetail::kDnssecBogus,
+                        ErrorDetail::kMtaStsMismatch}) {
+    EXPECT_EQ(ExitStatusForDetail(d, 0), ExitStatus::kTemporary)
         << ErrorDetailName(d);
   }
   for (ErrorDetail d :

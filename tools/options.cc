@@ -46,6 +46,16 @@ absl::Status Usage(absl::string_view message) {
       {"timeout", "SECONDS", "cap every per-stage deadline (RFC 5321 defaults)"}, \
       {"trace", nullptr, "print the session (C:/S: lines) on stderr"}
 
+#define SMTPC_MX_FLAGS                                                        \
+  {"mx", "DOMAIN",                                                            \
+   "deliver like an MTA: MX, DANE, MTA-STS for DOMAIN (instead of --server)"}, \
+      {"dns-server", "ADDR[:PORT]",                                           \
+       "forward DNS to this resolver (DNSSEC still validated here)"},         \
+      {"trust-anchor", "FILE", "DNSSEC trust anchors (default: Debian's root key)"}, \
+      {"port", "N", "connect to MX hosts on port N instead of 25 (tests)"},   \
+      {"mta-sts-port", "N", "fetch MTA-STS policies on port N, not 443 (tests)"}, \
+      {"tlsrpt-out", "FILE", "write this run's RFC 8460 TLS report(s) to FILE"}
+
 const FlagSpec kSendFlags[] = {
     SMTPC_CONNECTION_FLAGS,
     {"from", "ADDR", "envelope sender (\"\" for the null sender)"},
@@ -58,6 +68,16 @@ const FlagSpec kSendFlags[] = {
     {"dsn-ret", "FULL|HDRS", "what a DSN returns"},
     {"envid", "ID", "DSN envelope id"},
     {"json", nullptr, "print one JSON object with the result on stdout"},
+    SMTPC_MX_FLAGS,
+    {"driver", "blocking|libuv",
+     "with --mx: which MX driver runs the delivery (default blocking)"},
+};
+
+const FlagSpec kRouteFlags[] = {
+    SMTPC_MX_FLAGS,
+    {"ca-file", "PEM", "trust these CAs for MTA-STS policy fetches"},
+    {"requiretls", nullptr, "plan for a REQUIRETLS message (RFC 8689)"},
+    {"json", nullptr, "print the plan as one JSON object"},
 };
 
 const FlagSpec kBulkFlags[] = {
@@ -88,6 +108,45 @@ const FlagSpec kSinkFlags[] = {
 };
 
 #undef SMTPC_CONNECTION_FLAGS
+#undef SMTPC_MX_FLAGS
+
+absl::StatusOr<uint16_t> ParsePort(absl::string_view flag,
+                                   absl::string_view value) {
+  uint32_t n = 0;
+  if (!absl::SimpleAtoi(value, &n) || n == 0 || n > 65535) {
+    return Usage(absl::StrCat("--", flag, " must be a port from 1 to 65535, "
+                              "not '", value, "'"));
+  }
+  return static_cast<uint16_t>(n);
+}
+
+// ParseMxFlags reads the MX flags (the domain itself is the caller's).
+absl::Status ParseMxFlags(const ParsedFlags& f, MxFlags* out) {
+  out->dns_server = f.value("dns-server");
+  if (f.has("dns-server") && out->dns_server.empty()) {
+    return Usage("--dns-server needs ADDR[:PORT]");
+  }
+  out->trust_anchor = f.value("trust-anchor");
+  if (f.has("trust-anchor") && out->trust_anchor.empty()) {
+    return Usage("--trust-anchor needs a file name");
+  }
+  if (f.has("port")) {
+    absl::StatusOr<uint16_t> p = ParsePort("port", f.value("port"));
+    if (!p.ok()) return p.status();
+    out->port = *p;
+  }
+  if (f.has("mta-sts-port")) {
+    absl::StatusOr<uint16_t> p =
+        ParsePort("mta-sts-port", f.value("mta-sts-port"));
+    if (!p.ok()) return p.status();
+    out->mta_sts_port = *p;
+  }
+  out->tlsrpt_out = f.value("tlsrpt-out");
+  if (f.has("tlsrpt-out") && out->tlsrpt_out.empty()) {
+    return Usage("--tlsrpt-out needs a file name");
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<bool> ParseAutoNever(absl::string_view flag,
                                     absl::string_view value) {
@@ -132,10 +191,14 @@ bool IsKnownMechanism(absl::string_view upper) {
 
 absl::Status ParseConnectionFlags(const ParsedFlags& f,
                                   ConnectionFlags* out) {
-  if (!f.has("server")) return Usage("--server HOST[:PORT] is required");
-  absl::StatusOr<ServerAddress> server = ParseServerAddress(f.value("server"));
-  if (!server.ok()) return server.status();
-  out->server = *std::move(server);
+  if (f.has("server")) {
+    absl::StatusOr<ServerAddress> server =
+        ParseServerAddress(f.value("server"));
+    if (!server.ok()) return server.status();
+    out->server = *std::move(server);
+  } else if (!f.has("mx")) {
+    return Usage("--server HOST[:PORT] is required");
+  }
 
   if (f.has("tls")) {
     absl::StatusOr<TlsChoice> tls = ParseTlsChoice(f.value("tls"));
@@ -370,6 +433,7 @@ Timeouts CappedTimeouts(absl::optional<Duration> cap) {
 absl::Span<const FlagSpec> SendFlagSpecs() { return kSendFlags; }
 absl::Span<const FlagSpec> BulkFlagSpecs() { return kBulkFlags; }
 absl::Span<const FlagSpec> DemoFlagSpecs() { return kDemoFlags; }
+absl::Span<const FlagSpec> RouteFlagSpecs() { return kRouteFlags; }
 absl::Span<const FlagSpec> SinkFlagSpecs() { return kSinkFlags; }
 
 absl::StatusOr<SendFlags> ParseSendFlags(absl::Span<const std::string> args) {
@@ -383,6 +447,34 @@ absl::StatusOr<SendFlags> ParseSendFlags(absl::Span<const std::string> args) {
   }
   if (absl::Status s = ParseConnectionFlags(f, &out.connection); !s.ok()) {
     return s;
+  }
+  if (f.has("mx")) {
+    if (f.has("server")) return Usage("--mx and --server exclude each other");
+    for (const char* flag : {"tls", "user", "insecure", "client-cert", "auth"}) {
+      if (f.has(flag)) {
+        return Usage(absl::StrCat(
+            "--", flag, " does not go with --mx: the route decides TLS "
+            "(DANE, MTA-STS, opportunistic) and an MTA does not authenticate"));
+      }
+    }
+    out.mx.domain = f.value("mx");
+    if (out.mx.domain.empty()) return Usage("--mx needs a domain");
+    if (absl::Status s = ParseMxFlags(f, &out.mx); !s.ok()) return s;
+    if (f.has("driver")) {
+      const std::string d = absl::AsciiStrToLower(f.value("driver"));
+      if (d != "blocking" && d != "libuv") {
+        return Usage(absl::StrCat("--driver must be blocking or libuv, not '",
+                                  f.value("driver"), "'"));
+      }
+      out.mx.libuv = d == "libuv";
+    }
+  } else {
+    for (const char* flag : {"dns-server", "trust-anchor", "port",
+                             "mta-sts-port", "tlsrpt-out", "driver"}) {
+      if (f.has(flag)) {
+        return Usage(absl::StrCat("--", flag, " needs --mx DOMAIN"));
+      }
+    }
   }
   if (!f.has("from")) {
     return Usage("--from ADDR is required (--from \"\" for the null sender)");
@@ -427,6 +519,33 @@ absl::StatusOr<SendFlags> ParseSendFlags(absl::Span<const std::string> args) {
     }
     out.envid = v;
   }
+  out.json = f.has("json");
+  return out;
+}
+
+absl::StatusOr<RouteFlags> ParseRouteFlags(
+    absl::Span<const std::string> args) {
+  absl::StatusOr<ParsedFlags> parsed =
+      ParseFlags(kRouteFlags, args, /*allow_positional=*/true);
+  if (!parsed.ok()) return parsed.status();
+  const ParsedFlags& f = *parsed;
+  RouteFlags out;
+  if (f.has("help")) {
+    out.help = true;
+    return out;
+  }
+  if (f.has("mx")) return Usage("smtpc route takes the domain as its argument");
+  if (f.positional().size() != 1) {
+    return Usage("smtpc route needs exactly one DOMAIN");
+  }
+  out.mx.domain = f.positional()[0];
+  if (absl::Status s = ParseMxFlags(f, &out.mx); !s.ok()) return s;
+  if (f.has("tlsrpt-out")) return Usage("--tlsrpt-out is for smtpc send --mx");
+  out.ca_file = f.value("ca-file");
+  if (f.has("ca-file") && out.ca_file.empty()) {
+    return Usage("--ca-file needs a file name");
+  }
+  out.requiretls = f.has("requiretls");
   out.json = f.has("json");
   return out;
 }

@@ -106,10 +106,36 @@ struct ConnectionFlags {
   bool trace = false;
 };
 
+// MxFlags are the flags of delivery to a domain like an MTA (`smtpc send
+// --mx`, `smtpc route`): DNS, DNSSEC, MTA-STS and test overrides.
+struct MxFlags {
+  // domain is the recipient domain (or an address literal) to route to;
+  // empty when `--server` is used instead.
+  std::string domain;
+  // dns_server is "ADDR[:PORT]" of a resolver to forward to (answers are
+  // still DNSSEC-validated in smtpc); empty: recurse from the root.
+  std::string dns_server;
+  // trust_anchor is a file of DS/DNSKEY trust anchors; empty: Debian's
+  // root key.
+  std::string trust_anchor;
+  // port is the SMTP port of the MX hosts (25).
+  uint16_t port = 25;
+  // mta_sts_port is the HTTPS port of MTA-STS policy fetches (443).
+  uint16_t mta_sts_port = 443;
+  // tlsrpt_out is where to write the RFC 8460 report(s) of this run.
+  std::string tlsrpt_out;
+  // libuv: run the delivery with the libuv MX driver
+  // (transports/libuv/uv_mx_delivery.h) instead of the blocking one
+  // (`--driver libuv`; both follow the same plan).
+  bool libuv = false;
+};
+
 // SendFlags are the flags of `smtpc send`.
 struct SendFlags {
   bool help = false;
   ConnectionFlags connection;
+  // mx: set (mx.domain not empty) for `--mx DOMAIN` instead of `--server`.
+  MxFlags mx;
   std::string from;
   std::vector<std::string> to;
   // data is the message file, "-" for standard input, empty for the
@@ -121,6 +147,16 @@ struct SendFlags {
   uint8_t dsn_notify = kNotifyDefault;
   absl::optional<DsnRet> dsn_ret;
   absl::optional<std::string> envid;
+  bool json = false;
+};
+
+// RouteFlags are the flags of `smtpc route DOMAIN`.
+struct RouteFlags {
+  bool help = false;
+  MxFlags mx;
+  // ca_file: trust anchors for the MTA-STS policy fetch (PKIX).
+  std::string ca_file;
+  bool requiretls = false;
   bool json = false;
 };
 
@@ -166,15 +202,24 @@ absl::Span<const FlagSpec> SendFlagSpecs();
 absl::Span<const FlagSpec> BulkFlagSpecs();
 absl::Span<const FlagSpec> DemoFlagSpecs();
 absl::Span<const FlagSpec> SinkFlagSpecs();
+absl::Span<const FlagSpec> RouteFlagSpecs();
 
 // ParseSendFlags parses `smtpc send` arguments. With `--help` it returns
 // `help = true` and skips the other checks. Fails with kInvalidArgument and
 // a user-facing message (exit 64) for: unknown or repeated flags, missing
-// --server/--from/--to, bad values, --client-cert without --client-key (or
+// --server (or --mx)/--from/--to, --server with --mx, MX flags (--dns-server,
+// --trust-anchor, --port, --mta-sts-port, --tlsrpt-out) without --mx, --mx
+// with --tls/--user/--insecure (an MTA decides TLS from the route and does
+// not authenticate), bad values, --client-cert without --client-key (or
 // the reverse), --user without exactly one secret (except --auth EXTERNAL),
 // a secret without --user, an unreadable --password-file, an unknown --auth
 // mechanism.
 absl::StatusOr<SendFlags> ParseSendFlags(absl::Span<const std::string> args);
+
+// ParseRouteFlags parses `smtpc route DOMAIN [options]`: exactly one
+// DOMAIN (a domain or an address literal), the MX flags, --ca-file,
+// --requiretls, --json. kInvalidArgument otherwise.
+absl::StatusOr<RouteFlags> ParseRouteFlags(absl::Span<const std::string> args);
 
 // ParseBulkFlags parses `smtpc bulk` arguments; same rules for the shared
 // flags, plus positive --count, --concurrency (at most 1000) and --size.

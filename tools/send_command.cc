@@ -15,6 +15,7 @@
 #include "tools/client_config.h"
 #include "tools/exit_status.h"
 #include "tools/message.h"
+#include "tools/mx_send.h"
 #include "tools/options.h"
 #include "tools/send_report.h"
 #include "tools/trace_printer.h"
@@ -92,9 +93,13 @@ std::string SendUsage() {
   return absl::StrCat(
       "Usage: smtpc send --server HOST[:PORT] --from ADDR --to ADDR "
       "[--to ADDR ...] [options]\n"
+      "       smtpc send --mx DOMAIN --from ADDR --to ADDR [options]\n"
       "\n"
       "Deliver one message (--data FILE, - for standard input, or a "
-      "generated\ntest message) over one SMTP session.\n"
+      "generated\ntest message) over one SMTP session. With --mx, deliver "
+      "like an MTA: resolve\nDOMAIN's MX hosts (DNSSEC-validated), apply "
+      "DANE and MTA-STS, try each host\nin order and say which MX and IP "
+      "accepted.\n"
       "\n"
       "Options:\n",
       FormatFlagHelp(SendFlagSpecs()),
@@ -145,6 +150,8 @@ int RunSendCommand(absl::Span<const std::string> args, const CommandIo& io) {
     message.append("\r\n");
   }
 
+  if (!f.mx.domain.empty()) return RunMxSend(f, std::move(message), io);
+
   absl::StatusOr<ClientConfig> config = MakeClientConfig(f.connection);
   if (!config.ok()) {
     PrintUsageError(io, config.status().message());
@@ -193,7 +200,7 @@ int RunSendCommand(absl::Span<const std::string> args, const CommandIo& io) {
     if (const DialAttempt* last = history.last(options.host);
         last != nullptr && last->outcome != DialOutcome::kConnectFailed) {
       report.peer = absl::StrCat(
-          last->family == AF_INET6 ? absl::StrCat("[", last->ip, "]")
+          last->family == IpFamily::kV6 ? absl::StrCat("[", last->ip, "]")
                                    : last->ip,
           ":", f.connection.server.port);
     }

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "core/errors.h"
 #include "tools/json_writer.h"
+#include "tools/route_report.h"
 
 namespace smtpcore {
 namespace cli {
@@ -171,6 +172,10 @@ std::string SendReportToJson(const SendReport& r) {
     w.EndObject();
   } else {
     w.Null();
+  }
+  if (r.route.has_value()) {
+    w.Key("route");
+    WriteRouteJson(w, *r.route);
   }
   w.EndObject();
   return w.str();

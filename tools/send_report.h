@@ -26,7 +26,10 @@
 //    "status": "ok" | "partial" | "temporary" | "permanent" | "protocol",
 //    "exit_code": 0,
 //    "error": {"kind", "permanent", "code", "enhanced_code", "command",
-//              "line", "message"} | null}
+//              "line", "message"} | null,
+//    "route": {...}}                      only with --mx: the plan, which MX
+//                                          and IP accepted and the TLS
+//                                          policy used (tools/route_report.h)
 //
 // error.kind is `ErrorDetailName` of the cause; error.code is null without a
 // reply; error.command is the SMTP verb ("MAIL", "AUTH", ...), "CONNECT" for
@@ -46,6 +49,7 @@
 #include "core/sasl_mechanism.h"
 #include "core/smtp_error.h"
 #include "tools/exit_status.h"
+#include "tools/route_report.h"
 
 namespace smtpcore {
 namespace cli {
@@ -65,6 +69,8 @@ struct SendReport {
   absl::optional<Reply> result;         // final reply to the message data
   ExitStatus exit = ExitStatus::kOk;
   absl::optional<SmtpError> error;
+  // route is set for `--mx`: the plan and which attempt accepted.
+  absl::optional<RouteReport> route;
 };
 
 // ReplyText returns the first line of `reply` without its enhanced code

@@ -4,6 +4,7 @@
 //   smtpc bulk   load generator (libuv connection pool)
 //   smtpc demo   a full session against an embedded sink (libuv)
 //   smtpc sink   run the embedded sink as a server
+//   smtpc route  print how mail to a domain would be delivered
 //
 // Each subcommand lives in tools/<name>_command.{h,cc}; this file only
 // dispatches. Exit status 64 (EX_USAGE) for an unknown command.
@@ -17,6 +18,7 @@
 #include "tools/bulk_command.h"
 #include "tools/command_io.h"
 #include "tools/demo_command.h"
+#include "tools/route_command.h"
 #include "tools/send_command.h"
 #include "tools/sink_command.h"
 
@@ -34,6 +36,7 @@ constexpr char kUsage[] =
     "test)\n"
     "  demo    run a complete session against an embedded loopback sink\n"
     "  sink    run the embedded SMTP sink on 127.0.0.1\n"
+    "  route   print how mail to a domain is delivered (MX, DANE, MTA-STS)\n"
     "  help    this text; `smtpc help COMMAND` or `smtpc COMMAND --help` "
     "for details\n"
     "\n"
@@ -60,6 +63,7 @@ int main(int argc, char** argv) {
       if (sub == "bulk") return smtpcore::cli::RunBulkCommand(args, io);
       if (sub == "demo") return smtpcore::cli::RunDemoCommand(args, io);
       if (sub == "sink") return smtpcore::cli::RunSinkCommand(args, io);
+      if (sub == "route") return smtpcore::cli::RunRouteCommand(args, io);
     }
     std::fputs(kUsage, stdout);
     return 0;
@@ -68,6 +72,7 @@ int main(int argc, char** argv) {
   if (command == "bulk") return smtpcore::cli::RunBulkCommand(args, io);
   if (command == "demo") return smtpcore::cli::RunDemoCommand(args, io);
   if (command == "sink") return smtpcore::cli::RunSinkCommand(args, io);
+  if (command == "route") return smtpcore::cli::RunRouteCommand(args, io);
   if (command == "--version") {
     std::puts("smtpc (smtpcore)");
     return 0;

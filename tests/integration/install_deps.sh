@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # install_deps.sh: installs the Debian packages the interop tests need (Postfix, Dovecot auth, aiosmtpd,
-# openssl) on a fresh Debian 12 as root, WITHOUT starting or configuring the packages' own system-wide
+# openssl, and NSD + ldnsutils for mx_test.sh) on a fresh Debian 12 as root, WITHOUT starting or configuring the packages' own system-wide
 # instances. Idempotent: does nothing when everything is already installed.
 #
 # - Postfix is preseeded to "No configuration" so postinst writes no main.cf and starts nothing.
@@ -9,7 +9,9 @@
 #   policy-rc.d is left alone (and restored if we had to replace it).
 set -euo pipefail
 
-PKGS=(postfix dovecot-core python3-aiosmtpd openssl python3)
+# nsd + ldnsutils: the signed test zones of mx_test.sh (an authoritative server started privately, never the
+# system service: policy-rc.d below keeps the package from starting it).
+PKGS=(postfix dovecot-core python3-aiosmtpd openssl python3 nsd ldnsutils)
 missing=()
 for p in "${PKGS[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

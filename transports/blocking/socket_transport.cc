@@ -189,8 +189,21 @@ absl::StatusOr<std::unique_ptr<SocketTransport>> SocketTransport::ConnectTo(
 absl::StatusOr<std::unique_ptr<SocketTransport>> SocketTransport::Dial(
     const ClientOptions& options) {
   uint16_t port = EffectivePort(options);
-  absl::StatusOr<std::vector<DialAddress>> resolved =
-      ResolveHost(options.host, port, options.family);
+  absl::StatusOr<std::vector<DialAddress>> resolved;
+  if (options.addresses.empty()) {
+    resolved = ResolveHost(options.host, port, options.family);
+  } else {
+    resolved.emplace();
+    for (const std::string& ip : options.addresses) {
+      absl::StatusOr<DialAddress> a = MakeDialAddress(ip, port);
+      if (!a.ok()) {
+        return TransportError(ErrorDetail::kInvalidArgument,
+                              std::string(a.status().message()))
+            .ToStatus();
+      }
+      resolved->push_back(*a);
+    }
+  }
   if (!resolved.ok()) return resolved.status();
   std::vector<DialAddress> order = OrderDialAddresses(
       options.host, *resolved, options.dial_history, options.family);
@@ -206,7 +219,7 @@ absl::StatusOr<std::unique_ptr<SocketTransport>> SocketTransport::Dial(
     int fd = -1;
     int error_number = ConnectSocket(address, options.connect_timeout, &fd);
     if (options.dial_history != nullptr) {
-      options.dial_history->Record(options.host, address.ip, address.family,
+      options.dial_history->Record(options.host, address.ip,
                                    error_number == 0
                                        ? DialOutcome::kConnected
                                        : DialOutcome::kConnectFailed);

@@ -69,7 +69,8 @@ struct SocketReadResult {
 // destructor). Move-only. Not thread-safe.
 class SocketTransport {
  public:
-  // Dial resolves `host` and connects to its addresses in the order of
+  // Dial resolves `host` (or takes `options.addresses` as they are) and
+  // connects to its addresses in the order of
   // `OrderDialAddresses` (history and family from `options`), each attempt
   // bounded by `options.connect_timeout`, at most `options.max_addresses`
   // attempts. Every attempt is recorded in `options.dial_history` (if set).

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "core/event.h"
@@ -38,6 +39,12 @@ struct ClientOptions {
   // host is the server: a DNS name ("mail.example.org") or an IP literal
   // ("192.0.2.1", "2001:db8::1" or "[2001:db8::1]"). Required.
   std::string host;
+  // addresses, when not empty, are the numeric IPs to dial instead of
+  // resolving `host` (an MX driver resolved them through its own
+  // validating resolver, route/delivery_plan.h); `host` then only names the
+  // server (messages, TLS server name, dial history). Ordered and recorded
+  // like resolved addresses.
+  std::vector<std::string> addresses;
   // port is the TCP port; 0 picks 465 for TlsMode::kImplicit, 25 otherwise.
   uint16_t port = 0;
   // session configures the protocol (EHLO name, `tls_mode`, AUTH, timeouts,

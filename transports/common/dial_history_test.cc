@@ -60,57 +60,21 @@ TEST(OrderDialAddressesTest, InterleavesFamiliesInResolverOrder) {
               ElementsAre("192.0.2.1", "2001:db8::1", "192.0.2.2"));
 }
 
-TEST(OrderDialAddressesTest, FiltersFamilyAndDuplicates) {
-  std::vector<DialAddress> in =
-      Addresses({"2001:db8::1", "192.0.2.1", "192.0.2.1", "192.0.2.2"});
-  EXPECT_THAT(Ips(OrderDialAddresses("mx", in, nullptr,
-                                     AddressFamily::kIpv4Only)),
-              ElementsAre("192.0.2.1", "192.0.2.2"));
+TEST(OrderDialAddressesTest, AppliesTheRouteHistoryRules) {
+  // The rules themselves are tested in route/dial_history_test.cc; this
+  // checks that socket addresses go through them unchanged.
+  std::vector<DialAddress> in = Addresses(
+      {"2001:db8::1", "2001:db8::2", "192.0.2.1", "192.0.2.2", "192.0.2.1"});
+  DialHistory history;
+  history.Record("MX.example", "192.0.2.2", DialOutcome::kConnected);
+  std::vector<DialAddress> out = OrderDialAddresses("mx.example", in, &history);
+  EXPECT_THAT(Ips(out), ElementsAre("192.0.2.2", "2001:db8::1", "192.0.2.1",
+                                    "2001:db8::2"));
+  EXPECT_EQ(out[0].port, 25);
+  EXPECT_EQ(out[0].family, AF_INET);
   EXPECT_THAT(Ips(OrderDialAddresses("mx", in, nullptr,
                                      AddressFamily::kIpv6Only)),
-              ElementsAre("2001:db8::1"));
-}
-
-TEST(OrderDialAddressesTest, AfterSuccessPrefersSameIpForGreylisting) {
-  std::vector<DialAddress> in = Addresses(
-      {"2001:db8::1", "2001:db8::2", "192.0.2.1", "192.0.2.2"});
-  DialHistory history;
-  history.Record("MX.example", "192.0.2.2", AF_INET, DialOutcome::kConnected);
-  // Same family first (it worked), and within it the IP used before;
-  // host names compare case-insensitively.
-  EXPECT_THAT(Ips(OrderDialAddresses("mx.example", in, &history)),
-              ElementsAre("192.0.2.2", "2001:db8::1", "192.0.2.1",
-                          "2001:db8::2"));
-}
-
-TEST(OrderDialAddressesTest, AfterFailureTriesOtherFamilyFirst) {
-  std::vector<DialAddress> in = Addresses(
-      {"2001:db8::1", "2001:db8::2", "192.0.2.1", "192.0.2.2"});
-  DialHistory history;
-  history.Record("mx", "2001:db8::2", AF_INET6, DialOutcome::kConnected);
-  history.UpdateLast("mx", "2001:db8::2", DialOutcome::kSessionFailed);
-  ASSERT_NE(history.last("mx"), nullptr);
-  EXPECT_EQ(history.last("mx")->outcome, DialOutcome::kSessionFailed);
-  // IPv6 failed last: IPv4 first; the failed IPv6 address goes last.
-  EXPECT_THAT(Ips(OrderDialAddresses("mx", in, &history)),
-              ElementsAre("192.0.2.1", "2001:db8::1", "192.0.2.2",
-                          "2001:db8::2"));
-
-  history.Record("mx", "192.0.2.1", AF_INET, DialOutcome::kConnectFailed);
-  // Now IPv4 failed last: IPv6 first; within IPv4 the failed one last.
-  EXPECT_THAT(Ips(OrderDialAddresses("mx", in, &history)),
-              ElementsAre("2001:db8::1", "192.0.2.2", "2001:db8::2",
-                          "192.0.2.1"));
-}
-
-TEST(OrderDialAddressesTest, FailureWithOnlyOneFamilyKeepsIt) {
-  std::vector<DialAddress> in = Addresses({"192.0.2.1", "192.0.2.2"});
-  DialHistory history;
-  history.Record("mx", "192.0.2.2", AF_INET, DialOutcome::kConnectFailed);
-  EXPECT_THAT(Ips(OrderDialAddresses("mx", in, &history)),
-              ElementsAre("192.0.2.1", "192.0.2.2"));
-  EXPECT_EQ(history.attempts("other").size(), 0u);
-  EXPECT_EQ(DialOutcomeName(DialOutcome::kConnectFailed), "connect_failed");
+              ElementsAre("2001:db8::1", "2001:db8::2"));
 }
 
 }  // namespace

@@ -121,6 +121,20 @@ class UvClient::Impl {
       return;
     }
     port_ = EffectivePort(options_);
+    if (!options_.addresses.empty()) {  // resolved by the caller
+      std::vector<DialAddress> given;
+      for (const std::string& ip : options_.addresses) {
+        absl::StatusOr<DialAddress> a = MakeDialAddress(ip, port_);
+        if (!a.ok()) {
+          FailConnect(TransportError(ErrorDetail::kInvalidArgument,
+                                     std::string(a.status().message())));
+          return;
+        }
+        given.push_back(*std::move(a));
+      }
+      UseAddresses(given);
+      return;
+    }
     if (IsIpLiteral(options_.host)) {
       absl::StatusOr<DialAddress> a =
           MakeDialAddress(HostWithoutBrackets(options_.host), port_);
@@ -382,7 +396,7 @@ class UvClient::Impl {
 
   void AttemptFailed(const DialAddress& address, int error_number) {
     if (options_.dial_history != nullptr) {
-      options_.dial_history->Record(options_.host, address.ip, address.family,
+      options_.dial_history->Record(options_.host, address.ip,
                                     DialOutcome::kConnectFailed);
     }
     if (error_number != ETIMEDOUT) {
@@ -425,7 +439,6 @@ class UvClient::Impl {
     }
     if (self->options_.dial_history != nullptr) {
       self->options_.dial_history->Record(self->options_.host, address.ip,
-                                          address.family,
                                           DialOutcome::kConnected);
     }
     self->Connected(address);

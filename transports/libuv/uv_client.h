@@ -95,7 +95,8 @@ class UvClient {
   UvClient(const UvClient&) = delete;
   UvClient& operator=(const UvClient&) = delete;
 
-  // Connect resolves and dials `options.host`, then runs the session until
+  // Connect resolves and dials `options.host` (or dials
+  // `options.addresses` as given), then runs the session until
   // ready; `done` is called exactly once: OK when ready, else the typed
   // error (resolve/connect kIo or kTimeout, refused greeting, TLS, AUTH
   // ...). Calling it twice fails the second `done` with kFailedPrecondition

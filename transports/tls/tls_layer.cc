@@ -176,7 +176,8 @@ absl::StatusOr<std::unique_ptr<TlsLayer>> TlsLayer::Create(
     return LocalError(ErrorDetail::kInvalidArgument,
                       "TlsOptions: min_version > max_version");
   }
-  if (client && options.server_name.empty() && !options.insecure) {
+  if (client && options.server_name.empty() && !options.insecure &&
+      !options.dane.has_value()) {
     return LocalError(ErrorDetail::kInvalidArgument,
                       "TlsOptions: a verifying client needs server_name");
   }
@@ -209,7 +210,10 @@ absl::StatusOr<std::unique_ptr<TlsLayer>> TlsLayer::Create(
     if (!loaded.ok()) return loaded;
     layer->client_cert_configured_ = client;
   }
-  if (client) {
+  const bool dane = client && options.dane.has_value();
+  if (dane) {
+    // DANE needs no PKIX anchors; the custom verifier is set on the SSL.
+  } else if (client) {
     absl::Status anchors = LoadTrustAnchors(ctx, options);
     // An insecure client proceeds without anchors; verification then simply
     // reports failure in TlsInfo.
@@ -254,6 +258,11 @@ absl::StatusOr<std::unique_ptr<TlsLayer>> TlsLayer::Create(
       }
     }
     layer->info_.server_name = host;
+    if (dane) {
+      layer->dane_ = options.dane;
+      SSL_set_app_data(ssl, layer.get());
+      SSL_set_custom_verify(ssl, SSL_VERIFY_PEER, &TlsLayer::VerifyDaneCallback);
+    }
   } else {
     SSL_set_accept_state(ssl);
   }
@@ -440,7 +449,35 @@ absl::Status TlsLayer::AdvanceHandshake() {
   return Fail(HandshakeError(err));
 }
 
+enum ssl_verify_result_t TlsLayer::VerifyDaneCallback(SSL* ssl,
+                                                      uint8_t* out_alert) {
+  auto* layer = static_cast<TlsLayer*>(SSL_get_app_data(ssl));
+  std::vector<std::string> chain;
+  const STACK_OF(CRYPTO_BUFFER)* certs = SSL_get0_peer_certificates(ssl);
+  if (certs != nullptr) {
+    for (size_t i = 0; i < sk_CRYPTO_BUFFER_num(certs); ++i) {
+      const CRYPTO_BUFFER* cert = sk_CRYPTO_BUFFER_value(certs, i);
+      chain.emplace_back(
+          reinterpret_cast<const char*>(CRYPTO_BUFFER_data(cert)),
+          CRYPTO_BUFFER_len(cert));
+    }
+  }
+  absl::StatusOr<TlsaRecord> match = VerifyDane(chain, *layer->dane_);
+  if (!match.ok()) {
+    layer->dane_status_ = match.status();
+    *out_alert = SSL_AD_BAD_CERTIFICATE;
+    return ssl_verify_invalid;
+  }
+  layer->dane_status_ = absl::OkStatus();
+  layer->dane_match_ = *match;
+  return ssl_verify_ok;
+}
+
 absl::Status TlsLayer::HandshakeError(int ssl_error) {
+  if (dane_.has_value() && !dane_status_.ok()) {
+    ERR_clear_error();
+    return dane_status_;
+  }
   const uint32_t err = ERR_peek_error();
   std::string why =
       LastSslError(ssl_error == SSL_ERROR_SYSCALL ? "unexpected end of input"
@@ -490,6 +527,10 @@ void TlsLayer::FillInfo() {
   if (!peer_has_cert) {
     info_.verified = false;
     info_.verify_error = "peer sent no certificate";
+  } else if (dane_.has_value()) {
+    // The handshake only completes when DANE matched.
+    info_.verified = dane_match_.has_value();
+    info_.verify_error = info_.verified ? "" : "DANE not verified";
   } else {
     info_.verified = result == X509_V_OK;
     info_.verify_error =

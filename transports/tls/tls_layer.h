@@ -55,7 +55,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "absl/types/optional.h"
 #include "core/sasl_mechanism.h"
+#include "transports/tls/dane_verifier.h"
 
 namespace smtpcore {
 
@@ -105,6 +107,14 @@ struct TlsOptions {
   // request_client_certificate makes a server ask for a client certificate
   // (optional for the client) and verify it against the trust anchors.
   bool request_client_certificate = false;
+
+  // dane, when set on a client, replaces PKIX: the server's chain is
+  // verified against these TLSA records during the handshake
+  // (transports/tls/dane_verifier.h, RFC 7672 §3), `insecure` and the CA
+  // options are ignored, and a mismatch fails the handshake with
+  // kUnauthenticated / kTlsVerification (never a fallback). `server_name`
+  // is still sent as SNI (RFC 7672 §8.1: the TLSA base domain).
+  absl::optional<DaneOptions> dane;
 
   // min_version and max_version bound the negotiated version (defaults:
   // TLS 1.2 to TLS 1.3). Tests force TLS 1.2 with max_version.
@@ -207,12 +217,20 @@ class TlsLayer {
   // "CERTIFICATE" blocks.
   std::string PeerCertificateChainPem() const;
 
+  // dane_match is the TLSA record that verified the server when
+  // `TlsOptions::dane` was set and the handshake passed; nullopt otherwise.
+  const absl::optional<TlsaRecord>& dane_match() const { return dane_match_; }
+
   // kMaxPendingCiphertext bounds the ciphertext `WritePlaintext` lets pile up
   // before it stops consuming plaintext (four full TLS records).
   static constexpr size_t kMaxPendingCiphertext = 4 * (16384 + 256);
 
  private:
   TlsLayer() = default;
+
+  // VerifyDaneCallback is BoringSSL's custom verify callback for DANE.
+  static enum ssl_verify_result_t VerifyDaneCallback(SSL* ssl,
+                                                     uint8_t* out_alert);
 
   absl::Status AdvanceHandshake();
   absl::Status Fail(absl::Status status);
@@ -236,6 +254,9 @@ class TlsLayer {
   std::string out_;        // pending ciphertext
   size_t out_offset_ = 0;  // consumed prefix of `out_`
   TlsInfo info_;
+  absl::optional<DaneOptions> dane_;
+  absl::Status dane_status_;  // the DANE verdict, once the chain was seen
+  absl::optional<TlsaRecord> dane_match_;
 };
 
 }  // namespace smtpcore
