@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "transports/testing/loopback_fixtures.h"
 #include "transports/testing/loopback_server.h"
+#include "transports/testing/refused_port.h"
 #include "transports/tls/test_certs.h"
 
 namespace smtpcore {
@@ -197,7 +198,11 @@ TEST_F(UvClientTest, ImplicitTls) {
 }
 
 TEST_F(UvClientTest, ConnectRefusedIsATypedError) {
-  uint16_t port = UnusedLoopbackPort();
+  // Held bound (not listening) until the end of the test: refused, and no
+  // other socket can take the port meanwhile.
+  absl::StatusOr<RefusedLoopbackPort> refused = RefusedLoopbackPort::Reserve();
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  const uint16_t port = refused->port();
   ClientOptions options;
   options.host = "127.0.0.1";
   options.port = port;
