@@ -7,7 +7,8 @@
 # within a few dozen runs. See docs/testing.md "Steadiness".
 #
 # Usage: tests/steadiness.sh [options] [TARGET...]
-#   -n, --runs N        runs per target (default 30, or $STEADINESS_RUNS)
+#   -n, --runs N        runs per target (default 30, or $STEADINESS_RUNS; 0: no Bazel targets, e.g. with
+#                       --interop N alone)
 #   --sanitize          also run the targets under --config=sanitize (ASan + UBSan)
 #   --sanitize-runs N   runs per target under sanitize (default: the same as --runs)
 #   --sanitize-only     only the sanitize config
@@ -56,9 +57,12 @@ done
 for n in "$RUNS" "${SANITIZE_RUNS:-1}" "$BUSY"; do
   [[ $n =~ ^[0-9]+$ ]] || { echo "steadiness.sh: not a number: '$n'" >&2; exit 64; }
 done
-[[ $RUNS -ge 1 ]] || { echo "steadiness.sh: --runs must be at least 1" >&2; exit 64; }
 SANITIZE_RUNS=${SANITIZE_RUNS:-$RUNS}
 [[ $INTEROP_RUNS -lt 0 ]] && INTEROP_RUNS=$RUNS
+if [[ $RUNS -eq 0 ]]; then
+  CONFIGS=()
+  [[ $INTEROP_RUNS -gt 0 ]] || { echo "steadiness.sh: nothing to run (-n 0 without --interop N)" >&2; exit 64; }
+fi
 
 read -r -a BAZEL <<<"${BAZEL:-bazel}"
 OUT=$(mktemp -d /tmp/smtpcore-steadiness.XXXXXX)
@@ -96,7 +100,7 @@ start_load() {
 }
 
 # --- targets
-if [[ ${#TARGETS[@]} -eq 0 ]]; then
+if [[ ${#TARGETS[@]} -eq 0 && ${#CONFIGS[@]} -gt 0 ]]; then
   mapfile -t TARGETS < <("${BAZEL[@]}" query --noshow_progress \
     'kind("_test rule", rdeps(//..., set(//transports/testing:loopback_server //tools/sink:sink_server //tools:smtpc)))
      + attr(tags, "\bloopback\b", kind("_test rule", //...))' 2>"$OUT/query.err" | sort)
@@ -218,7 +222,7 @@ run_interop() {
 
 log "results in $OUT"
 log "targets: ${TARGETS[*]}"
-for config in "${CONFIGS[@]}"; do
+for config in "${CONFIGS[@]+"${CONFIGS[@]}"}"; do
   if [[ $config == sanitize ]]; then run_config sanitize "$SANITIZE_RUNS"; else run_config plain "$RUNS"; fi
 done
 [[ $INTEROP_RUNS -gt 0 ]] && run_interop "$INTEROP_RUNS"
