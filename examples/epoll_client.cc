@@ -144,8 +144,8 @@ class Client {
   absl::optional<smtpcore::Event> Run(smtpcore::Envelope envelope,
                                       std::string message) {
     Instant now = Now();
-    if (!session_.Deliver(std::move(envelope), absl::Cord(std::move(message)),
-                          now)
+    if (!session_
+             .Deliver(std::move(envelope), absl::Cord(std::move(message)), now)
              .ok() ||
         !session_.Close(now).ok()) {
       return absl::nullopt;
@@ -239,10 +239,10 @@ class Client {
 
   bool WriteFailed(Instant now) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
-    session_.Abort(smtpcore::MakeError(absl::StatusCode::kUnavailable,
-                                       smtpcore::ErrorDetail::kIo,
-                                       std::strerror(errno)),
-                   now);
+    session_.Abort(
+        smtpcore::MakeError(absl::StatusCode::kUnavailable,
+                            smtpcore::ErrorDetail::kIo, std::strerror(errno)),
+        now);
     return false;
   }
 
@@ -251,16 +251,17 @@ class Client {
     ssize_t n = read(fd_, buf, sizeof(buf));
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
-      session_.Abort(smtpcore::MakeError(absl::StatusCode::kUnavailable,
-                                         smtpcore::ErrorDetail::kIo,
-                                         std::strerror(errno)),
-                     now);
+      session_.Abort(
+          smtpcore::MakeError(absl::StatusCode::kUnavailable,
+                              smtpcore::ErrorDetail::kIo, std::strerror(errno)),
+          now);
       return;
     }
     absl::string_view bytes(buf, static_cast<size_t>(n));
     if (pump_.active()) {
       // Errors are reported to the session by the pump (CLOSED follows).
-      (void)(n == 0 ? pump_.ReceiveEof(now) : pump_.ReceiveCiphertext(bytes, now));
+      (void)(n == 0 ? pump_.ReceiveEof(now)
+                    : pump_.ReceiveCiphertext(bytes, now));
     } else if (n == 0) {
       (void)session_.ReceiveEof(now);
     } else {
@@ -307,8 +308,8 @@ int main(int argc, char** argv) {
 
   int fd = Dial(flags.host, flags.port);
   if (fd < 0) {
-    std::cerr << "cannot connect to " << flags.host << ":" << flags.port
-              << ": " << std::strerror(errno) << "\n";
+    std::cerr << "cannot connect to " << flags.host << ":" << flags.port << ": "
+              << std::strerror(errno) << "\n";
     return 1;
   }
   smtpcore::Envelope envelope;

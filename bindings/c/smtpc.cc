@@ -1152,6 +1152,43 @@ int smtpc_session_deliver2(smtpc_session* s, const smtpc_envelope* envelope,
   });
 }
 
+int smtpc_session_start_delivery(smtpc_session* s,
+                                 const smtpc_envelope* envelope,
+                                 int64_t now_ns, uint64_t* out_id) {
+  if (s == nullptr || envelope == nullptr) return FailNull(s);
+  return smtpcore::capi::Guard([&]() -> int {
+    smtpcore::Envelope env;
+    std::string error;
+    int rc = smtpcore::capi::ReadEnvelope(envelope, &env, &error);
+    if (rc == SMTPC_ERR_NULL_POINTER) return FailNull(s);
+    if (rc == SMTPC_ERR_INVALID_ARGUMENT) {
+      return Fail(s, smtpcore::LocalError(
+                         smtpcore::ErrorDetail::kInvalidArgument, error));
+    }
+    if (rc != SMTPC_OK) return rc;
+    absl::StatusOr<smtpcore::DeliveryId> id =
+        s->session.StartDelivery(std::move(env), At(now_ns));
+    if (!id.ok()) return Fail(s, id.status());
+    if (out_id != nullptr) *out_id = *id;
+    return SMTPC_OK;
+  });
+}
+
+int smtpc_session_append_body(smtpc_session* s, uint64_t delivery_id,
+                              const uint8_t* chunk, size_t len, int last,
+                              int64_t now_ns) {
+  if (s == nullptr || (chunk == nullptr && len > 0)) return FailNull(s);
+  return smtpcore::capi::Guard([&]() -> int {
+    absl::Cord cord;
+    if (len > 0) {
+      cord = absl::Cord(
+          absl::string_view(reinterpret_cast<const char*>(chunk), len));
+    }
+    return Fail(s, s->session.AppendBody(delivery_id, std::move(cord),
+                                         last != 0, At(now_ns)));
+  });
+}
+
 int smtpc_recipient_result_init(smtpc_recipient_result* out, size_t size) {
   return smtpcore::capi::InitStruct(out, size, SMTPC_RECIPIENT_RESULT_V1_SIZE);
 }

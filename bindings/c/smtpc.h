@@ -869,6 +869,32 @@ SMTPC_EXPORT int smtpc_session_deliver2(smtpc_session* session,
                                         const uint8_t* body, size_t body_len,
                                         int64_t now_ns, uint64_t* out_id);
 
+/* smtpc_session_start_delivery queues a message whose body is streamed in
+ * chunks with smtpc_session_append_body (core Session::StartDelivery), for
+ * bodies produced on the fly or too large to hold at once. The envelope is
+ * copied. Declare `body` in the envelope (SMTPC_BODY_8BITMIME ...) to get
+ * the 8BITMIME refusals up front; SIZE is only sent when `size` is set.
+ * Same errors as smtpc_session_deliver2; stores the id in `*out_id`. */
+SMTPC_EXPORT int smtpc_session_start_delivery(smtpc_session* session,
+                                              const smtpc_envelope* envelope,
+                                              int64_t now_ns,
+                                              uint64_t* out_id);
+
+/* smtpc_session_append_body adds `len` bytes at `chunk` (COPIED; NULL
+ * allowed when len is 0) to the body of streamed delivery `delivery_id`;
+ * nonzero `last` completes it. Chunks may be appended at any time, before
+ * or during the transaction; they are sent as the protocol allows. Errors
+ * (the chunk is refused, the delivery stays open): SMTPC_ERR_NULL_POINTER;
+ * SMTPC_ERR_WRONG_STATE (not an open streamed delivery);
+ * SMTPC_ERR_INVALID_ARGUMENT (a bare CR/LF with reject_bare_line_endings,
+ * detail bare_line_ending; 8-bit octets after MAIL went out as 7-bit,
+ * detail needs_8bitmime, which also fails the delivery: see
+ * core/session.h AppendBody); SMTPC_ERR_NOMEM. */
+SMTPC_EXPORT int smtpc_session_append_body(smtpc_session* session,
+                                           uint64_t delivery_id,
+                                           const uint8_t* chunk, size_t len,
+                                           int last, int64_t now_ns);
+
 /* --- Per-recipient results and errors ------------------------------------ */
 
 /* smtpc_recipient_status is a recipient's final outcome. */

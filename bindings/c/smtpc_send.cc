@@ -52,8 +52,7 @@ int LocalFailure(smtpc_send_result* r, ErrorDetail detail,
                                              CommandKind::kGreeting));
 }
 
-absl::StatusOr<std::string> ReadFile(absl::string_view what,
-                                     const char* path) {
+absl::StatusOr<std::string> ReadFile(absl::string_view what, const char* path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return LocalError(ErrorDetail::kInvalidArgument,
@@ -100,9 +99,9 @@ int Send(const smtpc_send_options& o, const smtpc_envelope* c_envelope,
   tls.role = TlsRole::kClient;
   if (o.ca_file != nullptr) tls.ca_file = o.ca_file;
   if (o.tls_server_name != nullptr) tls.server_name = o.tls_server_name;
-  tls.insecure = o.insecure != 0 ||
-                 (c_session.tls_mode == SMTPC_TLS_OPPORTUNISTIC &&
-                  o.ca_file == nullptr);
+  tls.insecure =
+      o.insecure != 0 ||
+      (c_session.tls_mode == SMTPC_TLS_OPPORTUNISTIC && o.ca_file == nullptr);
   if ((o.client_cert_file == nullptr) != (o.client_key_file == nullptr)) {
     return LocalFailure(r, ErrorDetail::kInvalidArgument,
                         "client_cert_file and client_key_file go together");
@@ -213,9 +212,9 @@ int smtpc_send_result_num_recipients(const smtpc_send_result* r) {
 int smtpc_send_result_recipient(const smtpc_send_result* r, size_t index,
                                 smtpc_recipient_result* out) {
   if (r == nullptr || out == nullptr) return SMTPC_ERR_NULL_POINTER;
-  if (int rc = smtpcore::capi::CheckStructSize(
-          out->struct_size, SMTPC_RECIPIENT_RESULT_V1_SIZE,
-          sizeof(smtpc_recipient_result));
+  if (int rc = smtpcore::capi::CheckStructSize(out->struct_size,
+                                               SMTPC_RECIPIENT_RESULT_V1_SIZE,
+                                               sizeof(smtpc_recipient_result));
       rc != SMTPC_OK) {
     return rc;
   }
@@ -224,8 +223,7 @@ int smtpc_send_result_recipient(const smtpc_send_result* r, size_t index,
   return rc == SMTPC_OK ? 1 : rc;
 }
 
-int smtpc_send_result_error(const smtpc_send_result* r,
-                            smtpc_error_info* out) {
+int smtpc_send_result_error(const smtpc_send_result* r, smtpc_error_info* out) {
   if (r == nullptr || out == nullptr) return SMTPC_ERR_NULL_POINTER;
   if (int rc = smtpcore::capi::CheckStructSize(
           out->struct_size, SMTPC_ERROR_INFO_V1_SIZE, sizeof(smtpc_error_info));

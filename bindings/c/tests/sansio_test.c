@@ -14,7 +14,6 @@
  * Prints "N passed, M failed" and exits nonzero on any failure. */
 
 #include <smtpc.h>
-
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,37 +22,36 @@
 static int g_failed = 0;
 static int g_checks = 0;
 
-#define CHECK(cond)                                                     \
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    ++g_checks;                                                                \
+    if (!(cond)) {                                                             \
+      ++g_failed;                                                              \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+    }                                                                          \
+  } while (0)
+
+#define CHECK_EQ_INT(a, b)                                              \
   do {                                                                  \
+    long long a_ = (long long)(a), b_ = (long long)(b);                 \
     ++g_checks;                                                         \
-    if (!(cond)) {                                                      \
+    if (a_ != b_) {                                                     \
       ++g_failed;                                                       \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, \
-              #cond);                                                   \
+      fprintf(stderr, "%s:%d: %s == %lld, want %s == %lld\n", __FILE__, \
+              __LINE__, #a, a_, #b, b_);                                \
     }                                                                   \
   } while (0)
 
-#define CHECK_EQ_INT(a, b)                                                \
-  do {                                                                    \
-    long long a_ = (long long)(a), b_ = (long long)(b);                   \
-    ++g_checks;                                                           \
-    if (a_ != b_) {                                                       \
-      ++g_failed;                                                         \
-      fprintf(stderr, "%s:%d: %s == %lld, want %s == %lld\n", __FILE__, \
-              __LINE__, #a, a_, #b, b_);                                  \
-    }                                                                     \
-  } while (0)
-
-#define CHECK_STR(got, want)                                             \
-  do {                                                                   \
-    const char* g_ = (got);                                              \
-    const char* w_ = (want);                                             \
-    ++g_checks;                                                          \
-    if (strcmp(g_, w_) != 0) {                                           \
-      ++g_failed;                                                        \
-      fprintf(stderr, "%s:%d: %s\n  got:  \"%s\"\n  want: \"%s\"\n",    \
-              __FILE__, __LINE__, #got, g_, w_);                         \
-    }                                                                    \
+#define CHECK_STR(got, want)                                                   \
+  do {                                                                         \
+    const char* g_ = (got);                                                    \
+    const char* w_ = (want);                                                   \
+    ++g_checks;                                                                \
+    if (strcmp(g_, w_) != 0) {                                                 \
+      ++g_failed;                                                              \
+      fprintf(stderr, "%s:%d: %s\n  got:  \"%s\"\n  want: \"%s\"\n", __FILE__, \
+              __LINE__, #got, g_, w_);                                         \
+    }                                                                          \
   } while (0)
 
 static const int64_t kSecond = 1000000000;
@@ -141,9 +139,8 @@ static void test_starttls_auth_mixed_recipients(void) {
 
   CHECK_EQ_INT(feed(s, "220 mx.example ESMTP\r\n", now), 0);
   CHECK_STR(drain(s, now), "EHLO client.example\r\n");
-  CHECK_EQ_INT(feed(s, "250-mx.example\r\n250-STARTTLS\r\n250 PIPELINING\r\n",
-                    now),
-               0);
+  CHECK_EQ_INT(
+      feed(s, "250-mx.example\r\n250-STARTTLS\r\n250 PIPELINING\r\n", now), 0);
   CHECK_STR(drain(s, now), "STARTTLS\r\n");
   CHECK_EQ_INT(feed(s, "220 2.0.0 go ahead\r\n", now), 0);
   CHECK(next_event(s, SMTPC_EVENT_TLS_UPGRADE_REQUIRED, &e));
@@ -157,13 +154,12 @@ static void test_starttls_auth_mixed_recipients(void) {
   tls.channel_binding_len = sizeof(kBinding);
   CHECK_EQ_INT(smtpc_session_tls_established2(s, &tls, now), 0);
   CHECK_STR(drain(s, now), "EHLO client.example\r\n");
-  CHECK_EQ_INT(
-      feed(s,
-           "250-mx.example\r\n250-PIPELINING\r\n250-SIZE 1000000\r\n"
-           "250-DSN\r\n250-REQUIRETLS\r\n250-ENHANCEDSTATUSCODES\r\n"
-           "250 AUTH SCRAM-SHA-256 PLAIN LOGIN\r\n",
-           now),
-      0);
+  CHECK_EQ_INT(feed(s,
+                    "250-mx.example\r\n250-PIPELINING\r\n250-SIZE 1000000\r\n"
+                    "250-DSN\r\n250-REQUIRETLS\r\n250-ENHANCEDSTATUSCODES\r\n"
+                    "250 AUTH SCRAM-SHA-256 PLAIN LOGIN\r\n",
+                    now),
+               0);
   /* auth_mechanisms = "PLAIN" wins over the stronger SCRAM on offer. */
   CHECK_STR(drain(s, now), "AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n");
   CHECK_EQ_INT(smtpc_session_has_capability(s, "requiretls"), 1);
@@ -204,9 +200,8 @@ static void test_starttls_auth_mixed_recipients(void) {
     static const int kStatus[3] = {SMTPC_RCPT_DELIVERED, SMTPC_RCPT_REJECTED,
                                    SMTPC_RCPT_DEFERRED};
     static const int kCode[3] = {250, 550, 450};
-    static const char* const kText[3] = {"2.0.0 queued as 7",
-                                         "5.1.1 no such user",
-                                         "4.2.0 mailbox busy"};
+    static const char* const kText[3] = {
+        "2.0.0 queued as 7", "5.1.1 no such user", "4.2.0 mailbox busy"};
     for (i = 0; i < 3; ++i) {
       CHECK_EQ_INT(smtpc_recipient_result_init(&r, sizeof(r)), 0);
       CHECK_EQ_INT(smtpc_session_event_recipient(s, (size_t)i, &r), 1);
@@ -254,10 +249,10 @@ static void test_noop_and_abort(void) {
   CHECK_EQ_INT(e.code, 250);
   CHECK_STR(e.text, "2.0.0 fine");
   /* A queued delivery fails with the abort; its recipient is deferred. */
-  CHECK_EQ_INT(smtpc_session_deliver(s, "a@example.org", &rcpt, 1,
-                                     (const uint8_t*)kBody, strlen(kBody), 0,
-                                     NULL),
-               0);
+  CHECK_EQ_INT(
+      smtpc_session_deliver(s, "a@example.org", &rcpt, 1, (const uint8_t*)kBody,
+                            strlen(kBody), 0, NULL),
+      0);
   CHECK_EQ_INT(smtpc_session_abort(s, "the caller gave up", 0), 0);
   CHECK(next_event(s, SMTPC_EVENT_DELIVERY_FAILED, &e));
   CHECK_EQ_INT(e.deferred, 1);
@@ -350,8 +345,7 @@ static void test_old_struct_sizes(void) {
   size_t i;
 
   memset(&g, 0xA5, sizeof(g));
-  CHECK_EQ_INT(smtpc_session_options_init(o, SMTPC_SESSION_OPTIONS_V1_SIZE),
-               0);
+  CHECK_EQ_INT(smtpc_session_options_init(o, SMTPC_SESSION_OPTIONS_V1_SIZE), 0);
   CHECK(guard_intact(&g));
   CHECK_EQ_INT(o->struct_size, SMTPC_SESSION_OPTIONS_V1_SIZE);
   CHECK_EQ_INT(o->tls_mode, SMTPC_TLS_OPPORTUNISTIC);
@@ -502,10 +496,10 @@ static void test_capability_filter(void) {
   o.capability_ignore = "PIPELINING";
   o.capability_force = "ETRN";
   CHECK_EQ_INT(smtpc_session_new(&o, 0, &s), 0);
-  CHECK_EQ_INT(smtpc_session_deliver(s, "a@example.org", &rcpt, 1,
-                                     (const uint8_t*)kBody, strlen(kBody), 0,
-                                     NULL),
-               0);
+  CHECK_EQ_INT(
+      smtpc_session_deliver(s, "a@example.org", &rcpt, 1, (const uint8_t*)kBody,
+                            strlen(kBody), 0, NULL),
+      0);
   feed(s, "220 mx\r\n", 0);
   drain(s, 0);
   feed(s, "250-mx\r\n250 PIPELINING\r\n", 0);
@@ -513,6 +507,49 @@ static void test_capability_filter(void) {
   CHECK_EQ_INT(smtpc_session_has_capability(s, "ETRN"), 1);
   /* Without PIPELINING, MAIL goes alone. */
   CHECK_STR(drain(s, 0), "MAIL FROM:<a@example.org>\r\n");
+  smtpc_session_free(s);
+}
+
+static void test_streamed_body(void) {
+  smtpc_session_options o;
+  smtpc_session* s = NULL;
+  smtpc_envelope env;
+  const char* rcpt = "b@example.org";
+  uint64_t id = 0;
+  smtpc_event e;
+
+  smtpc_session_options_init(&o, sizeof(o));
+  o.tls_mode = SMTPC_TLS_NONE;
+  CHECK_EQ_INT(smtpc_session_new(&o, 0, &s), 0);
+  smtpc_envelope_init(&env, sizeof(env));
+  env.from = "a@example.org";
+  env.rcpts = &rcpt;
+  env.num_rcpts = 1;
+  CHECK_EQ_INT(smtpc_session_start_delivery(s, &env, 0, &id), 0);
+  CHECK_EQ_INT(smtpc_session_append_body(
+                   s, id, (const uint8_t*)"Subject: s\r\n\r\n.one", 18, 0, 0),
+               0);
+  CHECK_EQ_INT(
+      smtpc_session_append_body(s, id, (const uint8_t*)"\r\ntwo\r\n", 7, 1, 0),
+      0);
+  /* The delivery is complete: more body is refused. */
+  CHECK_EQ_INT(smtpc_session_append_body(s, id, (const uint8_t*)"x", 1, 1, 0),
+               SMTPC_ERR_WRONG_STATE);
+  CHECK_EQ_INT(smtpc_session_append_body(s, id + 7, NULL, 0, 1, 0),
+               SMTPC_ERR_WRONG_STATE);
+  feed(s, "220 mx\r\n", 0);
+  drain(s, 0);
+  feed(s, "250 mx\r\n", 0);
+  CHECK_STR(drain(s, 0), "MAIL FROM:<a@example.org>\r\n");
+  feed(s, "250 ok\r\n", 0);
+  CHECK_STR(drain(s, 0), "RCPT TO:<b@example.org>\r\n");
+  feed(s, "250 ok\r\n", 0);
+  CHECK_STR(drain(s, 0), "DATA\r\n");
+  feed(s, "354 go\r\n", 0);
+  CHECK_STR(drain(s, 0), "Subject: s\r\n\r\n..one\r\ntwo\r\n.\r\n");
+  feed(s, "250 2.0.0 queued\r\n", 0);
+  CHECK(next_event(s, SMTPC_EVENT_DELIVERY_DONE, &e));
+  CHECK_EQ_INT(e.delivery_id, id);
   smtpc_session_free(s);
 }
 
@@ -534,6 +571,7 @@ int main(void) {
   test_auth_chooser();
   test_oauth_refresh();
   test_capability_filter();
+  test_streamed_body();
   printf("sansio_test: %d passed, %d failed\n", g_checks - g_failed, g_failed);
   return g_failed == 0 ? 0 : 1;
 }

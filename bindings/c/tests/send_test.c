@@ -15,10 +15,9 @@
 
 #define _POSIX_C_SOURCE 200809L
 
-#include <smtpc.h>
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <smtpc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,25 +27,24 @@
 static int g_failed = 0;
 static int g_checks = 0;
 
-#define CHECK(cond)                                                     \
-  do {                                                                  \
-    ++g_checks;                                                         \
-    if (!(cond)) {                                                      \
-      ++g_failed;                                                       \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, \
-              #cond);                                                   \
-    }                                                                   \
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    ++g_checks;                                                                \
+    if (!(cond)) {                                                             \
+      ++g_failed;                                                              \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+    }                                                                          \
   } while (0)
 
-#define CHECK_EQ_INT(a, b)                                                \
-  do {                                                                    \
-    long long a_ = (long long)(a), b_ = (long long)(b);                   \
-    ++g_checks;                                                           \
-    if (a_ != b_) {                                                       \
-      ++g_failed;                                                         \
+#define CHECK_EQ_INT(a, b)                                              \
+  do {                                                                  \
+    long long a_ = (long long)(a), b_ = (long long)(b);                 \
+    ++g_checks;                                                         \
+    if (a_ != b_) {                                                     \
+      ++g_failed;                                                       \
       fprintf(stderr, "%s:%d: %s == %lld, want %s == %lld\n", __FILE__, \
-              __LINE__, #a, a_, #b, b_);                                  \
-    }                                                                     \
+              __LINE__, #a, a_, #b, b_);                                \
+    }                                                                   \
   } while (0)
 
 static const char* env(const char* name) {
@@ -86,8 +84,7 @@ static int send_one(int port, const char* ca_file, const char* user,
   e.from = "a@example.org";
   e.rcpts = rcpts;
   e.num_rcpts = num_rcpts;
-  return smtpc_send(&o, &e, (const uint8_t*)kMessage, strlen(kMessage),
-                    result);
+  return smtpc_send(&o, &e, (const uint8_t*)kMessage, strlen(kMessage), result);
 }
 
 static void test_partial_delivery(int port) {
@@ -115,8 +112,7 @@ static void test_partial_delivery(int port) {
     CHECK(strcmp(rr.address, rcpts[i]) == 0);
     CHECK_EQ_INT(rr.status, kStatus[i]);
     CHECK_EQ_INT(rr.code, kCode[i]);
-    printf("  %s: status %d, %d %s\n", rr.address, rr.status, rr.code,
-           rr.text);
+    printf("  %s: status %d, %d %s\n", rr.address, rr.status, rr.code, rr.text);
   }
   smtpc_error_info_init(&info, sizeof(info));
   CHECK_EQ_INT(smtpc_send_result_error(r, &info), 0);
@@ -133,8 +129,8 @@ static void test_untrusted_certificate(int port) {
   smtpc_error_info info;
   smtpc_recipient_result rr;
   /* The system store does not know the test CA. */
-  int rc = send_one(port, NULL, env("AI_USER"), env("AI_PASSWORD"), &rcpt, 1,
-                    &r);
+  int rc =
+      send_one(port, NULL, env("AI_USER"), env("AI_PASSWORD"), &rcpt, 1, &r);
   CHECK_EQ_INT(rc, SMTPC_ERR_UNAUTHENTICATED);
   CHECK(r != NULL);
   if (r == NULL) return;
@@ -153,8 +149,8 @@ static void test_wrong_password(int port) {
   const char* rcpt = env("AI_RCPT");
   smtpc_send_result* r = NULL;
   smtpc_error_info info;
-  int rc = send_one(port, env("AI_CA_FILE"), env("AI_USER"), "wrong", &rcpt,
-                    1, &r);
+  int rc =
+      send_one(port, env("AI_CA_FILE"), env("AI_USER"), "wrong", &rcpt, 1, &r);
   CHECK_EQ_INT(rc, SMTPC_ERR_PERMISSION_DENIED);
   CHECK(r != NULL);
   if (r == NULL) return;
