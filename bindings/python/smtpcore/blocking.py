@@ -48,8 +48,8 @@ def send(server: str, mail_from: Optional[str] = None,
         message: bytes (RFC 5322, CRLF or LF line endings), str (UTF-8)
             or an email.message.EmailMessage.
         tls: "none", "opportunistic", "starttls" (required) or "implicit".
-            Default by port: 465 implicit, 587 starttls, else
-            opportunistic.
+            Default: "implicit" on port 465, else "starttls" (both verify
+            the certificate).
         ca_file: PEM trust anchors; default the system store. The
             certificate is verified with starttls and implicit (a failure
             raises SmtpTlsError) unless `insecure`; opportunistic TLS

@@ -50,15 +50,18 @@ AuthChooser = Callable[[list, bool, bool], Optional[str]]
 
 
 def tls_mode_for(tls: Optional[str], port: int) -> str:
-    """Picks the TLS mode like `smtpc send`: 465 means implicit, 587
-    starttls, any other port opportunistic, unless `tls` says."""
+    """Picks the TLS mode: `tls` when given, else secure by default:
+    implicit TLS on port 465 and required STARTTLS on any other port, both
+    with certificate verification. Pass tls="none" for a plaintext server
+    and tls="opportunistic" for MTA-style encryption without
+    authentication (RFC 7435)."""
     if tls is not None:
         if tls not in TLS_MODES:
             raise ValueError(
                 f"tls must be one of none, opportunistic, starttls, "
                 f"implicit; got {tls!r}")
         return tls
-    return {465: "implicit", 587: "starttls"}.get(port, "opportunistic")
+    return "implicit" if port == 465 else "starttls"
 
 
 def now_ns() -> int:

@@ -138,3 +138,17 @@ def test_invalid_address(aiosmtpd):
         send(aiosmtpd, ["bad\r\naddress@sink.test"], "x")
     with pytest.raises(ValueError):
         smtpcore.send(aiosmtpd.server, message=b"no envelope\r\n")
+
+
+def test_default_tls_is_verified_starttls(aiosmtpd):
+    # No tls argument: STARTTLS is required and the certificate verified
+    # against the system store, which does not know the test CA.
+    with pytest.raises(smtpcore.SmtpTlsError) as info:
+        smtpcore.send(aiosmtpd.server, "a@example.org", [aiosmtpd.rcpt],
+                      message("x"), timeout=30)
+    assert info.value.detail == "tls_verification"
+    token = uuid.uuid4().hex
+    result = smtpcore.send(aiosmtpd.server, "a@example.org", [aiosmtpd.rcpt],
+                           message(token), ca_file=aiosmtpd.ca_file,
+                           timeout=30)
+    assert result.all_delivered and result.tls_version
