@@ -438,7 +438,14 @@ OAuthTokenProvider TokenProviderFor(smtpc_token_provider fn,
 AuthChooser AuthChooserFor(SaslCredentials creds,
                            std::vector<std::string> preference,
                            smtpc_auth_chooser chooser, void* user_data) {
-  auto shared = std::make_shared<SaslCredentials>(std::move(creds));
+  // The credentials live as long as the chooser (the session); the
+  // secrets are wiped when it is destroyed.
+  std::shared_ptr<SaslCredentials> shared(
+      new SaslCredentials(std::move(creds)), [](SaslCredentials* c) {
+        internal::Wipe(c->password);
+        internal::Wipe(c->oauth_token);
+        delete c;
+      });
   return [shared, preference, chooser, user_data](
              const Capabilities& caps,
              const TlsInfo* tls) -> std::unique_ptr<SaslMechanism> {

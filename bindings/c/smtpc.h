@@ -1047,7 +1047,10 @@ typedef struct smtpc_send_result smtpc_send_result;
  *
  * On return `*out` holds a new result (also on most errors: check it for
  * the per-recipient outcomes and the typed error) unless the call failed
- * before connecting with NULL_POINTER, VERSION or NOMEM, when it is NULL.
+ * before anything could be reported (SMTPC_ERR_NULL_POINTER,
+ * SMTPC_ERR_VERSION, SMTPC_ERR_NOMEM, SMTPC_ERR_INTERNAL): then it is NULL.
+ * Secrets in the options (password, token) are copied for the call and
+ * wiped before it returns.
  *
  * Returns 0 when the message was accepted for at least one recipient
  * (partial delivery is a success: read each recipient's status), or the
