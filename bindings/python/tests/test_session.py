@@ -245,3 +245,28 @@ def test_split_server():
     assert split_server("[::1]:2525") == ("::1", 2525)
     assert split_server("mx.example") == ("mx.example", 25)
     assert split_server("mx.example", 465) == ("mx.example", 465)
+
+
+def test_python_structs_match_the_library():
+    # Each *_init accepts exactly sizes up to the library's sizeof: the
+    # Python layout is accepted and one byte more is refused, so the two
+    # sizes are equal (a field added to smtpc.h but not here fails this).
+    import ctypes
+
+    from smtpcore import _native
+    lib = _native.lib()
+    for struct, init in [
+            (_native.SessionOptions, "smtpc_session_options_init"),
+            (_native.Envelope, "smtpc_envelope_init"),
+            (_native.SendOptions, "smtpc_send_options_init"),
+            (_native.TlsSessionInfo, "smtpc_tls_session_info_init"),
+            (_native.RecipientResult, "smtpc_recipient_result_init"),
+            (_native.ErrorInfo, "smtpc_error_info_init")]:
+        size = ctypes.sizeof(struct)
+        buf = ctypes.create_string_buffer(size + 16)
+        fn = getattr(lib, init)
+        fn.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+        assert fn(buf, size) == 0, init
+        assert fn(buf, size + 1) == _native.ERR_VERSION, init
+        # Restore the typed signature for the rest of the run.
+        fn.argtypes = [ctypes.POINTER(struct), ctypes.c_size_t]
