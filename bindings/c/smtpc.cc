@@ -1129,6 +1129,30 @@ int smtpc_envelope_init(smtpc_envelope* envelope, size_t size) {
   return smtpcore::capi::InitStruct(envelope, size, SMTPC_ENVELOPE_V1_SIZE);
 }
 
+namespace {
+
+// DeliverEnvelope queues `body` for the C envelope; shared by the copying
+// and the borrowing calls.
+int DeliverEnvelope(smtpc_session* s, const smtpc_envelope* envelope,
+                    absl::Cord body, int64_t now_ns, uint64_t* out_id) {
+  smtpcore::Envelope env;
+  std::string error;
+  int rc = smtpcore::capi::ReadEnvelope(envelope, &env, &error);
+  if (rc == SMTPC_ERR_NULL_POINTER) return FailNull(s);
+  if (rc == SMTPC_ERR_INVALID_ARGUMENT) {
+    return Fail(s, smtpcore::LocalError(smtpcore::ErrorDetail::kInvalidArgument,
+                                        error));
+  }
+  if (rc != SMTPC_OK) return rc;
+  absl::StatusOr<smtpcore::DeliveryId> id =
+      s->session.Deliver(std::move(env), std::move(body), At(now_ns));
+  if (!id.ok()) return Fail(s, id.status());
+  if (out_id != nullptr) *out_id = *id;
+  return SMTPC_OK;
+}
+
+}  // namespace
+
 int smtpc_session_deliver2(smtpc_session* s, const smtpc_envelope* envelope,
                            const uint8_t* body, size_t body_len,
                            int64_t now_ns, uint64_t* out_id) {
@@ -1137,26 +1161,42 @@ int smtpc_session_deliver2(smtpc_session* s, const smtpc_envelope* envelope,
     return FailNull(s);
   }
   return smtpcore::capi::Guard([&]() -> int {
-    smtpcore::Envelope env;
-    std::string error;
-    int rc = smtpcore::capi::ReadEnvelope(envelope, &env, &error);
-    if (rc == SMTPC_ERR_NULL_POINTER) return FailNull(s);
-    if (rc == SMTPC_ERR_INVALID_ARGUMENT) {
-      return Fail(s, smtpcore::LocalError(
-                         smtpcore::ErrorDetail::kInvalidArgument, error));
-    }
-    if (rc != SMTPC_OK) return rc;
     absl::Cord cord;
     if (body_len > 0) {
       cord = absl::Cord(
           absl::string_view(reinterpret_cast<const char*>(body), body_len));
     }
-    absl::StatusOr<smtpcore::DeliveryId> id =
-        s->session.Deliver(std::move(env), std::move(cord), At(now_ns));
-    if (!id.ok()) return Fail(s, id.status());
-    if (out_id != nullptr) *out_id = *id;
-    return SMTPC_OK;
+    return DeliverEnvelope(s, envelope, std::move(cord), now_ns, out_id);
   });
+}
+
+int smtpc_session_deliver_borrowed(smtpc_session* s,
+                                   const smtpc_envelope* envelope,
+                                   const uint8_t* body, size_t body_len,
+                                   smtpc_release_fn release,
+                                   void* release_user_data, int64_t now_ns,
+                                   uint64_t* out_id) {
+  auto give_back = [=] {
+    if (release != nullptr) release(release_user_data, body, body_len);
+  };
+  if (s == nullptr || envelope == nullptr ||
+      (body == nullptr && body_len > 0)) {
+    give_back();
+    return FailNull(s);
+  }
+  bool handed_over = false;
+  int rc = smtpcore::capi::Guard([&]() -> int {
+    // From here the Cord owns the release: it runs when the last copy of
+    // the body is dropped (at once for an empty body, or when Deliver
+    // refuses it).
+    absl::Cord cord = absl::MakeCordFromExternal(
+        absl::string_view(reinterpret_cast<const char*>(body), body_len),
+        give_back);
+    handed_over = true;
+    return DeliverEnvelope(s, envelope, std::move(cord), now_ns, out_id);
+  });
+  if (!handed_over) give_back();
+  return rc;
 }
 
 int smtpc_session_start_delivery(smtpc_session* s,

@@ -869,6 +869,27 @@ SMTPC_EXPORT int smtpc_session_deliver2(smtpc_session* session,
                                         const uint8_t* body, size_t body_len,
                                         int64_t now_ns, uint64_t* out_id);
 
+/* smtpc_release_fn gives a borrowed body back to its owner (see
+ * smtpc_session_deliver_borrowed): `body` and `len` are the values that
+ * were passed. Called exactly once, on the thread that drives the session,
+ * from inside an smtpc_session_* call or smtpc_session_free; it must not
+ * call smtpc_session_* on the same session. */
+typedef void (*smtpc_release_fn)(void* user_data, const uint8_t* body,
+                                 size_t len);
+
+/* smtpc_session_deliver_borrowed is smtpc_session_deliver2 WITHOUT the
+ * body copy (the core's zero-copy DATA: the bytes go from `body` to the
+ * transmit slices directly). `body` must stay valid and unchanged until
+ * `release(release_user_data, body, body_len)` is called: once, when the
+ * session no longer needs the bytes (after the delivery's final event, or
+ * when the session is freed). `release` may be NULL when the body outlives
+ * the session anyway. On an error return `release` has already been called
+ * (nothing is queued). Same errors as smtpc_session_deliver2. */
+SMTPC_EXPORT int smtpc_session_deliver_borrowed(
+    smtpc_session* session, const smtpc_envelope* envelope,
+    const uint8_t* body, size_t body_len, smtpc_release_fn release,
+    void* release_user_data, int64_t now_ns, uint64_t* out_id);
+
 /* smtpc_session_start_delivery queues a message whose body is streamed in
  * chunks with smtpc_session_append_body (core Session::StartDelivery), for
  * bodies produced on the fly or too large to hold at once. The envelope is

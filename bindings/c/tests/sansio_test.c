@@ -553,6 +553,64 @@ static void test_streamed_body(void) {
   smtpc_session_free(s);
 }
 
+static int g_released = 0;
+static void count_release(void* user_data, const uint8_t* body, size_t len) {
+  CHECK(user_data == (void*)&g_released);
+  CHECK(body != NULL);
+  CHECK_EQ_INT(len, strlen(kBody));
+  ++g_released;
+}
+
+static void test_borrowed_body(void) {
+  smtpc_session_options o;
+  smtpc_session* s = NULL;
+  smtpc_envelope env;
+  const char* rcpt = "b@example.org";
+  const char* bad = "bad\r\naddress";
+  smtpc_event e;
+
+  smtpc_session_options_init(&o, sizeof(o));
+  o.tls_mode = SMTPC_TLS_NONE;
+  CHECK_EQ_INT(smtpc_session_new(&o, 0, &s), 0);
+  smtpc_envelope_init(&env, sizeof(env));
+  env.from = "a@example.org";
+  env.rcpts = &rcpt;
+  env.num_rcpts = 1;
+  CHECK_EQ_INT(smtpc_session_deliver_borrowed(s, &env, (const uint8_t*)kBody,
+                                              strlen(kBody), count_release,
+                                              &g_released, 0, NULL),
+               0);
+  feed(s, "220 mx\r\n", 0);
+  drain(s, 0);
+  feed(s, "250-mx\r\n250 PIPELINING\r\n", 0);
+  drain(s, 0);
+  feed(s, "250 ok\r\n250 ok\r\n354 go\r\n", 0);
+  CHECK_STR(drain(s, 0), "Subject: t\r\n\r\nhello\r\n.\r\n");
+  CHECK_EQ_INT(g_released, 0); /* still borrowed until the outcome */
+  feed(s, "250 2.0.0 queued\r\n", 0);
+  CHECK(next_event(s, SMTPC_EVENT_DELIVERY_DONE, &e));
+  CHECK_EQ_INT(g_released, 1);
+  /* A refused call has released the body before it returns. */
+  env.rcpts = &bad;
+  CHECK_EQ_INT(smtpc_session_deliver_borrowed(s, &env, (const uint8_t*)kBody,
+                                              strlen(kBody), count_release,
+                                              &g_released, 0, NULL),
+               SMTPC_ERR_INVALID_ARGUMENT);
+  CHECK_EQ_INT(g_released, 2);
+  smtpc_session_free(s);
+  CHECK_EQ_INT(g_released, 2);
+  /* A session freed with the delivery still queued gives the body back. */
+  env.rcpts = &rcpt;
+  CHECK_EQ_INT(smtpc_session_new(&o, 0, &s), 0);
+  CHECK_EQ_INT(smtpc_session_deliver_borrowed(s, &env, (const uint8_t*)kBody,
+                                              strlen(kBody), count_release,
+                                              &g_released, 0, NULL),
+               0);
+  CHECK_EQ_INT(g_released, 2);
+  smtpc_session_free(s);
+  CHECK_EQ_INT(g_released, 3);
+}
+
 static void test_version(void) {
   int major = -1, minor = -1, patch = -1;
   CHECK_STR(smtpc_version(&major, &minor, &patch), SMTPC_VERSION_STRING);
@@ -572,6 +630,7 @@ int main(void) {
   test_oauth_refresh();
   test_capability_filter();
   test_streamed_body();
+  test_borrowed_body();
   printf("sansio_test: %d passed, %d failed\n", g_checks - g_failed, g_failed);
   return g_failed == 0 ? 0 : 1;
 }
