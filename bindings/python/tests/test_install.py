@@ -46,3 +46,25 @@ def test_pip_install_offline_bundles_the_library(tmp_path):
     assert Path(lines[0]).resolve() == (target / "smtpcore" /
                                         "libsmtpc.so.1").resolve()
     assert lines[1] == "b'EHLO localhost\\r\\n'"
+
+
+def test_finds_the_library_in_the_build_tree(tmp_path):
+    # A checkout after `bazel build //bindings/c:libsmtpc.so`: the package
+    # at bindings/python/smtpcore finds bazel-bin/bindings/c/libsmtpc.so
+    # above it, with no SMTPC_LIB.
+    import smtpcore
+    real = Path(smtpcore.library_path()).resolve()
+    built = tmp_path / "bazel-bin" / "bindings" / "c" / "libsmtpc.so"
+    built.parent.mkdir(parents=True)
+    shutil.copyfile(real, built)
+    package = tmp_path / "bindings" / "python"
+    shutil.copytree(PACKAGE_ROOT / "smtpcore", package / "smtpcore",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.so*"))
+    env = {k: v for k, v in os.environ.items() if k != "SMTPC_LIB"}
+    env["PYTHONPATH"] = str(package)
+    probe = subprocess.run(
+        [sys.executable, "-c",
+         "import smtpcore; print(smtpcore.library_path())"],
+        capture_output=True, env=env, cwd=tmp_path, timeout=60)
+    assert probe.returncode == 0, probe.stderr
+    assert Path(probe.stdout.decode().strip()) == built
