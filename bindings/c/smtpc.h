@@ -170,10 +170,11 @@ typedef const char* (*smtpc_auth_chooser)(void* user_data,
  * base64). */
 #define SMTPC_MAX_TOKEN_SIZE 8192
 
-/* smtpc_session_options configures a session. Version 2.
+/* smtpc_session_options configures a session (smtpc_session_new) and the
+ * protocol side of smtpc_send. Version 3.
  *
- * `struct_size` is the versioning field: set it to
- * sizeof(smtpc_session_options) (smtpc_session_options_default does). A
+ * `struct_size` is the versioning field: initialise the struct with
+ * smtpc_session_options_init(&options, sizeof(options)), which sets it. A
  * library accepts any size it knows (>= SMTPC_SESSION_OPTIONS_V1_SIZE and
  * <= its own sizeof): fields beyond a smaller `struct_size` take their
  * defaults. A larger size (caller built against a newer header) is refused
