@@ -37,9 +37,12 @@ for f in include/smtpc.h lib/libsmtpc.so lib/libsmtpc.so.1 lib/pkgconfig/smtpc.p
 done
 soname=$(readelf -d "$prefix/lib/libsmtpc.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [[ $soname == libsmtpc.so.1 ]] || { echo "c_abi_test: SONAME is '$soname', want libsmtpc.so.1"; exit 1; }
-if nm -D --defined-only "$prefix/lib/libsmtpc.so" | awk '{print $3}' | grep -v '^smtpc_' | grep -q .; then
+# (nm's output is read whole: `nm | grep -q` can end nm with SIGPIPE, which pipefail reports.)
+exported=$(nm -D --defined-only "$prefix/lib/libsmtpc.so" | awk '{print $3}')
+foreign=$(grep -v '^smtpc_' <<<"$exported" || true)
+if [[ -n $foreign ]]; then
   echo "c_abi_test: libsmtpc.so exports symbols outside smtpc_*:"
-  nm -D --defined-only "$prefix/lib/libsmtpc.so" | awk '{print $3}' | grep -v '^smtpc_' | head
+  head <<<"$foreign"
   exit 1
 fi
 
@@ -47,7 +50,8 @@ export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 pkg-config --exists smtpc
 echo "pkg-config: smtpc $(pkg-config --modversion smtpc): $(pkg-config --cflags --libs smtpc)"
 extra=()
-if nm -D "$lib" | grep -q __asan_init; then
+symbols=$(nm -D "$lib")
+if grep -q __asan_init <<<"$symbols"; then
   extra=(-fsanitize=address,undefined -fno-omit-frame-pointer)
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 fi

@@ -18,7 +18,9 @@ export SMTPC_LIB=$lib
 export AIOSMTPD_SH=$(readlink -f "$3")
 export PYTHONDONTWRITEBYTECODE=1
 export HOME=${TEST_TMPDIR:-$HOME}
-if nm -D "$lib" | grep -q __asan_init; then
+# (nm's output is read whole: `nm | grep -q` can end nm with SIGPIPE, which pipefail reports.)
+symbols=$(nm -D "$lib")
+if grep -q __asan_init <<<"$symbols"; then
   export LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
   export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
   export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
