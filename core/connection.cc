@@ -437,7 +437,13 @@ void Connection::ConsumeTransmit(size_t bytes_written, Instant now) {
   if (bytes_written == 0) return;
   if (transmit_.Consume(bytes_written) == 0) return;
   if (closed()) return;
-  timer_.Touch(now);
+  // Our writes are progress only while we are the ones sending: the body
+  // (RFC 5321 §4.5.3.2.5, per send call), or lines nobody awaits a reply
+  // to. A stage waiting for a reply is not extended by them
+  // (core/timers.h).
+  if (timer_.stage() == TimerStage::kDataBlock || pending_.empty()) {
+    timer_.Touch(now);
+  }
   UpdateTimer(now);
 }
 
@@ -446,7 +452,8 @@ void Connection::ConsumeTransmit(size_t bytes_written, Instant now) {
 absl::Status Connection::Receive(absl::string_view bytes, Instant now) {
   if (closed()) return BrokenError();
   if (bytes.empty()) return absl::OkStatus();
-  timer_.Touch(now);
+  // No timer restart here: bytes that do not complete a reply are not
+  // progress (core/timers.h); HandleFinalReply restarts the clock.
   while (!bytes.empty()) {
     if (state_ == ConnectionState::kTlsHandshake) {
       Fail(LocalFailure(absl::StatusCode::kDataLoss,
@@ -505,8 +512,8 @@ void Connection::ProcessReply(const ReplyView& reply, Instant now) {
   Pending& p = *pending_.front();
   if (p.kind == CommandKind::kAuth && reply.code() == 334) {
     TraceReply(reply, /*redact=*/true);
+    // The kAuth stage bounds the whole exchange: a 334 does not restart it.
     HandleAuthChallenge(p, reply);
-    timer_.Set(TimerStage::kOther, now);
     return;
   }
   TraceReply(reply, false);
@@ -770,12 +777,15 @@ void Connection::UpdateTimer(Instant now) {
     stage = TimerStage::kTlsHandshake;
   } else if (!pending_.empty()) {
     const Pending& p = *pending_.front();
-    if ((p.kind == CommandKind::kData && p.got_354) ||
-        p.kind == CommandKind::kBdat) {
-      bool sending = (p.kind == CommandKind::kData && !p.body_finished) ||
-                     transmit_.consumed_offset() < p.end_offset;
-      stage = sending ? TimerStage::kDataBlock
-                      : TimerStage::kDataTermination;
+    if (BodyInFlight()) {
+      // A pipelined BDAT payload (or a DATA body) is still being written:
+      // the replies before it may be held back by the server until it has
+      // read it (RFC 2920 §3.2), so our writes are the progress that
+      // counts. The reply stage starts once the body is out.
+      stage = TimerStage::kDataBlock;
+    } else if (p.kind == CommandKind::kData && p.got_354) {
+      stage = p.body_finished ? TimerStage::kDataTermination
+                              : TimerStage::kDataBlock;  // awaiting chunks
     } else {
       stage = StageForReply(p.kind);
     }
@@ -787,6 +797,17 @@ void Connection::UpdateTimer(Instant now) {
   } else if (stage != timer_.stage()) {
     timer_.Set(stage, now);
   }
+}
+
+bool Connection::BodyInFlight() const {
+  for (const auto& p : pending_) {
+    const bool body_queued = p->kind == CommandKind::kBdat ||
+                             (p->kind == CommandKind::kData && p->got_354);
+    if (body_queued && transmit_.consumed_offset() < p->end_offset) {
+      return true;
+    }
+  }
+  return false;
 }
 
 absl::optional<Instant> Connection::NextDeadline() const {

@@ -175,7 +175,9 @@ class Connection {
   // --- Inputs ---------------------------------------------------------
 
   // Receive processes `bytes` from the server (all of them: partial
-  // replies are carried inside, bounded by `reply_limits`). Events are
+  // replies are carried inside, bounded by `reply_limits`). Only a complete
+  // reply restarts the stage timer: a reply trickled byte by byte times out
+  // at the stage's start + limit (core/timers.h). Events are
   // queued for `PollEvent`; they own their data, so `bytes` may be reused
   // as soon as this returns. Returns OK, or the remote error that broke the
   // connection now (also reported as ConnectionClosed). On a connection
@@ -254,7 +256,8 @@ class Connection {
   // ConsumeTransmit records that the first `bytes_written` bytes of what
   // PollTransmit offered were written; `bytes_written` may end inside a
   // slice. Larger values than pending are clamped. Restarts the stage
-  // timer (progress).
+  // timer only while the body is being sent (kDataBlock, RFC 5321
+  // §4.5.3.2.5); a stage waiting for a reply is not extended by writes.
   void ConsumeTransmit(size_t bytes_written, Instant now);
 
   // NextDeadline returns when `HandleTimeout` must be called, or nullopt
@@ -287,6 +290,9 @@ class Connection {
   void Fail(SmtpError error, Instant now);
   void CloseCleanly(Instant now);
   void UpdateTimer(Instant now);
+  // BodyInFlight: some DATA body or BDAT payload is queued and not yet
+  // fully written (the kDataBlock stage).
+  bool BodyInFlight() const;
   void Emit(Event event);
   void TraceLine(bool from_client, std::string line);
   void TraceReply(const ReplyView& reply, bool redact);

@@ -92,6 +92,8 @@ absl::Status ApplyTimeouts(const MetaValue& v, Timeouts* t) {
       t->data_termination = d;
     } else if (k == "tls_handshake") {
       t->tls_handshake = d;
+    } else if (k == "auth") {
+      t->auth = d;
     } else if (k == "other") {
       t->other = d;
     } else {

@@ -361,7 +361,7 @@ Timeouts CappedTimeouts(absl::optional<Duration> cap) {
   if (!cap.has_value()) return t;
   for (Duration* d : {&t.greeting, &t.mail, &t.rcpt, &t.data_init,
                       &t.data_block, &t.data_termination, &t.tls_handshake,
-                      &t.other}) {
+                      &t.auth, &t.other}) {
     *d = std::min(*d, *cap);
   }
   return t;
