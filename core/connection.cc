@@ -747,6 +747,18 @@ void Connection::Abort(absl::Status status, Instant now) {
 
 void Connection::Fail(SmtpError error, Instant now) {
   if (closed()) return;
+  if (error.cause != ErrorDetail::kServiceClosing) {
+    // Whole messages the server may have taken without our hearing it.
+    for (const auto& p : pending_) {
+      const bool data_end =
+          (p->kind == CommandKind::kData && p->got_354 && p->body_finished &&
+           !p->body_suppressed) ||
+          (p->kind == CommandKind::kBdat && p->bdat_last);
+      if (data_end && transmit_.consumed_offset() >= p->end_offset) {
+        unanswered_data_.push_back(p->id);
+      }
+    }
+  }
   state_ = ConnectionState::kBroken;
   close_status_ = error.ToStatus();
   held_.clear();
@@ -808,6 +820,11 @@ bool Connection::BodyInFlight() const {
     }
   }
   return false;
+}
+
+bool Connection::DataOutcomeUnknown(CommandId id) const {
+  return std::find(unanswered_data_.begin(), unanswered_data_.end(), id) !=
+         unanswered_data_.end();
 }
 
 absl::optional<Instant> Connection::NextDeadline() const {

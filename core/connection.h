@@ -58,6 +58,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -161,6 +162,13 @@ class Connection {
   }
   // close_status returns the error that broke the connection (OK if not).
   const absl::Status& close_status() const { return close_status_; }
+  // DataOutcomeUnknown returns true if the connection broke after command
+  // `id`, a DATA or a BDAT LAST, was written in full (the end-of-data
+  // marker or the last chunk included) and before its final reply, other
+  // than by a 421 (the server said it closes: nothing was taken). The
+  // server may then have accepted the message (RFC 5321 §4.1.4). False in
+  // every other case, and while the connection is not broken.
+  bool DataOutcomeUnknown(CommandId id) const;
   // pipelining_active is true if commands are currently pipelined.
   bool pipelining_active() const;
   // awaiting_replies counts commands sent or queued that still wait for
@@ -326,6 +334,9 @@ class Connection {
   // open_data_: the DATA command whose streamed body is still open (0 if
   // none).
   CommandId open_data_ = 0;
+  // unanswered_data_: see DataOutcomeUnknown (set when the connection
+  // breaks).
+  std::vector<CommandId> unanswered_data_;
 };
 
 }  // namespace smtpcore
