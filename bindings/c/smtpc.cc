@@ -135,6 +135,7 @@ void SetCounts(const DeliveryResult& r, smtpc_event* out) {
   out->delivered = static_cast<uint32_t>(r.delivered());
   out->rejected = static_cast<uint32_t>(r.rejected());
   out->deferred = static_cast<uint32_t>(r.deferred());
+  out->unknown = static_cast<uint32_t>(r.unknown());
 }
 
 // FillEvent converts `event` into `*out`, keeping its strings in `s`.

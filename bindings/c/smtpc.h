@@ -172,7 +172,7 @@ typedef enum smtpc_event_type {
   SMTPC_EVENT_TRANSACTION_COMPLETE = 10, /* delivery_id, code, text,
                                             accepted, rejected */
   SMTPC_EVENT_DELIVERY_DONE = 11,    /* delivery_id, delivered, rejected,
-                                        deferred */
+                                        deferred, unknown */
   SMTPC_EVENT_DELIVERY_FAILED = 12,  /* delivery_id, error fields, counts */
   SMTPC_EVENT_CLOSED = 13,           /* error == 0: clean close; always last */
   SMTPC_EVENT_TRACE = 14             /* text: line; from_client */
@@ -215,11 +215,16 @@ typedef struct smtpc_event {
   int permanent;    /* nonzero: permanent failure */
   int from_client;  /* TRACE: nonzero for a client line ("C:") */
   /* Counts: TRANSACTION_COMPLETE: accepted/rejected; DELIVERY_DONE and
-   * DELIVERY_FAILED: delivered/rejected/deferred. Else 0. */
+   * DELIVERY_FAILED: delivered/rejected/deferred/unknown. Else 0.
+   * `unknown` counts recipients whose outcome is unknown: the whole message
+   * was sent, then the connection ended before the server's reply, so it
+   * may have been delivered (retrying may duplicate it; core/delivery.h
+   * RecipientStatus::kUnknown). */
   uint32_t accepted;
   uint32_t delivered;
   uint32_t rejected;
   uint32_t deferred;
+  uint32_t unknown;
   /* message: SmtpError::Message() for error events, else empty. */
   const char* message;
   size_t message_len;

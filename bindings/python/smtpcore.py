@@ -54,7 +54,7 @@ Event = collections.namedtuple(
     [
         "type", "code", "enhanced", "text", "address", "delivery_id",
         "error", "error_detail", "permanent", "from_client", "accepted",
-        "delivered", "rejected", "deferred", "message", "summary",
+        "delivered", "rejected", "deferred", "unknown", "message", "summary",
     ],
 )
 
@@ -104,6 +104,7 @@ class _Event(ctypes.Structure):
         ("delivered", ctypes.c_uint32),
         ("rejected", ctypes.c_uint32),
         ("deferred", ctypes.c_uint32),
+        ("unknown", ctypes.c_uint32),
         ("message", ctypes.c_void_p),
         ("message_len", ctypes.c_size_t),
         ("summary", ctypes.c_void_p),
@@ -325,6 +326,7 @@ class Session:
             delivered=e.delivered,
             rejected=e.rejected,
             deferred=e.deferred,
+            unknown=e.unknown,
             message=_str(e.message, e.message_len),
             summary=_str(e.summary, e.summary_len),
         )
