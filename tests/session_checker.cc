@@ -188,6 +188,20 @@ void SessionChecker::CheckResult(DeliveryId id, const DeliveryResult& result,
         Fail(absl::StrCat("delivery ", id, ": recipient ", rr.address,
                           " left pending"));
         return;
+      case RecipientStatus::kUnknown:
+        // Only the whole message sent without a final reply makes an
+        // unknown outcome, for a recipient RCPT accepted or did not answer.
+        if (rr.rcpt_reply.code() != 0 && !Positive(rr.rcpt_reply.code())) {
+          Fail(absl::StrCat("delivery ", id, ": ", rr.address,
+                            " unknown after RCPT got ", rr.rcpt_reply.code()));
+          return;
+        }
+        if (rr.data_reply.code() != 0) {
+          Fail(absl::StrCat("delivery ", id, ": ", rr.address,
+                            " unknown although the data got a reply"));
+          return;
+        }
+        break;
       case RecipientStatus::kDelivered:
         if (!Positive(rr.rcpt_reply.code()) ||
             !Positive(rr.data_reply.code())) {
@@ -365,10 +379,15 @@ void SessionChecker::OnClientBytes(absl::string_view bytes) {
 }
 
 void SessionChecker::CommandLine(absl::string_view line) {
-  if (blocked_ && blocked_kind_ == CommandKind::kAuth && line == "*" &&
-      !Answered(CommandKind::kAuth, blocked_index_)) {
-    return;  // cancelling the exchange after a 334 (RFC 4954 §4)
+  if (line == "*") {
+    // Cancelling the exchange after a 334 (RFC 4954 §4): only between AUTH
+    // and the next command. (Whether the final reply was already in when
+    // it was queued cannot be told from here: a server may send a 334 and
+    // its final reply in one read.)
+    if (!in_auth_) Fail("\"*\" outside an AUTH exchange");
+    return;
   }
+  in_auth_ = false;
   if (blocked_) {
     bool answered = false;
     if (blocked_kind_ == CommandKind::kData) {
@@ -402,6 +421,9 @@ void SessionChecker::CommandLine(absl::string_view line) {
     blocked_index_ = index;
   }
   switch (kind) {
+    case CommandKind::kAuth:
+      in_auth_ = true;
+      break;
     case CommandKind::kQuit:
       mode_ = Mode::kQuit;
       break;

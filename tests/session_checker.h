@@ -117,6 +117,7 @@ class SessionChecker {
   std::map<CommandKind, size_t> lines_;    // command lines sent, per kind
   std::map<CommandKind, size_t> replies_;  // final replies, per kind
   size_t data_lines_ = 0;
+  bool in_auth_ = false;      // since the AUTH line, no other command yet
   bool after_data_ = false;   // the DATA line was the last thing sent
   std::string body_;          // DATA body bytes so far
   size_t body_scan_ = 0;      // body_ offset already searched
