@@ -17,7 +17,7 @@ Targets and layouts (see each fuzzer's file comment):
   status_xtext_fuzzer    1 option byte + reply text or xtext argument
 """
 
-import base64
+import hashlib
 import json
 import os
 import re
@@ -286,8 +286,10 @@ def status_xtext_seeds():
             tag, _, rest = raw.partition(": ")
             if tag == "S" and re.match(r"^\d\d\d[ -]\d\.", rest):
                 texts.add(rest[4:])
-    for i, text in enumerate(sorted(texts)):
-        seeds[f"seed_reply_{i:02d}"] = b"\x01" + unescape(text)
+    for text in sorted(texts):
+        data = b"\x01" + unescape(text)
+        # Named by content, so a new transcript adds files, renames none.
+        seeds[f"seed_reply_{hashlib.sha1(data).hexdigest()[:10]}"] = data
     # RFC 3463 examples and edge cases.
     for i, text in enumerate([b"2.0.0", b"5.1.1 User unknown", b"4.7.0",
                               b"5.7.999 x", b"5.01.1", b"5.1000.0", b"7.0.0",
