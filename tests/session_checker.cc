@@ -90,6 +90,7 @@ void SessionChecker::Fail(std::string what) {
 
 void SessionChecker::ExpectBody(absl::string_view body) {
   bodies_.insert(Decoded(body));
+  raw_bodies_.insert(std::string(body));  // BINARYMIME: BDAT passes it as is
 }
 
 void SessionChecker::OnDeliver(DeliveryId id, const Envelope& envelope) {
@@ -123,11 +124,18 @@ void SessionChecker::OnEvent(const Event& event) {
           d.final = code;
           rcpt_accepted_ = 0;
           ++replies_[r->kind];
+          end_unanswered_ = false;
         }
         return;
       }
+      case CommandKind::kBdat:
+        if (replies_[r->kind] + 1 >= lines_[CommandKind::kBdat]) {
+          end_unanswered_ = false;  // the last BDAT sent got its reply
+        }
+        break;
       case CommandKind::kMailFrom:
         rcpt_accepted_ = 0;
+        mail_codes_.push_back(code);
         break;
       case CommandKind::kRcptTo:
         if (Positive(code)) ++rcpt_accepted_;
@@ -147,6 +155,7 @@ void SessionChecker::OnEvent(const Event& event) {
   }
   if (const auto* f = std::get_if<DeliveryFailed>(&event)) {
     CheckResult(f->delivery, f->result, /*done=*/false);
+    CheckUnknown(f->delivery, f->result, f->error.cause);
     return;
   }
   if (const auto* c = std::get_if<ConnectionClosed>(&event)) {
@@ -224,6 +233,44 @@ void SessionChecker::CheckResult(DeliveryId id, const DeliveryResult& result,
   if (!done && result.delivered() > 0) failed_with_delivered_ = true;
 }
 
+void SessionChecker::EndOfDataSent(bool answered) {
+  // The final reply may be in already: a server can answer a command in
+  // the same read as the reply that released it.
+  end_unanswered_ = !answered;
+}
+
+void SessionChecker::CheckUnknown(DeliveryId id, const DeliveryResult& result,
+                                  ErrorDetail cause) {
+  if (!end_unanswered_ || cause == ErrorDetail::kServiceClosing) {
+    if (result.unknown() > 0 && cause == ErrorDetail::kServiceClosing) {
+      Fail(absl::StrCat("delivery ", id, ": unknown outcome after a 421"));
+    }
+    return;
+  }
+  end_unanswered_ = false;
+  // The replies are FIFO: this transaction's MAIL reply, if any, is
+  // mail_codes_[txn_mail_index_], and its RCPT replies follow the
+  // txn_rcpt_base_ earlier ones.
+  const bool mail_refused = mail_codes_.size() > txn_mail_index_ &&
+                            !Positive(mail_codes_[txn_mail_index_]);
+  const size_t rcpt_lines = lines_[CommandKind::kRcptTo] - txn_rcpt_base_;
+  const size_t rcpt_answered =
+      replies_[CommandKind::kRcptTo] > txn_rcpt_base_
+          ? replies_[CommandKind::kRcptTo] - txn_rcpt_base_
+          : 0;
+  const bool may_have =
+      !mail_refused && (rcpt_accepted_ > 0 || rcpt_answered < rcpt_lines);
+  if (may_have && result.unknown() == 0) {
+    Fail(absl::StrCat("delivery ", id,
+                      ": the whole message was sent, no final reply came, "
+                      "yet no recipient is unknown"));
+  } else if (!may_have && result.unknown() > 0) {
+    Fail(absl::StrCat("delivery ", id,
+                      ": unknown outcome although no recipient can have "
+                      "the message"));
+  }
+}
+
 void SessionChecker::Finish() {
   if (!closed_) Fail("Finish before ConnectionClosed");
   for (const auto& d : deliveries_) {
@@ -289,7 +336,10 @@ void SessionChecker::OnClientBytes(absl::string_view bytes) {
         if (bdat_left_ == 0) {
           mode_ = Mode::kCommand;
           if (bdat_last_) {
-            if (bodies_.count(bdat_payload_) == 0) {
+            EndOfDataSent(replies_[CommandKind::kBdat] >=
+                          lines_[CommandKind::kBdat]);
+            if (bodies_.count(bdat_payload_) == 0 &&
+                raw_bodies_.count(bdat_payload_) == 0) {
               Fail(absl::StrCat("BDAT payload \"",
                                 EscapeBytes(bdat_payload_.substr(0, 80)),
                                 "\" is not an expected body"));
@@ -340,6 +390,7 @@ void SessionChecker::OnClientBytes(absl::string_view bytes) {
           Fail("a body was sent although no RCPT was accepted");
           return;
         }
+        if (!lone_dot_ok && d != nullptr) EndOfDataSent(d->final != 0);
         mode_ = Mode::kCommand;
         body_.clear();
         // The next command needs DATA's final reply.
@@ -433,6 +484,8 @@ void SessionChecker::CommandLine(absl::string_view line) {
       break;
     case CommandKind::kMailFrom:
       bdat_payload_.clear();
+      txn_mail_index_ = index;
+      txn_rcpt_base_ = lines_[CommandKind::kRcptTo];
       break;
     case CommandKind::kBdat: {
       std::vector<absl::string_view> words =
@@ -449,11 +502,14 @@ void SessionChecker::CommandLine(absl::string_view line) {
       if (size > 0) {
         mode_ = Mode::kBdatPayload;
       } else if (bdat_last_) {
-        if (bodies_.count(bdat_payload_) == 0) {
+        if (bodies_.count(bdat_payload_) == 0 &&
+            raw_bodies_.count(bdat_payload_) == 0) {
           Fail("empty BDAT LAST ends a body that is not expected");
           return;
         }
         bdat_payload_.clear();
+        EndOfDataSent(replies_[CommandKind::kBdat] >=
+                      lines_[CommandKind::kBdat]);
       }
       break;
     }

@@ -18,7 +18,8 @@
 //     nothing (a lone ".", RFC 2920 §3.1) when no RCPT was accepted: an
 //     end-of-data marker inside the body (SMTP smuggling) fails here;
 //   - BDAT n: exactly n payload bytes follow; the payloads of one message
-//     up to BDAT LAST are one of the expected bodies;
+//     up to BDAT LAST are one of the expected bodies (decoded as for DATA,
+//     or exactly as given: BINARYMIME);
 //   - no client byte after ConnectionClosed.
 // Events:
 //   - every delivery gets exactly one DeliveryDone or DeliveryFailed, with
@@ -28,6 +29,10 @@
 //     connection then fails (core/event.h); a delivered recipient
 //     had a 2xx to RCPT and to the data; an unknown one (end of data sent,
 //     no reply) was accepted by RCPT or not answered;
+//   - when the whole message went out (the final "." or BDAT LAST's
+//     payload, in full) and the delivery then fails without the final reply
+//     (not by a 421), some recipient is unknown if MAIL was not refused and
+//     some RCPT was accepted or left unanswered, and none is otherwise;
 //   - ConnectionClosed comes at most once and is the last event.
 //
 // Not thread-safe. Owns its data.
@@ -44,6 +49,7 @@
 #include "absl/strings/string_view.h"
 #include "core/command.h"
 #include "core/delivery.h"
+#include "core/errors.h"
 #include "core/event.h"
 
 namespace smtpcore {
@@ -101,6 +107,9 @@ class SessionChecker {
   bool Answered(CommandKind kind, size_t index) const;
   void DataBody(absl::string_view bytes);
   void CheckResult(DeliveryId id, const DeliveryResult& result, bool done);
+  void CheckUnknown(DeliveryId id, const DeliveryResult& result,
+                    ErrorDetail cause);
+  void EndOfDataSent(bool answered);
   const DataReplies* DataAt(size_t index) const;
 
   std::string violation_;
@@ -124,13 +133,22 @@ class SessionChecker {
   uint64_t bdat_left_ = 0;
   bool bdat_last_ = false;
   std::string bdat_payload_;
+  // The current transaction: its MAIL line's index and the RCPT lines sent
+  // before it.
+  size_t txn_mail_index_ = 0;
+  size_t txn_rcpt_base_ = 0;
+  // end_unanswered_: the whole message of the current transaction was
+  // written and its final reply has not come.
+  bool end_unanswered_ = false;
 
   // Event state.
   std::map<CommandId, DataReplies> data_;  // by DATA command id
+  std::vector<int> mail_codes_;            // MAIL replies, in order
   size_t rcpt_accepted_ = 0;  // RCPT 2xx since the last MAIL reply
   bool closed_ = false;
   bool failed_with_delivered_ = false;
-  std::set<std::string> bodies_;  // expected decoded bodies
+  std::set<std::string> bodies_;      // expected decoded bodies
+  std::set<std::string> raw_bodies_;  // as given (BDAT with BINARYMIME)
   std::map<DeliveryId, std::vector<std::string>> deliveries_;
   std::set<DeliveryId> finished_;
   std::map<DeliveryId, DeliveryResult> results_;

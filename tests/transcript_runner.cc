@@ -103,12 +103,7 @@ absl::Status ApplyTimeouts(const MetaValue& v, Timeouts* t) {
   return absl::OkStatus();
 }
 
-// Message is one entry of a case's `messages`, ready for Session::Deliver.
-struct Message {
-  Envelope envelope;
-  bool streamed = false;
-  std::vector<absl::string_view> chunks;  // point into the TranscriptCase
-};
+using Message = TranscriptMessage;
 
 absl::Status ParseMessage(const MetaValue& v, size_t index, Message* out) {
   std::string where = absl::StrCat("messages[", index, "]");
@@ -475,6 +470,16 @@ void RunOn(const TranscriptCase& c, const TranscriptMode& mode,
   }
 }
 
+absl::StatusOr<std::vector<TranscriptMessage>> MessagesFromMeta(
+    const MetaValue& messages) {
+  std::vector<TranscriptMessage> out(messages.array.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    absl::Status s = ParseMessage(messages.array[i], i, &out[i]);
+    if (!s.ok()) return s;
+  }
+  return out;
+}
+
 TranscriptRun RunTranscript(const TranscriptCase& c,
                             const TranscriptMode& mode) {
   TranscriptRun run;
@@ -483,11 +488,12 @@ TranscriptRun RunTranscript(const TranscriptCase& c,
     run.status = options.status();
     return run;
   }
-  std::vector<Message> messages(c.messages.array.size());
-  for (size_t i = 0; i < messages.size(); ++i) {
-    run.status = ParseMessage(c.messages.array[i], i, &messages[i]);
-    if (!run.status.ok()) return run;
+  absl::StatusOr<std::vector<Message>> parsed = MessagesFromMeta(c.messages);
+  if (!parsed.ok()) {
+    run.status = parsed.status();
+    return run;
   }
+  std::vector<Message> messages = *std::move(parsed);
 
   if (!mode.record) {
     Session session(*options, mode.script.start);
