@@ -522,6 +522,19 @@ void Connection::ProcessReply(const ReplyView& reply, Instant now) {
     timer_.Set(TimerStage::kDataBlock, now);
     return;
   }
+  if (reply.code() >= 300 && reply.code() < 400) {
+    // RFC 5321 §4.2.1: 3yz replies are intermediate, never final; the only
+    // ones expected are the 354 to DATA (once) and AUTH's 334 (RFC 4954
+    // §4). Taken as final, a second 354 left DATA without a reply to wait
+    // for and the session waiting forever with no deadline.
+    Fail(LocalFailure(absl::StatusCode::kDataLoss,
+                      ErrorDetail::kUnexpectedReply, p.kind,
+                      absl::StrCat("unexpected intermediate reply ",
+                                   reply.code(), " to ",
+                                   CommandKindName(p.kind))),
+         now);
+    return;
+  }
   HandleFinalReply(reply, now);
 }
 
