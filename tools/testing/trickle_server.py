@@ -64,6 +64,7 @@ def serve(conn, mode, tick):
                 conn.sendall(b"220-still greeting %d\r\n" % n)
             return
         if mode == "implicit":
+            conn.recv(65536)  # the ClientHello: a server speaks second
             conn.sendall(TLS_RECORD_HEADER)
             trickle(conn, b"", tick, stop)
             return
@@ -80,6 +81,10 @@ def serve(conn, mode, tick):
             conn.sendall(b"250-slow.example\r\n250 STARTTLS\r\n")
             line, buf = read_line(conn, buf)  # STARTTLS
             conn.sendall(b"220 2.0.0 go ahead\r\n")
+            # Wait for the ClientHello: TLS bytes before it would arrive
+            # with the 220 and be plaintext injection (RFC 3207 §5).
+            if not buf:
+                conn.recv(65536)
             conn.sendall(TLS_RECORD_HEADER)
             trickle(conn, b"", tick, stop)
             return
