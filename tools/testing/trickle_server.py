@@ -4,7 +4,10 @@
 Each mode listens on its own free port (chosen by the kernel) and, once the
 client reaches the stage the mode names, sends bytes slowly and forever
 without ever completing the reply the client waits for. It prints one line
-"MODE PORT" per mode, then "ready", and serves until it is killed.
+"MODE PORT" per mode, then "ready", and serves until it is killed. When a
+client goes away it prints "closed MODE SECONDS": how long the connection
+lasted, from accept to the client's close (noticed within about two ticks),
+so a test can measure the deadline without the client's start-up time.
 
 Modes (what never completes):
   greeting        the 220 greeting, one byte every TICK, no CRLF
@@ -25,6 +28,7 @@ import argparse
 import socket
 import sys
 import threading
+import time
 
 TLS_RECORD_HEADER = b"\x16\x03\x03\x40\x00"  # handshake record, 16384 bytes
 
@@ -41,7 +45,8 @@ def read_line(conn, buf):
 
 
 def trickle(conn, data, tick, stop):
-    """Sends `data` one byte per tick, then keeps sending `filler` bytes."""
+    """Sends `data` one byte per tick, then an "x" per tick, until the
+    client goes away (sendall raises) or `stop` is set."""
     for i in range(len(data)):
         if stop.wait(tick):
             return
@@ -50,9 +55,13 @@ def trickle(conn, data, tick, stop):
         conn.sendall(b"x")
 
 
+PRINT_LOCK = threading.Lock()
+
+
 def serve(conn, mode, tick):
     stop = threading.Event()
     buf = b""
+    accepted = time.monotonic()
     try:
         if mode == "greeting":
             trickle(conn, b"220 slow.example ESMTP", tick, stop)
@@ -116,6 +125,9 @@ def serve(conn, mode, tick):
     finally:
         stop.set()
         conn.close()
+        with PRINT_LOCK:
+            print("closed %s %.3f" % (mode, time.monotonic() - accepted),
+                  flush=True)
 
 
 def listen(mode, tick):
