@@ -210,6 +210,7 @@ void SetCounts(const DeliveryResult& r, smtpc_event* out) {
   out->delivered = static_cast<uint32_t>(r.delivered());
   out->rejected = static_cast<uint32_t>(r.rejected());
   out->deferred = static_cast<uint32_t>(r.deferred());
+  out->unknown = static_cast<uint32_t>(r.unknown());
 }
 
 void SetLookup(smtpc_session* s, uint64_t id, const LookupResult& r) {
@@ -633,6 +634,7 @@ RecipientOut RecipientOut::From(const RecipientResult& r) {
     case RecipientStatus::kDelivered: out.status = SMTPC_RCPT_DELIVERED; break;
     case RecipientStatus::kRejected: out.status = SMTPC_RCPT_REJECTED; break;
     case RecipientStatus::kDeferred: out.status = SMTPC_RCPT_DEFERRED; break;
+    case RecipientStatus::kUnknown: out.status = SMTPC_RCPT_UNKNOWN; break;
   }
   out.rcpt_code = r.rcpt_reply.code();
   out.data_code = r.data_reply.code();

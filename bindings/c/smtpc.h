@@ -370,7 +370,7 @@ typedef enum smtpc_event_type {
   SMTPC_EVENT_TRANSACTION_COMPLETE = 10, /* delivery_id, code, text,
                                             accepted, rejected */
   SMTPC_EVENT_DELIVERY_DONE = 11,    /* delivery_id, delivered, rejected,
-                                        deferred */
+                                        deferred, unknown */
   SMTPC_EVENT_DELIVERY_FAILED = 12,  /* delivery_id, error fields, counts */
   SMTPC_EVENT_CLOSED = 13,           /* error == 0: clean close; always last */
   SMTPC_EVENT_TRACE = 14,            /* text: line; from_client */
@@ -428,12 +428,16 @@ typedef struct smtpc_event {
   /* Counts: TRANSACTION_COMPLETE: accepted/rejected (RCPT) and delivered
    * (accepted recipients whose data reply was 2xx; with LMTP each had its
    * own reply, a RECIPIENT_DATA event, and code/text are the last one's);
-   * DELIVERY_DONE and DELIVERY_FAILED: delivered/rejected/deferred. Else
-   * 0. */
+   * DELIVERY_DONE and DELIVERY_FAILED: delivered/rejected/deferred/unknown.
+   * Else 0. `unknown` counts recipients whose outcome is unknown: the whole
+   * message was sent, then the connection ended before the server's reply,
+   * so it may have been delivered (retrying may duplicate it; core/delivery.h
+   * RecipientStatus::kUnknown). */
   uint32_t accepted;
   uint32_t delivered;
   uint32_t rejected;
   uint32_t deferred;
+  uint32_t unknown;
   /* message: SmtpError::Message() for error events, else empty. */
   const char* message;
   size_t message_len;
@@ -924,7 +928,11 @@ typedef enum smtpc_recipient_status {
   SMTPC_RCPT_PENDING = 0,   /* not decided (never in a final result) */
   SMTPC_RCPT_DELIVERED = 1, /* RCPT 2xx and the data's final reply 2xx */
   SMTPC_RCPT_REJECTED = 2,  /* a 5xx to RCPT or to the data: permanent */
-  SMTPC_RCPT_DEFERRED = 3   /* a 4xx, retries exhausted, connection lost */
+  SMTPC_RCPT_DEFERRED = 3,  /* a 4xx, retries exhausted, connection lost
+                               before the end of data */
+  SMTPC_RCPT_UNKNOWN = 4    /* the whole message was sent, then the
+                               connection ended before the reply: it may
+                               have been delivered (do not blindly retry) */
 } smtpc_recipient_status;
 
 /* smtpc_recipient_result is one recipient's outcome. Versioned like

@@ -61,6 +61,38 @@ smtpc_session* NewPlain() {
 
 constexpr char kBody[] = "Subject: hi\r\n\r\n.dot line\r\nbye\r\n";
 
+// The end of data went out, then EOF: the recipient's outcome is unknown.
+TEST(SmtpcTest, EofAfterTheEndOfDataCountsUnknown) {
+  smtpc_session* s = NewPlain();
+  int64_t now = 1 * kSecond;
+  const char* rcpts[] = {"b@example.org"};
+  uint64_t id = 0;
+  ASSERT_EQ(smtpc_session_deliver(s, "a@example.org", rcpts, 1,
+                                  reinterpret_cast<const uint8_t*>("x\r\n"),
+                                  3, now, &id),
+            0);
+  ASSERT_EQ(Feed(s, "220 mx\r\n", now), 0);
+  Drain(s, now);
+  ASSERT_EQ(Feed(s, "250-mx\r\n250 PIPELINING\r\n", now), 0);
+  Drain(s, now);
+  ASSERT_EQ(Feed(s, "250 ok\r\n250 ok\r\n354 go\r\n", now), 0);
+  EXPECT_EQ(Drain(s, now), "x\r\n.\r\n");
+  smtpc_session_receive_eof(s, now);
+  smtpc_event e;
+  bool saw_failed = false;
+  while (smtpc_session_poll_event(s, &e) == 1) {
+    if (e.type == SMTPC_EVENT_DELIVERY_FAILED) {
+      saw_failed = true;
+      EXPECT_EQ(e.unknown, 1u);
+      EXPECT_EQ(e.deferred, 0u);
+      EXPECT_EQ(std::string(e.summary, e.summary_len),
+                "delivery_failed connection_closed 0 unknown=1");
+    }
+  }
+  EXPECT_TRUE(saw_failed);
+  smtpc_session_free(s);
+}
+
 TEST(SmtpcTest, FullPipelinedDelivery) {
   smtpc_session* s = NewPlain();
   int64_t now = 1 * kSecond;

@@ -60,7 +60,7 @@ EVENT_NAMES = {
 }
 
 RCPT_STATUS_NAMES = {0: "pending", 1: "delivered", 2: "rejected",
-                     3: "deferred"}
+                     3: "deferred", 4: "unknown"}
 
 TOKEN_PROVIDER = ctypes.CFUNCTYPE(
     c_int, c_void_p, c_int, c_void_p, c_size_t, c_void_p, c_size_t,
@@ -213,6 +213,7 @@ class Event(ctypes.Structure):
         ("delivered", ctypes.c_uint32),
         ("rejected", ctypes.c_uint32),
         ("deferred", ctypes.c_uint32),
+        ("unknown", ctypes.c_uint32),
         ("message", c_void_p),
         ("message_len", c_size_t),
         ("summary", c_void_p),

@@ -21,8 +21,10 @@ class RecipientResult:
 
     Attributes:
         address: the recipient as given.
-        status: "delivered", "rejected" (permanent) or "deferred" (retry
-            later).
+        status: "delivered", "rejected" (permanent), "deferred" (retry
+            later) or "unknown" (the connection failed after the end of
+            data was sent and before its reply: the message may or may not
+            have been delivered; retrying risks a duplicate).
         code: the reply that decided (the data reply when the recipient was
             accepted, else the RCPT reply); 0 when there was none.
         enhanced_code: that reply's RFC 3463 code ("5.1.1") or None.
@@ -66,6 +68,11 @@ class SendResult:
     @property
     def deferred(self) -> list[RecipientResult]:
         return [r for r in self.recipients if r.status == "deferred"]
+
+    @property
+    def unknown(self) -> list[RecipientResult]:
+        """Recipients whose outcome cannot be known (see RecipientResult)."""
+        return [r for r in self.recipients if r.status == "unknown"]
 
     @property
     def all_delivered(self) -> bool:

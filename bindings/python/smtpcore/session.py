@@ -198,7 +198,7 @@ class Event:
             "delivery_failed" and an unclean "closed"; else None.
         recipients: the per-recipient results of "delivery_done" and
             "delivery_failed"; else ().
-        accepted, delivered, rejected, deferred: the counts of
+        accepted, delivered, rejected, deferred, unknown: the counts of
             "transaction_complete", "delivery_done", "delivery_failed".
         from_client: for "trace": a client line.
         request_id, outcome, entries: for "vrfy", "expn", "help", "etrn":
@@ -219,6 +219,7 @@ class Event:
     delivered: int = 0
     rejected: int = 0
     deferred: int = 0
+    unknown: int = 0
     from_client: bool = False
     request_id: int = 0
     outcome: str = ""
@@ -506,7 +507,8 @@ class Session:
             address=_native.text(e.address, e.address_len),
             delivery_id=e.delivery_id, error=error, recipients=recipients,
             accepted=e.accepted, delivered=e.delivered, rejected=e.rejected,
-            deferred=e.deferred, from_client=bool(e.from_client),
+            deferred=e.deferred, unknown=e.unknown,
+            from_client=bool(e.from_client),
             request_id=request_id, outcome=outcome, entries=entries,
             summary=_native.text(e.summary, e.summary_len))
 
