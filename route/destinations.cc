@@ -56,7 +56,26 @@ std::string NextHop::ToString() const {
   return absl::StrCat("[", ip->ToString(), "]");
 }
 
-absl::StatusOr<NextHop> ParseNextHop(absl::string_view text) {
+absl::StatusOr<NextHop> ParseNextHop(absl::string_view text,
+                                     const IdnaConverter& idna) {
+  const bool ascii = std::all_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x80;
+  });
+  if (!ascii) {
+    if (!idna) {
+      return LocalError(
+          ErrorDetail::kInvalidArgument,
+          absl::StrCat("\"", text,
+                       "\" is an internationalised domain: give its "
+                       "A-label form (xn--...) or an IDNA converter"));
+    }
+    absl::StatusOr<std::string> a_label = idna(text);
+    if (!a_label.ok()) {
+      return LocalError(ErrorDetail::kInvalidArgument,
+                        std::string(a_label.status().message()));
+    }
+    return ParseNextHop(*a_label, nullptr);
+  }
   NextHop hop;
   if (!text.empty() && text.front() == '[') {
     if (text.size() < 3 || text.back() != ']') {

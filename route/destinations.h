@@ -41,6 +41,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "core/idna_converter.h"
 #include "absl/types/optional.h"
 #include "route/dns_answer.h"
 #include "route/ip_address.h"
@@ -64,9 +65,14 @@ struct NextHop {
 };
 
 // ParseNextHop parses a recipient domain or an RFC 5321 §4.1.3 address
-// literal. Fails with kInvalidArgument for anything else (an unbracketed
-// IP, an invalid domain, a general address literal other than IPv6).
-absl::StatusOr<NextHop> ParseNextHop(absl::string_view text);
+// literal. A domain with non-ASCII (UTF-8) labels is converted to its
+// A-labels with `idna` first (RFC 5890 §2.3.2.1; DNS holds only the ASCII
+// form). Fails with kInvalidArgument for anything else (an unbracketed IP,
+// an invalid domain, a general address literal other than IPv6, a
+// non-ASCII domain when `idna` is unset or refuses it). `idna` is borrowed
+// for the call.
+absl::StatusOr<NextHop> ParseNextHop(absl::string_view text,
+                                     const IdnaConverter& idna = nullptr);
 
 // DnsStep is one DNS answer the decision used, for reports and
 // `smtpc route`.

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "core/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -43,6 +45,32 @@ TEST(ParseNextHopTest, DomainsAndAddressLiterals) {
     EXPECT_FALSE(h.ok()) << bad;
     EXPECT_EQ(GetErrorDetail(h.status()), ErrorDetail::kInvalidArgument);
   }
+}
+
+TEST(ParseNextHopTest, InternationalisedDomainsGoThroughTheConverter) {
+  // Without a converter a U-label is refused with a hint, never looked up.
+  absl::StatusOr<NextHop> none = ParseNextHop("b\xc3\xbc" "cher.example");
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(GetErrorDetail(none.status()), ErrorDetail::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(none.status().message(), "A-label"));
+  // A fake converter: its output is validated like any domain.
+  IdnaConverter fake = [](absl::string_view d) -> absl::StatusOr<std::string> {
+    if (d == "b\xc3\xbc" "cher.example") return std::string("xn--bcher-kva.Example");
+    return absl::InvalidArgumentError(absl::StrCat("no A-label for ", d));
+  };
+  absl::StatusOr<NextHop> ok = ParseNextHop("b\xc3\xbc" "cher.example", fake);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->domain, "xn--bcher-kva.example");
+  absl::StatusOr<NextHop> refused = ParseNextHop("\xe2\x98\x83.example", fake);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(GetErrorDetail(refused.status()), ErrorDetail::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(refused.status().message(), "no A-label"));
+  // An ASCII domain never calls the converter.
+  IdnaConverter never = [](absl::string_view) -> absl::StatusOr<std::string> {
+    ADD_FAILURE() << "converter called for an ASCII domain";
+    return std::string("x");
+  };
+  EXPECT_EQ(ParseNextHop("Example.org", never)->domain, "example.org");
 }
 
 TEST(GatherDestinationsTest, AddressLiteralNeedsNoDns) {

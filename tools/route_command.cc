@@ -48,12 +48,12 @@ int RunRouteCommand(absl::Span<const std::string> args, const CommandIo& io) {
   }
   absl::StatusOr<RouteResolverOptions> options =
       MakeRouteResolverOptions(f->mx, f->ca_file);
-  absl::StatusOr<NextHop> hop = ParseNextHop(f->mx.domain);
-  if (!options.ok() || !hop.ok()) {
+  absl::StatusOr<NextHop> hop =
+      options.ok() ? ParseDestination(*options, f->mx.domain)
+                   : absl::StatusOr<NextHop>(options.status());
+  if (!hop.ok()) {
     std::fprintf(io.err, "smtpc route: %s\n",
-                 std::string(!options.ok() ? options.status().message()
-                                           : hop.status().message())
-                     .c_str());
+                 std::string(hop.status().message()).c_str());
     return static_cast<int>(ExitStatus::kUsage);
   }
   absl::StatusOr<std::unique_ptr<BlockingRouteResolver>> resolver =

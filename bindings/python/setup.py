@@ -5,7 +5,10 @@ the repository this directory is in (bazel-bin/bindings/c/libsmtpc.so);
 or it is built with `bazel build //bindings/c:libsmtpc.so` when Bazel and
 the repository are there. It is copied into the package as libsmtpc.so.1
 (its SONAME), so the installed package needs no other step. Metadata is
-in pyproject.toml.
+is here too (there is deliberately no pyproject.toml: with one, pip
+builds in an isolated environment and fetches setuptools from the network,
+so `pip install ./bindings/python` would fail offline; without one, pip
+uses Debian's setuptools in place).
 """
 
 import os
@@ -59,4 +62,24 @@ class BinaryDistribution(Distribution):
         return True
 
 
-setup(cmdclass={"build_py": BuildPyWithLibrary}, distclass=BinaryDistribution)
+setup(
+    name="smtpcore",
+    version="1.0.0",
+    description=("SMTP client: blocking send(), asyncio, and a sans-I/O "
+                 "session, over the smtpcore C library"),
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.11",
+    license="see the smtpcore repository",
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Framework :: AsyncIO",
+        "Topic :: Communications :: Email",
+        "Typing :: Typed",
+    ],
+    packages=["smtpcore"],
+    package_data={"smtpcore": ["py.typed", "libsmtpc.so.1"]},
+    zip_safe=False,
+    cmdclass={"build_py": BuildPyWithLibrary},
+    distclass=BinaryDistribution,
+)

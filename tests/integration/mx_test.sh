@@ -112,6 +112,7 @@ alias MX 10 mx-plain
 mxcname MX 10 mxalias
 mxalias CNAME mx-plain
 nullmx MX 0 .
+xn--bcher-kva MX 10 mx-plain
 sts-enforce MX 10 mx-sts
 _mta-sts.sts-enforce TXT "v=STSv1; id=e1"
 mta-sts.sts-enforce A 127.0.0.1
@@ -253,6 +254,16 @@ if want mx_target_cname; then
   send mx_target_cname "mxcname.$Z"
   check mx_target_cname 'rc == 0' 'j["route"]["accepted"]["host"] == "mxalias.smtpcore.test"' \
     'any("CNAME" in w for w in j["route"]["attempts"][0]["warnings"])' 'len(rec("127.0.0.4")) == 1'
+fi
+if want mx_idna; then
+  # A U-label next hop is looked up by its A-label (UTS #46, RFC 5890).
+  printf 'From: <sender@origin.test>\r\nTo: <user@xn--bcher-kva.%s>\r\nSubject: token-mx_idna\r\n\r\nhello\r\n' \
+    "$Z" >"$WORK/out/mx_idna.eml"
+  run mx_idna send --mx "bücher.$Z" "${MXFLAGS[@]}" --mta-sts-port "$HTTPS_PORT" --ca-file "$PKI/ca.pem" \
+    --from sender@origin.test --to "user@bücher.$Z" --data "$WORK/out/mx_idna.eml" --json --trace
+  check mx_idna 'rc == 0' 'j["route"]["accepted"]["host"] == "mx-plain.smtpcore.test"' 'len(rec("127.0.0.4")) == 1'
+  run route_idna route "bücher.$Z" "${MXFLAGS[@]}" --json
+  check route_idna 'rc == 0' 'j["attempts"][0]["host"] == "mx-plain.smtpcore.test"'
 fi
 if want null_mx; then
   send null_mx "nullmx.$Z"

@@ -34,7 +34,7 @@ MxDeliveryResult DeliverToDomain(absl::string_view domain, Envelope envelope,
         recipients, SmtpError::FromStatus(status, CommandKind::kGreeting));
     return result;
   };
-  absl::StatusOr<NextHop> hop = ParseNextHop(domain);
+  absl::StatusOr<NextHop> hop = ParseDestination(options.route, domain);
   if (!hop.ok()) return fail(hop.status());
   absl::StatusOr<std::unique_ptr<BlockingRouteResolver>> resolver =
       BlockingRouteResolver::Create(options.route, options.sts_cache);

@@ -3,9 +3,16 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "idna/idna.h"
 #include "route/mta_sts_record.h"
 
 namespace smtpcore {
+
+absl::StatusOr<NextHop> ParseDestination(const RouteResolverOptions& options,
+                                         absl::string_view text) {
+  if (options.idna) return ParseNextHop(text, options.idna);
+  return ParseNextHop(text, IdnaConverter(DomainToAscii));
+}
 
 PlanRequest MakePlanRequest(const RouteResolverOptions& options,
                             const NextHop& next_hop, bool requiretls,

@@ -14,7 +14,10 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/optional.h"
+#include "core/idna_converter.h"
 #include "route/delivery_plan.h"
 #include "route/destinations.h"
 #include "route/dial_history.h"
@@ -39,6 +42,10 @@ struct RouteResolverOptions {
   // seed shuffles equal MX preferences; 0 picks a random seed per plan.
   uint64_t seed = 0;
   size_t max_hosts = 10;
+  // idna converts an internationalised next-hop domain ("bücher.example")
+  // to its A-labels before any lookup; unset: UTS #46 with libidn2
+  // (idna/idna.h `DomainToAscii`).
+  IdnaConverter idna;
 };
 
 // StsOutcome says what happened with MTA-STS for a plan.
@@ -56,6 +63,13 @@ struct ResolvedRoute {
   DeliveryPlan plan;
   StsOutcome sts;
 };
+
+// ParseDestination parses the next hop `text` (a domain, possibly with
+// U-labels, or an address literal) as `ParseNextHop` does, converting
+// U-labels with `options.idna` (or libidn2's UTS #46 when unset). Errors:
+// kInvalidArgument with the reason.
+absl::StatusOr<NextHop> ParseDestination(const RouteResolverOptions& options,
+                                         absl::string_view text);
 
 // MakePlanRequest returns the planner's request for `next_hop` from
 // `options`; `random_seed` is used when `options.seed` is 0.

@@ -62,7 +62,7 @@ class Job {
   }
 
   void Begin() {
-    absl::StatusOr<NextHop> hop = ParseNextHop(domain_);
+    absl::StatusOr<NextHop> hop = ParseDestination(options_.route, domain_);
     if (!hop.ok()) return Fail(hop.status());
     hop_ = *hop;
     absl::StatusOr<std::unique_ptr<UvDnsResolver>> dns =

@@ -1,5 +1,6 @@
-"""`pip install` of the package, offline (no index, no build isolation:
-Debian's setuptools and wheel), with libsmtpc.so bundled in the wheel."""
+"""`pip install ./bindings/python` as a user types it, with no flags and
+no network (the index points at a refused loopback port, so any download
+fails), into a fresh venv and with `--target`; libsmtpc.so is bundled."""
 
 from __future__ import annotations
 
@@ -12,22 +13,55 @@ from pathlib import Path
 from conftest import PACKAGE_ROOT
 
 
-def test_pip_install_offline_bundles_the_library(tmp_path):
+def _source_and_env(tmp_path):
     source = tmp_path / "src"
     # A copy: pip builds in the source tree, which must stay clean.
     shutil.copytree(PACKAGE_ROOT, source, symlinks=False,
                     ignore=shutil.ignore_patterns("__pycache__", "build",
                                                   "*.egg-info", "tests"))
-    target = tmp_path / "site"
     env = dict(os.environ)
     if "SMTPC_LIB" not in env:
         import smtpcore
         env["SMTPC_LIB"] = smtpcore.library_path()
+    # No network: an index on a loopback port nothing listens on (port 9,
+    # discard, is privileged and unused here), no retries.
+    env.update(PIP_INDEX_URL="http://127.0.0.1:9/simple", PIP_RETRIES="0",
+               PIP_TIMEOUT="2", PIP_NO_CACHE_DIR="1",
+               PIP_DISABLE_PIP_VERSION_CHECK="1")
+    env.pop("PIP_NO_INDEX", None)
+    env.pop("PIP_NO_BUILD_ISOLATION", None)
+    return source, env
+
+
+def test_pip_install_in_a_venv_without_flags_or_network(tmp_path):
+    source, env = _source_and_env(tmp_path)
+    venv = tmp_path / "venv"
+    made = subprocess.run([sys.executable, "-m", "venv", str(venv)],
+                          capture_output=True, timeout=300)
+    assert made.returncode == 0, made.stdout + made.stderr
+    done = subprocess.run([str(venv / "bin" / "pip"), "install", str(source)],
+                          capture_output=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    env.pop("SMTPC_LIB")
+    env.pop("PYTHONPATH", None)
+    probe = subprocess.run(
+        [str(venv / "bin" / "python"), "-c",
+         "import smtpcore; print(smtpcore.library_path())"],
+        capture_output=True, env=env, cwd=tmp_path, timeout=60)
+    assert probe.returncode == 0, probe.stderr
+    # The bundled copy inside the venv's site-packages, nothing else.
+    found = Path(probe.stdout.decode().strip()).resolve()
+    assert found.name == "libsmtpc.so.1"
+    assert found.parent.name == "smtpcore"
+    assert (venv / "lib").resolve() in found.parents
+
+
+def test_pip_install_offline_bundles_the_library(tmp_path):
+    source, env = _source_and_env(tmp_path)
+    target = tmp_path / "site"
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-build-isolation",
-         "--no-index", "--no-deps", "--no-cache-dir",
-         "--disable-pip-version-check",
-         "--target", str(target), str(source)],
+        [sys.executable, "-m", "pip", "install", "--target", str(target),
+         str(source)],
         capture_output=True, env=env, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert (target / "smtpcore" / "libsmtpc.so.1").exists()
