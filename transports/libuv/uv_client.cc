@@ -199,6 +199,7 @@ class UvClient::Impl {
     }
     noop_in_flight_ = true;
     noop_answered_ = false;
+    noop_drained_ = false;
     noop_cb_ = std::move(done);
     Pump();
   }
@@ -612,8 +613,59 @@ class UvClient::Impl {
     }
     // A 2xx to NOOP counts only if the connection is still up once every
     // event of the same input was seen (a 421 right behind the 250 closes
-    // it, and then the ConnectionClosed above already failed the check).
-    if (noop_in_flight_ && noop_answered_) FinishNoop(absl::OkStatus());
+    // it, and then the ConnectionClosed above already failed the check),
+    // and once the bytes already waiting in the socket were read too (a 421
+    // or EOF that arrived after the read that held the 250).
+    if (noop_in_flight_ && noop_answered_) {
+      if (!noop_drained_) {
+        noop_drained_ = true;
+        if (ReadWaiting(now)) {
+          DrainEvents(now);
+          return;
+        }
+      }
+      FinishNoop(absl::OkStatus());
+    }
+  }
+
+  // ReadWaiting feeds the session whatever the socket already holds, without
+  // waiting for the loop: recv with MSG_DONTWAIT until it would block, EOF
+  // (also given to the session) or an error (the session is aborted).
+  // Returns true when it gave the session anything (bytes, EOF or error).
+  bool ReadWaiting(Instant now) {
+    if (tcp_ == nullptr || handles_closing_ || read_eof_ || closed_) {
+      return false;
+    }
+    uv_os_fd_t fd;
+    if (uv_fileno(reinterpret_cast<uv_handle_t*>(tcp_), &fd) != 0) {
+      return false;
+    }
+    bool fed = false;
+    for (;;) {
+      ssize_t n = recv(fd, read_buffer_.data(), read_buffer_.size(),
+                       MSG_DONTWAIT);
+      if (n > 0) {
+        fed = true;
+        absl::string_view bytes(read_buffer_.data(), static_cast<size_t>(n));
+        if (!tls_->active()) {
+          session_->Receive(bytes, now).IgnoreError();
+        } else {
+          tls_->ReceiveCiphertext(bytes, now).IgnoreError();
+        }
+        if (closed_) return true;
+        continue;
+      }
+      if (n == 0) {
+        uv_read_stop(reinterpret_cast<uv_stream_t*>(tcp_));
+        OnEof(now);
+        return true;
+      }
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return fed;
+      uv_read_stop(reinterpret_cast<uv_stream_t*>(tcp_));
+      FailIo(IoError("read", peer_.ToString(), errno), now);
+      return true;
+    }
   }
 
   // OnNoopDone judges the reply to CheckAlive's NOOP: 2xx is alive (decided
@@ -920,9 +972,11 @@ class UvClient::Impl {
 
   // CheckAlive: its NOOP went to the session and has no verdict yet;
   // `noop_answered_` once a 2xx came (reported after the same input's
-  // remaining events).
+  // remaining events); `noop_drained_` once the bytes already waiting in
+  // the socket were read for it (ReadWaiting).
   bool noop_in_flight_ = false;
   bool noop_answered_ = false;
+  bool noop_drained_ = false;
   StatusCallback noop_cb_;
 
   // Callbacks.
