@@ -153,27 +153,38 @@ void MeasureCoreSessions(int n) {
       "250-ENHANCEDSTATUSCODES\r\n250-CHUNKING\r\n250 SIZE 10485760\r\n";
   std::vector<std::unique_ptr<Session>> sessions;
   sessions.reserve(n);
-  uint64_t heap0 = HeapBytes(), rss0 = RssBytes();
   IoSlice slices[8];
   int ready = 0;
+  // The same sessions measured after each step: constructed, greeting
+  // received (EHLO queued and written), EHLO reply received (ready).
+  uint64_t heap0 = HeapBytes(), rss0 = RssBytes();
   for (int i = 0; i < n; ++i) {
-    auto session = std::make_unique<Session>(options, now);
+    sessions.push_back(std::make_unique<Session>(options, now));
+  }
+  uint64_t heap_constructed = HeapBytes();
+  for (auto& session : sessions) {
     session->Receive(greeting, now).IgnoreError();
     size_t k = session->PollTransmit(absl::MakeSpan(slices));
     session->ConsumeTransmit(TotalSize(absl::MakeConstSpan(slices, k)), now);
+  }
+  uint64_t heap_greeted = HeapBytes();
+  for (auto& session : sessions) {
     session->Receive(ehlo_reply, now).IgnoreError();
     while (absl::optional<Event> event = session->PollEvent()) {
       ready += std::holds_alternative<SessionReady>(*event);
     }
-    sessions.push_back(std::move(session));
   }
   uint64_t heap1 = HeapBytes(), rss1 = RssBytes();
   Print(absl::StrFormat(
       "core_sessions %d ready %d heap_per_session %.0f B rss_per_session "
-      "%.0f B (sizeof(Session) %zu B)",
+      "%.0f B (sizeof(Session) %zu B; heap per session: %.0f B constructed, "
+      "+%.0f B after the greeting and EHLO written, +%.0f B after the EHLO "
+      "reply)",
       n, ready, static_cast<double>(heap1 - heap0) / n,
       static_cast<double>(rss1 > rss0 ? rss1 - rss0 : 0) / n,
-      sizeof(Session)));
+      sizeof(Session), static_cast<double>(heap_constructed - heap0) / n,
+      static_cast<double>(heap_greeted - heap_constructed) / n,
+      static_cast<double>(heap1 - heap_greeted) / n));
 }
 
 // --- client mode: the pool ------------------------------------------------
