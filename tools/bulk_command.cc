@@ -205,6 +205,8 @@ int RunBulkCommand(absl::Span<const std::string> args, const CommandIo& io) {
       static_cast<int>(flags->concurrency);
   pool_options.max_messages_per_connection =
       static_cast<int>(flags->messages_per_connection);
+  pool_options.idle_timeout = flags->idle_timeout;
+  pool_options.busy_backoff = flags->busy_backoff;
   state.pool = std::make_unique<UvPool>(&loop, std::move(pool_options));
 
   if (state.progress) {

@@ -90,6 +90,11 @@ const FlagSpec kBulkFlags[] = {
     {"size", "BYTES", "approximate size of each message (default 1024)"},
     {"messages-per-connection", "N",
      "open a new connection after N messages (default: no limit)"},
+    {"idle-timeout", "SECONDS",
+     "close a connection idle this long (default 30, 0: never)"},
+    {"busy-backoff", "SECONDS",
+     "after \"too many connections\", fewer connections for this long "
+     "(default 60, 0: never)"},
     {"progress", "auto|always|never",
      "live progress line (default: when stderr is a terminal)"},
     {"json", nullptr, "print the summary as one JSON object on stdout"},
@@ -590,6 +595,18 @@ absl::StatusOr<BulkFlags> ParseBulkFlags(absl::Span<const std::string> args) {
                    f.value("messages-per-connection"), 1, 100000000);
     if (!n.ok()) return n.status();
     out.messages_per_connection = *n;
+  }
+  if (f.has("idle-timeout")) {
+    absl::StatusOr<size_t> n =
+        ParseCount("idle-timeout", f.value("idle-timeout"), 0, 86400);
+    if (!n.ok()) return n.status();
+    out.idle_timeout = absl::Seconds(static_cast<int64_t>(*n));
+  }
+  if (f.has("busy-backoff")) {
+    absl::StatusOr<size_t> n =
+        ParseCount("busy-backoff", f.value("busy-backoff"), 0, 86400);
+    if (!n.ok()) return n.status();
+    out.busy_backoff = absl::Seconds(static_cast<int64_t>(*n));
   }
   if (f.has("progress")) {
     out.progress = absl::AsciiStrToLower(f.value("progress"));

@@ -174,6 +174,12 @@ struct BulkFlags {
   // messages_per_connection: the pool drops a connection after this many
   // messages (0 = no limit).
   size_t messages_per_connection = 0;
+  // idle_timeout: the pool closes a connection idle this long (0: never;
+  // UvPoolOptions::idle_timeout).
+  Duration idle_timeout = absl::Seconds(30);
+  // busy_backoff: how long a server that said "too many connections" gets
+  // fewer connections (0: never lowered; UvPoolOptions::busy_backoff).
+  Duration busy_backoff = absl::Seconds(60);
   // progress: "auto" (a live line on a terminal), "always" or "never".
   std::string progress = "auto";
   bool json = false;

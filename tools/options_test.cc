@@ -276,15 +276,20 @@ TEST(BulkFlagsTest, DefaultsAndValues) {
   EXPECT_EQ(f->to, (std::vector<std::string>{"sink@smtpc.test"}));
   EXPECT_EQ(f->from, "bulk@smtpc.test");
   EXPECT_EQ(f->progress, "auto");
+  EXPECT_EQ(f->idle_timeout, absl::Seconds(30));
+  EXPECT_EQ(f->busy_backoff, absl::Seconds(60));
   f = ParseBulkFlags({"--server", "h:1", "--count", "5000", "--concurrency",
                       "16", "--size", "65536", "--to", "x@y", "--progress",
                       "never", "--messages-per-connection", "10", "--tls",
-                      "none", "--json"});
+                      "none", "--json", "--idle-timeout", "0",
+                      "--busy-backoff", "5"});
   ASSERT_TRUE(f.ok()) << f.status();
   EXPECT_EQ(f->count, 5000u);
   EXPECT_EQ(f->concurrency, 16u);
   EXPECT_EQ(f->size, 65536u);
   EXPECT_EQ(f->messages_per_connection, 10u);
+  EXPECT_EQ(f->idle_timeout, absl::ZeroDuration());
+  EXPECT_EQ(f->busy_backoff, absl::Seconds(5));
   EXPECT_EQ(f->to, (std::vector<std::string>{"x@y"}));
   EXPECT_EQ(f->progress, "never");
   EXPECT_EQ(f->connection.tls, TlsChoice::kNone);

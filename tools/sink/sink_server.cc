@@ -72,7 +72,7 @@ class SinkServer::Impl {
     int rc = uv_tcp_bind(&listener_, reinterpret_cast<const sockaddr*>(&addr),
                          0);
     if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_),
-                                128, &Impl::OnConnection);
+                                options_.backlog, &Impl::OnConnection);
     if (rc != 0) {
       return absl::UnavailableError(
           absl::StrCat("sink: cannot listen on 127.0.0.1:", options_.port,

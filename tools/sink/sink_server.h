@@ -53,6 +53,10 @@ struct SinkServerOptions {
   // tls_host is the certificate's name (an IP literal gives an iPAddress
   // SAN); clients must use it as TLS server name.
   std::string tls_host = "127.0.0.1";
+  // backlog is listen(2)'s queue of connections not yet accepted (the
+  // kernel caps it at net.core.somaxconn); large so that thousands of
+  // clients dialing at once (bench/load.sh) are not dropped and retried.
+  int backlog = 4096;
   // keep_messages: keep every message in `messages()` (turn off for load
   // tests; `message_count()` and `byte_count()` still count).
   bool keep_messages = true;

@@ -113,7 +113,9 @@ class UvClient {
   // NOOP with `Session::Noop` (traced and reported through `on_event` like
   // every session command: Trace lines, then a NoopDone event) and calls
   // `done` once. OK: a 2xx came and the connection was still up after the
-  // rest of that read (a 421 right behind the 250 is an error). Otherwise
+  // rest of that read and after the bytes already waiting in the socket
+  // (read at once, without waiting for the loop: a 421 or EOF queued behind
+  // the 250 is an error). Otherwise
   // the error, and the connection is dropped (closed without QUIT; the
   // closed handler runs): a non-2xx reply (its SmtpError, command kNoop), a
   // 421 (kServiceClosing), EOF or an I/O error, or no reply within the

@@ -6,11 +6,13 @@
 
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
+#include "core/event.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "transports/common/transport_error.h"
@@ -415,6 +417,34 @@ TEST_F(UvClientTest, CheckAliveFailsWhenA421FollowsThe250InTheSameRead) {
   EXPECT_THAT(log, ElementsAre("noop service_closing 0",
                                "closed service_closing"));
   server->Stop();
+  EXPECT_THAT(server->commands(0), ElementsAre("EHLO localhost", "NOOP"));
+}
+
+// The server closes right after its 250 to NOOP, before the client judged
+// the reply: the EOF already waiting in the socket fails the check
+// (UvClient reads what is waiting before the verdict) instead of a "live"
+// verdict on a dead connection. The client's on_event sees NoopDone before
+// the verdict; the test stops the server there (shutdown(2) of its sockets:
+// the FIN is queued at the client's socket when Stop returns).
+TEST_F(UvClientTest, CheckAliveReadsWhatIsWaitingBehindThe250) {
+  auto server = StartLoopbackServer(LoopbackServerOptions());
+  ASSERT_NE(server, nullptr);
+  ClientOptions options = LoopbackClientOptions(server->port());
+  LoopbackServer* raw = server.get();
+  options.on_event = [raw](const Event& event) {
+    if (std::holds_alternative<NoopDone>(event)) raw->Stop();
+  };
+  UvClient client(&loop_, options);
+  std::vector<std::string> log;
+  client.Connect([&](const absl::Status& s) {
+    ASSERT_TRUE(s.ok()) << s;
+    client.CheckAlive([&](const absl::Status& status) {
+      log.push_back(absl::StrCat(
+          "noop ", status.ok() ? "ok" : "failed", " ", client.ready()));
+    });
+  });
+  Run();
+  EXPECT_THAT(log, ElementsAre("noop failed 0"));
   EXPECT_THAT(server->commands(0), ElementsAre("EHLO localhost", "NOOP"));
 }
 

@@ -9,6 +9,7 @@
 #include "core/errors.h"
 #include "core/smtp_error.h"
 #include "transports/common/delivery_outcome.h"
+#include "transports/common/pool_policy.h"
 #include "transports/common/transport_error.h"
 
 namespace smtpcore {
@@ -27,16 +28,22 @@ struct UvPool::Conn {
   int messages = 0;            // messages started on this connection
   bool connected = false;      // the session became ready once
   bool retiring = false;       // closed by the pool (not a failure)
+  bool got_421 = false;        // the server said 421 at some point
   Instant idle_since;
   std::unique_ptr<Message> current;
 };
 
 struct UvPool::Destination {
+  explicit Destination(const PoolPolicyOptions& policy)
+      : concurrency(policy) {}
+
   std::string key;
   ClientOptions options;
   std::deque<std::unique_ptr<Message>> queue;
   std::vector<std::unique_ptr<Conn>> conns;
   int connect_failures = 0;  // consecutive
+  // concurrency is lowered for a while after "too many connections".
+  DestinationConcurrency concurrency;
   // hold > 0 defers Dispatch (while a message callback runs, so that a
   // message sent from it goes to the connection that just finished).
   int hold = 0;
@@ -47,32 +54,29 @@ struct UvPool::Destination {
     for (const auto& c : conns) n += c->state == state;
     return n;
   }
+  // Working counts connections that got through the greeting and login.
+  int Working() const {
+    return Count(Conn::State::kIdle) + Count(Conn::State::kBusy) +
+           Count(Conn::State::kChecking);
+  }
 };
 
 namespace {
 
-// Retryable says whether a failed message can be sent again on another
-// connection without risking a duplicate: the connection failed (not the
-// message), and no RCPT was accepted, so no DATA can have completed.
-bool Retryable(const DeliveryOutcome& outcome) {
-  if (outcome.ok() || outcome.error->permanent) return false;
-  switch (outcome.error->cause) {
-    case ErrorDetail::kServiceClosing:
-    case ErrorDetail::kConnectionClosed:
-    case ErrorDetail::kIo:
-    case ErrorDetail::kTimeout:
-    case ErrorDetail::kBroken:
-    case ErrorDetail::kClosed:
-      break;
-    default:
-      return false;
-  }
-  for (const RecipientResult& r : outcome.result.recipients) {
-    int code = r.rcpt_reply.code();
-    if (code >= 200 && code < 300) return false;
-    if (r.status == RecipientStatus::kDelivered) return false;
-  }
-  return true;
+PoolPolicyOptions PolicyOptions(const UvPoolOptions& options) {
+  PoolPolicyOptions policy;
+  policy.max_messages_per_connection = options.max_messages_per_connection;
+  policy.idle_timeout = options.idle_timeout;
+  policy.max_connections = options.max_connections_per_destination;
+  policy.busy_backoff = options.busy_backoff;
+  return policy;
+}
+
+ConnectionFacts IdleFacts(Instant idle_since) {
+  ConnectionFacts facts;
+  facts.idle = true;
+  facts.idle_since = idle_since;
+  return facts;
 }
 
 }  // namespace
@@ -81,8 +85,8 @@ UvPool::UvPool(uv_loop_t* loop, UvPoolOptions options)
     : loop_(loop), options_(std::move(options)) {
   options_.max_connections_per_destination =
       std::max(1, options_.max_connections_per_destination);
-  options_.max_attempts = std::max(1, options_.max_attempts);
   options_.max_connect_failures = std::max(1, options_.max_connect_failures);
+  policy_ = PolicyOptions(options_);
   idle_timer_ = new uv_timer_t;
   uv_timer_init(loop_, idle_timer_);
   idle_timer_->data = this;
@@ -152,7 +156,7 @@ UvPool::Destination& UvPool::DestinationFor(const std::string& host,
   std::string key = absl::StrCat(host, ":", EffectivePort(options));
   auto it = destinations_.find(key);
   if (it != destinations_.end()) return *it->second;
-  auto dest = std::make_unique<Destination>();
+  auto dest = std::make_unique<Destination>(policy_);
   dest->key = key;
   dest->options = std::move(options);
   Destination& ref = *dest;
@@ -166,6 +170,8 @@ void UvPool::Dispatch(Destination* dest) {
     return;
   }
   dest->dispatch_pending = false;
+  // The common case under load: nothing waits. Keep it O(1).
+  if (dest->queue.empty() && !shutting_down_) return;
   Instant now = UvNow();
   // 1. Idle connections take queued messages (after a NOOP when they sat
   //    idle long enough).
@@ -173,14 +179,18 @@ void UvPool::Dispatch(Destination* dest) {
     Conn* conn = dest->conns[i].get();
     if (conn->state != Conn::State::kIdle) continue;
     if (!conn->client->idle()) continue;
+    // A message tried again after a failed connection is never given to a
+    // used connection without a NOOP first, whatever noop_after_idle says.
     bool check = conn->messages > 0 &&
-                 now - conn->idle_since >= options_.noop_after_idle;
+                 (now - conn->idle_since >= options_.noop_after_idle ||
+                  dest->queue.front()->attempts > 0);
     if (check) {
       conn->state = Conn::State::kChecking;
       ++stats_.noop_checks;
       conn->client->CheckAlive([this, dest, conn](const absl::Status& status) {
         if (!status.ok()) {
           ++stats_.noop_failures;
+          if (IsServiceClosing(ErrorFromStatus(status))) conn->got_421 = true;
           conn->state = Conn::State::kClosing;  // the client closes itself
           Dispatch(dest);
           return;
@@ -190,20 +200,21 @@ void UvPool::Dispatch(Destination* dest) {
         if (!dest->queue.empty()) {
           StartOnConn(dest, conn);
         } else {
-          ArmIdleTimer();
+          NoteIdle(conn->idle_since);
         }
       });
       continue;
     }
     StartOnConn(dest, conn);
   }
-  // 2. Open connections for messages nobody will take soon, up to the cap.
+  // 2. Open connections for messages nobody will take soon, up to the cap
+  //    (lowered for a while after "too many connections").
   int soon = dest->Count(Conn::State::kConnecting) +
              dest->Count(Conn::State::kChecking);
   int waiting = static_cast<int>(dest->queue.size()) - soon;
-  while (waiting > 0 &&
-         static_cast<int>(dest->conns.size()) <
-             options_.max_connections_per_destination) {
+  int cap = std::min(options_.max_connections_per_destination,
+                     dest->concurrency.Limit(now));
+  while (waiting > 0 && static_cast<int>(dest->conns.size()) < cap) {
     OpenConnection(dest);
     --waiting;
   }
@@ -214,7 +225,6 @@ void UvPool::Dispatch(Destination* dest) {
       if (conn->state == Conn::State::kIdle) RetireConn(conn);
     }
   }
-  ArmIdleTimer();
 }
 
 void UvPool::StartOnConn(Destination* dest, Conn* conn) {
@@ -255,21 +265,29 @@ void UvPool::OnConnected(Destination* dest, Conn* conn,
     conn->connected = true;
     conn->state = Conn::State::kIdle;
     conn->idle_since = UvNow();
+    NoteIdle(conn->idle_since);
     Dispatch(dest);
     return;
   }
   ++stats_.connections_failed;
   ++dest->connect_failures;
   conn->state = Conn::State::kClosing;  // the client closes itself
-  bool working = false;
-  for (const auto& c : dest->conns) {
-    working |= c->state == Conn::State::kIdle ||
-               c->state == Conn::State::kBusy ||
-               c->state == Conn::State::kChecking;
+  SmtpError error = ErrorFromStatus(status);
+  int working = dest->Working();
+  if (IsTooManyConnections(error)) {
+    // Fewer connections for a while; the queued messages wait for the
+    // working ones (or for the backoff to end).
+    ++stats_.busy_refusals;
+    dest->concurrency.OnTooMany(working, UvNow());
+    if (dest->concurrency.recovers_at().has_value()) {
+      ArmTimerAt(*dest->concurrency.recovers_at());
+      UpdateTimerRef();
+    }
   }
-  if (!working && dest->connect_failures >= options_.max_connect_failures) {
+  if (working == 0 &&
+      dest->connect_failures >= options_.max_connect_failures) {
     dest->connect_failures = 0;
-    FailQueued(dest, ErrorFromStatus(status));
+    FailQueued(dest, error);
   }
 }
 
@@ -277,9 +295,12 @@ void UvPool::OnMessageDone(Destination* dest, Conn* conn,
                            DeliveryOutcome outcome) {
   std::unique_ptr<Message> message = std::move(conn->current);
   if (message == nullptr) return;
-  bool usable = conn->client->ready();
-  if (!outcome.ok() && Retryable(outcome) &&
-      message->attempts < options_.max_attempts) {
+  ConnectionFacts facts;
+  facts.messages = conn->messages;
+  facts.usable = conn->client->ready();
+  if (!outcome.ok() && IsServiceClosing(*outcome.error)) conn->got_421 = true;
+  facts.got_421 = conn->got_421;
+  if (RetryAllowed(outcome, message->attempts)) {
     ++stats_.messages_retried;
     dest->queue.push_front(std::move(message));
   } else {
@@ -290,16 +311,35 @@ void UvPool::OnMessageDone(Destination* dest, Conn* conn,
   // The connection's next step: it just proved alive, so a queued message
   // goes to it at once, without NOOP.
   if (conn->state == Conn::State::kBusy) {
-    if (!usable) {
-      conn->state = Conn::State::kClosing;  // failing; the client closes
-    } else if (options_.max_messages_per_connection > 0 &&
-               conn->messages >= options_.max_messages_per_connection) {
-      RetireConn(conn);
-    } else if (!dest->queue.empty()) {
+    switch (RetireAfterMessage(policy_, facts)) {
+      case RetireReason::kServiceClosing:
+        // The session ends with the 421 (RFC 5321 §3.8); if it has not
+        // seen the close yet, it is closed now and takes nothing more.
+        ++stats_.retired_after_421;
+        if (facts.usable) {
+          RetireConn(conn);
+        } else {
+          conn->state = Conn::State::kClosing;
+        }
+        break;
+      case RetireReason::kFailed:
+        conn->state = Conn::State::kClosing;  // failing; the client closes
+        break;
+      case RetireReason::kMaxMessages:
+      case RetireReason::kIdle:
+        RetireConn(conn);
+        break;
+      case RetireReason::kNone:
+        break;
+    }
+  }
+  if (conn->state == Conn::State::kBusy) {
+    if (!dest->queue.empty()) {
       StartOnConn(dest, conn);
     } else {
       conn->state = Conn::State::kIdle;
       conn->idle_since = UvNow();
+      NoteIdle(conn->idle_since);
     }
   }
   Dispatch(dest);
@@ -316,25 +356,23 @@ void UvPool::OnConnClosed(Destination* dest, Conn* conn,
   std::unique_ptr<Conn> owned = std::move(*it);
   dest->conns.erase(it);
   // A message still attached never got its outcome (the client reports
-  // every delivery before closing, so this is a safety net).
+  // every delivery before closing, so this is a safety net). Nothing says
+  // how far it got, so it is not tried again.
   if (owned->current != nullptr) {
     std::unique_ptr<Message> message = std::move(owned->current);
-    if (message->attempts < options_.max_attempts) {
-      dest->queue.push_front(std::move(message));
-    } else {
-      DeliveryOutcome outcome = FailedOutcome(
-          message->envelope.recipients,
-          ErrorFromStatus(status.ok()
-                              ? TransportError(ErrorDetail::kConnectionClosed,
-                                               "connection closed")
-                                    .ToStatus()
-                              : status));
-      Finish(std::move(message), std::move(outcome));
-    }
+    DeliveryOutcome outcome = FailedOutcome(
+        message->envelope.recipients,
+        ErrorFromStatus(status.ok()
+                            ? TransportError(ErrorDetail::kConnectionClosed,
+                                             "connection closed")
+                                  .ToStatus()
+                            : status));
+    Finish(std::move(message), std::move(outcome));
   }
   // Destroying the client inside its own callback is allowed.
   owned.reset();
   Dispatch(dest);
+  UpdateTimerRef();
   MaybeFinishShutdown();
 }
 
@@ -368,46 +406,76 @@ void UvPool::Finish(std::unique_ptr<Message> message,
   if (done) done(std::move(outcome));
 }
 
-void UvPool::ArmIdleTimer() {
-  if (idle_timer_ == nullptr || options_.idle_timeout <= absl::ZeroDuration()) {
-    return;
-  }
-  absl::optional<Instant> earliest;
-  for (const auto& [key, dest] : destinations_) {
-    for (const auto& conn : dest->conns) {
-      if (conn->state != Conn::State::kIdle) continue;
-      Instant due = conn->idle_since + options_.idle_timeout;
-      if (!earliest.has_value() || due < *earliest) earliest = due;
-    }
-  }
-  if (!earliest.has_value()) {
-    uv_timer_stop(idle_timer_);
-    return;
-  }
-  Instant now = UvNow();
-  int64_t ms = *earliest <= now
-                   ? 0
-                   : absl::ToInt64Milliseconds(absl::Ceil(
-                         *earliest - now, absl::Milliseconds(1)));
-  uv_update_time(loop_);
-  uv_timer_start(idle_timer_, &UvPool::OnIdleTimer,
-                 static_cast<uint64_t>(ms), 0);
+void UvPool::NoteIdle(Instant idle_since) {
+  if (options_.idle_timeout <= absl::ZeroDuration()) return;
+  ArmTimerAt(idle_since + options_.idle_timeout);
 }
 
-void UvPool::OnIdleTimer(uv_timer_t* timer) {
+void UvPool::ArmTimerAt(Instant due) {
+  if (idle_timer_ == nullptr) return;
+  // An armed timer that fires no later is enough: OnTimer rescans.
+  if (timer_armed_ && timer_due_ <= due) return;
+  Instant now = UvNow();
+  int64_t ms = due <= now ? 0
+                          : absl::ToInt64Milliseconds(absl::Ceil(
+                                due - now, absl::Milliseconds(1)));
+  uv_update_time(loop_);
+  uv_timer_start(idle_timer_, &UvPool::OnTimer, static_cast<uint64_t>(ms),
+                 0);
+  timer_armed_ = true;
+  timer_due_ = due;
+}
+
+void UvPool::OnTimer(uv_timer_t* timer) {
   UvPool* self = static_cast<UvPool*>(timer->data);
+  self->timer_armed_ = false;
   Instant now = UvNow();
   std::vector<Conn*> expired;
+  std::vector<Destination*> recovered;
+  absl::optional<Instant> next;
+  auto consider = [&next](Instant due) {
+    if (!next.has_value() || due < *next) next = due;
+  };
   for (const auto& [key, dest] : self->destinations_) {
     for (const auto& conn : dest->conns) {
-      if (conn->state == Conn::State::kIdle &&
-          now - conn->idle_since >= self->options_.idle_timeout) {
+      if (conn->state != Conn::State::kIdle) continue;
+      ConnectionFacts facts = IdleFacts(conn->idle_since);
+      if (RetireIfIdle(self->policy_, facts, now) == RetireReason::kIdle) {
         expired.push_back(conn.get());
+      } else if (absl::optional<Instant> due =
+                     IdleDeadline(self->policy_, facts)) {
+        consider(*due);
+      }
+    }
+    if (!dest->queue.empty()) {
+      if (dest->concurrency.lowered(now)) {
+        consider(*dest->concurrency.recovers_at());
+      } else {
+        recovered.push_back(dest.get());
       }
     }
   }
   for (Conn* conn : expired) self->RetireConn(conn);
-  self->ArmIdleTimer();
+  for (Destination* dest : recovered) self->Dispatch(dest);
+  if (next.has_value()) self->ArmTimerAt(*next);
+  self->UpdateTimerRef();
+}
+
+void UvPool::UpdateTimerRef() {
+  if (idle_timer_ == nullptr) return;
+  // Open connections keep the loop running; a destination that waits for
+  // its backoff with messages queued and no connection has only the timer.
+  Instant now = UvNow();
+  bool waiting = false;
+  for (const auto& [key, dest] : destinations_) {
+    waiting |= !dest->queue.empty() && dest->conns.empty() &&
+               dest->concurrency.lowered(now);
+  }
+  if (waiting) {
+    uv_ref(reinterpret_cast<uv_handle_t*>(idle_timer_));
+  } else {
+    uv_unref(reinterpret_cast<uv_handle_t*>(idle_timer_));
+  }
 }
 
 void UvPool::Shutdown(std::function<void()> done) {
@@ -420,7 +488,10 @@ void UvPool::Shutdown(std::function<void()> done) {
 void UvPool::MaybeFinishShutdown() {
   if (!shutting_down_ || !shutdown_done_) return;
   if (connections() != 0 || queued() != 0) return;
-  if (idle_timer_ != nullptr) uv_timer_stop(idle_timer_);
+  if (idle_timer_ != nullptr) {
+    uv_timer_stop(idle_timer_);
+    timer_armed_ = false;
+  }
   std::function<void()> done = std::move(shutdown_done_);
   shutdown_done_ = nullptr;
   done();

@@ -11,15 +11,20 @@
 //    once, also one queued from that message's callback (no NOOP: it just
 //    proved alive);
 //  - a connection is closed with QUIT after `max_messages_per_connection`
-//    messages, after `idle_timeout` without work, and dropped when the
-//    session fails (421 from the server, EOF, timeout, I/O error);
-//  - reconnect is transparent: a message whose connection failed before any
-//    recipient was accepted (421 or EOF on MAIL, greeting, NOOP, ...;
-//    nothing can have been delivered) is put back at the head of the queue
-//    and sent on another connection, up to `max_attempts` times in all.
-//    After a recipient was accepted a failure is reported, never retried
-//    (the message may have been delivered: RFC 5321 §4.1.4 and the
-//    "duplicate messages" problem of RFC 1047).
+//    messages and after `idle_timeout` without work; one that got a 421 at
+//    any point (also one read behind the 250 to a NOOP check) or whose
+//    session failed (EOF, timeout, I/O error) takes nothing more;
+//  - reconnect is transparent, at most once per message: a message whose
+//    connection failed while nothing of it can have been taken (no
+//    recipient delivered, rejected or unknown: `RetryAllowed` in
+//    transports/common/pool_policy.h) is put back at the head of the queue
+//    and goes to a new connection, or to a used one only after a NOOP
+//    check. Otherwise the failure is reported, never retried (it may have
+//    been delivered: RFC 5321 §4.1.4 and RFC 1047's duplicates);
+//  - "too many connections" or "too many logins" at the greeting or to
+//    AUTH (`IsTooManyConnections`) lowers the destination's concurrency to
+//    the connections that work, for `busy_backoff`, instead of dialing
+//    again at once; the queued messages wait for those connections;
 //  - when a connect fails while the destination has no working connection,
 //    and `max_connect_failures` consecutive connects failed, every queued
 //    message of that destination fails with the connect error.
@@ -49,6 +54,7 @@
 #include "core/instant.h"
 #include "transports/common/client_options.h"
 #include "transports/common/delivery_outcome.h"
+#include "transports/common/pool_policy.h"
 #include "transports/libuv/uv_client.h"
 
 namespace smtpcore {
@@ -70,8 +76,11 @@ struct UvPoolOptions {
   Duration noop_after_idle = absl::ZeroDuration();
   // idle_timeout: close (QUIT) a connection idle this long (0: never).
   Duration idle_timeout = absl::Seconds(30);
-  // max_attempts bounds the connections one message is tried on (>= 1).
-  int max_attempts = 3;
+  // busy_backoff: after "too many connections" or "too many logins" at
+  // the greeting or to AUTH (`IsTooManyConnections`), the destination gets
+  // no more connections than were working then, for this long; then
+  // `max_connections_per_destination` again (0: never lowered).
+  Duration busy_backoff = absl::Seconds(60);
   // max_connect_failures: consecutive failed connects to a destination
   // without a working connection before its queued messages fail (>= 1).
   int max_connect_failures = 2;
@@ -89,6 +98,8 @@ struct UvPoolStats {
   int messages_ok = 0;          // outcome ok() (DeliveryDone)
   int messages_failed = 0;      // outcome with error
   int messages_retried = 0;     // requeued after a connection failure
+  int busy_refusals = 0;        // "too many connections" at greeting/AUTH
+  int retired_after_421 = 0;    // connections ended by a 421 to a message
   int messages_on_reused = 0;   // sent on a connection that sent before
 };
 
@@ -145,15 +156,22 @@ class UvPool {
   void RetireConn(Conn* conn);
   void FailQueued(Destination* dest, const SmtpError& error);
   void Finish(std::unique_ptr<Message> message, DeliveryOutcome outcome);
-  void ArmIdleTimer();
+  void NoteIdle(Instant idle_since);
+  void ArmTimerAt(Instant due);
+  void UpdateTimerRef();
   void MaybeFinishShutdown();
-  static void OnIdleTimer(uv_timer_t* timer);
+  static void OnTimer(uv_timer_t* timer);
 
   uv_loop_t* loop_;
   UvPoolOptions options_;
+  PoolPolicyOptions policy_;  // derived from options_
   UvPoolStats stats_;
   std::map<std::string, std::unique_ptr<Destination>> destinations_;
-  uv_timer_t* idle_timer_ = nullptr;  // freed by its close callback
+  // idle_timer_ retires idle connections and ends backoffs; freed by its
+  // close callback. Armed for timer_due_ while timer_armed_.
+  uv_timer_t* idle_timer_ = nullptr;
+  bool timer_armed_ = false;
+  Instant timer_due_;
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;
 };

@@ -22,6 +22,7 @@
 #include "core/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "transports/testing/fake_plain_mechanism.h"
 #include "transports/testing/loopback_fixtures.h"
 #include "transports/testing/loopback_server.h"
 #include "transports/testing/refused_port.h"
@@ -559,6 +560,316 @@ TEST_F(UvPoolTest, ConnectFailuresOneAtATime) {
   EXPECT_EQ(pool.stats().connections_failed, 2);
   EXPECT_EQ(pool.stats().messages_failed, 3);
   EXPECT_EQ(pool.connections(), 0u);
+}
+
+// A message is tried again at most once: every MAIL gets a 421, so the first
+// connection fails, the message goes to a second (new) connection, fails
+// there too, and is reported failed; no third connection.
+TEST_F(UvPoolTest, AMessageIsRetriedOnceOnly) {
+  LoopbackServerOptions server_options;
+  server_options.hook = [](const LoopbackContext&, absl::string_view line)
+      -> absl::optional<std::string> {
+    if (absl::StartsWith(line, "MAIL")) {
+      return std::string("421 4.3.2 Service shutting down");
+    }
+    return absl::nullopt;
+  };
+  auto server = StartLoopbackServer(server_options);
+  ASSERT_NE(server, nullptr);
+  UvPoolOptions options = PoolOptionsFor(server->port());
+  options.max_connections_per_destination = 1;
+  UvPool pool(&loop_, options);
+  absl::optional<DeliveryOutcome> result;
+  pool.Send(EnvelopeFor(0), BodyFor(0), [&](DeliveryOutcome o) {
+    result = std::move(o);
+    pool.Shutdown([] {});
+  });
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  ASSERT_TRUE(result.has_value());
+  ASSERT_FALSE(result->ok());
+  EXPECT_EQ(result->error->cause, ErrorDetail::kServiceClosing);
+  ASSERT_EQ(result->result.recipients.size(), 1u);
+  EXPECT_EQ(result->result.recipients[0].status, RecipientStatus::kDeferred);
+  const UvPoolStats& stats = pool.stats();
+  EXPECT_EQ(stats.messages_retried, 1);
+  EXPECT_EQ(stats.connections_opened, 2);
+  EXPECT_EQ(stats.messages_failed, 1);
+  server->Stop();
+  EXPECT_EQ(server->connections(), 2);
+  EXPECT_TRUE(server->messages().empty());
+}
+
+// The end of data went out and the connection closed without the final
+// reply: the server may have taken the message, so it is reported unknown
+// and never sent again (RFC 5321 §4.1.4).
+TEST_F(UvPoolTest, NoRetryAfterAnUnansweredEndOfData) {
+  LoopbackServerOptions server_options;
+  server_options.hook = [](const LoopbackContext& context,
+                           absl::string_view line)
+      -> absl::optional<std::string> {
+    if (context.connection == 0 && line == ".") {
+      return std::string(kLoopbackCloseWithoutReply);
+    }
+    return absl::nullopt;
+  };
+  auto server = StartLoopbackServer(server_options);
+  ASSERT_NE(server, nullptr);
+  UvPoolOptions options = PoolOptionsFor(server->port());
+  options.max_connections_per_destination = 1;
+  UvPool pool(&loop_, options);
+  absl::optional<DeliveryOutcome> result;
+  pool.Send(EnvelopeFor(0), BodyFor(0), [&](DeliveryOutcome o) {
+    result = std::move(o);
+    pool.Shutdown([] {});
+  });
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  ASSERT_TRUE(result.has_value());
+  ASSERT_FALSE(result->ok());
+  ASSERT_EQ(result->result.recipients.size(), 1u);
+  EXPECT_EQ(result->result.recipients[0].status, RecipientStatus::kUnknown);
+  EXPECT_EQ(pool.stats().messages_retried, 0);
+  EXPECT_EQ(pool.stats().connections_opened, 1);
+  server->Stop();
+  EXPECT_EQ(server->connections(), 1);
+}
+
+// One recipient was refused (its final answer), then the connection got a
+// 421 to DATA: the other recipient is deferred, and the message is not sent
+// again (that would ask the refused recipient twice).
+TEST_F(UvPoolTest, NoRetryAfterARecipientGotItsFinalAnswer) {
+  LoopbackServerOptions server_options;
+  server_options.reject_recipients = {"gone@example.org"};
+  server_options.hook = [](const LoopbackContext&, absl::string_view line)
+      -> absl::optional<std::string> {
+    if (line == "DATA") return std::string("421 4.3.2 Service shutting down");
+    return absl::nullopt;
+  };
+  auto server = StartLoopbackServer(server_options);
+  ASSERT_NE(server, nullptr);
+  UvPoolOptions options = PoolOptionsFor(server->port());
+  options.max_connections_per_destination = 1;
+  UvPool pool(&loop_, options);
+  Envelope envelope = EnvelopeFor(0);
+  envelope.AddRecipient("gone@example.org");
+  absl::optional<DeliveryOutcome> result;
+  pool.Send(envelope, BodyFor(0), [&](DeliveryOutcome o) {
+    result = std::move(o);
+    pool.Shutdown([] {});
+  });
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  ASSERT_TRUE(result.has_value());
+  ASSERT_FALSE(result->ok());
+  ASSERT_EQ(result->result.recipients.size(), 2u);
+  EXPECT_EQ(result->result.recipients[0].status, RecipientStatus::kDeferred);
+  EXPECT_EQ(result->result.recipients[1].status, RecipientStatus::kRejected);
+  EXPECT_EQ(pool.stats().messages_retried, 0);
+  EXPECT_EQ(pool.stats().connections_opened, 1);
+  server->Stop();
+  EXPECT_EQ(server->connections(), 1);
+}
+
+// A 421 in the middle of a connection's life (here to its second MAIL)
+// retires it: the next message goes to a new connection.
+TEST_F(UvPoolTest, A421ToAMessageRetiresTheConnection) {
+  LoopbackServerOptions server_options;
+  server_options.hook = [](const LoopbackContext& context,
+                           absl::string_view line)
+      -> absl::optional<std::string> {
+    if (context.connection == 0 && context.mail_count == 2 && line == ".") {
+      return std::string("421 4.3.2 Going down after this one");
+    }
+    return absl::nullopt;
+  };
+  auto server = StartLoopbackServer(server_options);
+  ASSERT_NE(server, nullptr);
+  UvPoolOptions options = PoolOptionsFor(server->port());
+  options.max_connections_per_destination = 1;
+  UvPool pool(&loop_, options);
+  std::vector<std::string> log;
+  for (int i = 0; i < 3; ++i) {
+    pool.Send(EnvelopeFor(i), BodyFor(i), [&, i](DeliveryOutcome o) {
+      log.push_back(absl::StrCat(i, o.ok() ? " ok" : " failed"));
+      if (log.size() == 3) pool.Shutdown([] {});
+    });
+  }
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  // Message 1's end of data got the 421: an answer (the server did not
+  // take it, RFC 5321 §3.8), not an unknown outcome, so it is tried once
+  // more, on a new connection, with message 2.
+  EXPECT_THAT(log, ElementsAre("0 ok", "1 ok", "2 ok"));
+  const UvPoolStats& stats = pool.stats();
+  EXPECT_EQ(stats.connections_opened, 2);
+  EXPECT_EQ(stats.connections_dropped, 1);
+  EXPECT_EQ(stats.retired_after_421, 1);
+  EXPECT_EQ(stats.messages_retried, 1);
+  server->Stop();
+  EXPECT_EQ(server->connections(), 2);
+  // Nothing after the 421 on connection 0 (the body's "." is not a
+  // recorded command line).
+  EXPECT_EQ(server->commands(0).back(), "DATA");
+  EXPECT_EQ(server->commands(1).back(), "QUIT");
+}
+
+// An idle connection is closed with QUIT after `idle_timeout`; nothing else
+// keeps the loop running, so uv_run returns once it is closed.
+TEST_F(UvPoolTest, IdleConnectionIsClosedAfterTheIdleTimeout) {
+  auto server = StartLoopbackServer(LoopbackServerOptions());
+  ASSERT_NE(server, nullptr);
+  UvPoolOptions options = PoolOptionsFor(server->port());
+  options.idle_timeout = absl::Milliseconds(50);
+  UvPool pool(&loop_, options);
+  Instant idle_from;
+  pool.Send(EnvelopeFor(0), BodyFor(0), [&](DeliveryOutcome o) {
+    EXPECT_TRUE(o.ok());
+    idle_from = UvNow();
+  });
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  // The pool's own clock: it waited the idle time before closing.
+  EXPECT_GE(UvNow() - idle_from, options.idle_timeout);
+  EXPECT_EQ(pool.connections(), 0u);
+  EXPECT_EQ(pool.stats().connections_retired, 1);
+  EXPECT_EQ(pool.stats().connections_dropped, 0);
+  server->Stop();
+  EXPECT_EQ(server->commands(0).back(), "QUIT");
+}
+
+// "421 4.7.0 too many connections" at the greeting lowers the destination's
+// concurrency: with a cap of four, connections 1 to 3 are refused while
+// connection 0 works (the server holds the refusals until connection 0 sent
+// a MAIL, and connection 0's first reply until the refusals are out), and
+// the pool then sends everything over connection 0 instead of dialing
+// again (the backoff is an hour, so it does not end during the test).
+TEST_F(UvPoolTest, TooManyConnectionsAtTheGreetingLowersConcurrency) {
+  auto mail_on_0 = std::make_shared<WaitableCounter>();
+  auto refused = std::make_shared<WaitableCounter>();
+  LoopbackServerOptions server_options;
+  server_options.hook = [mail_on_0, refused](const LoopbackContext& context,
+                                             absl::string_view line)
+      -> absl::optional<std::string> {
+    if (line.empty() && context.connection > 0) {
+      EXPECT_TRUE(mail_on_0->WaitFor(1));
+      refused->Add();
+      return std::string(
+          "421 4.7.0 mx.loopback.test Error: too many connections");
+    }
+    if (context.connection == 0 && context.mail_count == 1 &&
+        absl::StartsWith(line, "MAIL")) {
+      mail_on_0->Add();
+      EXPECT_TRUE(refused->WaitFor(3));
+    }
+    return absl::nullopt;
+  };
+  auto server = StartLoopbackServer(server_options);
+  ASSERT_NE(server, nullptr);
+  UvPoolOptions options = PoolOptionsFor(server->port());
+  options.max_connections_per_destination = 4;
+  options.busy_backoff = absl::Hours(1);
+  options.max_connect_failures = 10;
+  UvPool pool(&loop_, options);
+  int ok = 0;
+  for (int i = 0; i < 8; ++i) {
+    pool.Send(EnvelopeFor(i), BodyFor(i), [&](DeliveryOutcome o) {
+      ok += o.ok();
+      if (ok == 8) pool.Shutdown([] {});
+    });
+  }
+  EXPECT_EQ(pool.connections(), 4u);
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  EXPECT_EQ(ok, 8);
+  const UvPoolStats& stats = pool.stats();
+  EXPECT_EQ(stats.busy_refusals, 3);
+  EXPECT_EQ(stats.connections_opened, 4);
+  EXPECT_EQ(stats.connections_failed, 3);
+  server->Stop();
+  EXPECT_EQ(server->connections(), 4);
+  EXPECT_THAT(MessagesPerConnection(*server), ElementsAre(std::pair(0, 8)));
+}
+
+// After the backoff the destination gets its full concurrency back: with a
+// cap of two, connection 1 is refused ("too many"); connection 0's first
+// MAIL reply is held until a third connection arrives, which only the end
+// of the (short) backoff allows. Without recovery the test would hang (and
+// fail on the counter's safety net).
+TEST_F(UvPoolTest, ConcurrencyRecoversAfterTheBackoff) {
+  auto third = std::make_shared<WaitableCounter>();
+  LoopbackServerOptions server_options;
+  server_options.hook = [third](const LoopbackContext& context,
+                                absl::string_view line)
+      -> absl::optional<std::string> {
+    if (line.empty() && context.connection == 1) {
+      return std::string("421 4.7.0 Too many concurrent connections");
+    }
+    if (line.empty() && context.connection == 2) third->Add();
+    if (context.connection == 0 && context.mail_count == 1 &&
+        absl::StartsWith(line, "MAIL")) {
+      EXPECT_TRUE(third->WaitFor(1));
+    }
+    return absl::nullopt;
+  };
+  auto server = StartLoopbackServer(server_options);
+  ASSERT_NE(server, nullptr);
+  UvPoolOptions options = PoolOptionsFor(server->port());
+  options.max_connections_per_destination = 2;
+  options.busy_backoff = absl::Milliseconds(100);
+  options.max_connect_failures = 10;
+  UvPool pool(&loop_, options);
+  int ok = 0;
+  for (int i = 0; i < 4; ++i) {
+    pool.Send(EnvelopeFor(i), BodyFor(i), [&](DeliveryOutcome o) {
+      ok += o.ok();
+      if (ok == 4) pool.Shutdown([] {});
+    });
+  }
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  EXPECT_EQ(ok, 4);
+  EXPECT_EQ(pool.stats().busy_refusals, 1);
+  EXPECT_EQ(pool.stats().connections_opened, 3);
+  server->Stop();
+  EXPECT_EQ(server->connections(), 3);
+}
+
+// "454 4.7.0 too many logins" to AUTH lowers the concurrency the same way.
+TEST_F(UvPoolTest, TooManyLoginsAtAuthLowersConcurrency) {
+  auto auth_on_0 = std::make_shared<WaitableCounter>();
+  auto refused = std::make_shared<WaitableCounter>();
+  LoopbackServerOptions server_options;
+  server_options.hook = [auth_on_0, refused](const LoopbackContext& context,
+                                             absl::string_view line)
+      -> absl::optional<std::string> {
+    if (!absl::StartsWith(line, "AUTH")) return absl::nullopt;
+    if (context.connection == 0) {
+      auth_on_0->Add();
+      EXPECT_TRUE(refused->WaitFor(1));
+      return absl::nullopt;
+    }
+    EXPECT_TRUE(auth_on_0->WaitFor(1));
+    refused->Add();
+    return std::string("454 4.7.0 Too many logins, try later");
+  };
+  auto server = StartLoopbackServer(server_options);
+  ASSERT_NE(server, nullptr);
+  UvPoolOptions options = PoolOptionsFor(server->port());
+  options.client.session.auth = [](const Capabilities&, const TlsInfo*) {
+    return std::make_unique<FakePlainMechanism>("user", "secret");
+  };
+  options.max_connections_per_destination = 2;
+  options.busy_backoff = absl::Hours(1);
+  options.max_connect_failures = 10;
+  UvPool pool(&loop_, options);
+  int ok = 0;
+  for (int i = 0; i < 4; ++i) {
+    pool.Send(EnvelopeFor(i), BodyFor(i), [&](DeliveryOutcome o) {
+      ok += o.ok();
+      if (ok == 4) pool.Shutdown([] {});
+    });
+  }
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  EXPECT_EQ(ok, 4);
+  EXPECT_EQ(pool.stats().busy_refusals, 1);
+  EXPECT_EQ(pool.stats().connections_opened, 2);
+  server->Stop();
+  EXPECT_EQ(server->connections(), 2);
+  EXPECT_THAT(MessagesPerConnection(*server), ElementsAre(std::pair(0, 4)));
 }
 
 }  // namespace

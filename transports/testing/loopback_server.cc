@@ -305,6 +305,7 @@ void LoopbackServer::Serve(int fd, int index) {
       absl::optional<std::string> replaced = options_.hook(context, command);
       if (replaced.has_value()) line = *replaced;
     }
+    if (line == kLoopbackCloseWithoutReply) return false;
     bool ok = conn.Send(absl::StrCat(line, "\r\n"));
     return ok && !absl::StartsWith(line, "421");
   };

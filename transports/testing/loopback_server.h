@@ -43,9 +43,15 @@ struct LoopbackContext {
   bool tls = false;      // the connection is under TLS
 };
 
+// kLoopbackCloseWithoutReply, returned by a `LoopbackHook`, makes the server
+// close the connection instead of replying (a server that dies or drops an
+// idle client).
+inline constexpr char kLoopbackCloseWithoutReply[] = "<close without reply>";
+
 // LoopbackHook may return a reply to send instead of the default one for
-// `command_line` (no final CRLF; "421 ..." also closes the connection), or
-// nullopt to keep the default. `command_line` is "" for the greeting and "."
+// `command_line` (no final CRLF; "421 ..." also closes the connection;
+// `kLoopbackCloseWithoutReply` closes it without a reply), or nullopt to
+// keep the default. `command_line` is "" for the greeting and "."
 // for the reply after the DATA body. Runs on the connection's thread.
 using LoopbackHook = std::function<absl::optional<std::string>(
     const LoopbackContext& context, absl::string_view command_line)>;
