@@ -2,10 +2,12 @@
 //
 //   e2e_memory --sessions N [--port PORT]
 //
-// Core alone: N `Session`s driven in memory through the greeting and EHLO
-// to kReady (idle, PIPELINING offered). With --port: N `UvClient`s
-// connected to a server on 127.0.0.1:PORT (bench/e2e.sh uses smtp-sink),
-// each kReady, none closed. For each it prints the heap bytes in use per
+// Without --port, core alone: N `Session`s driven in memory through the
+// greeting and EHLO to kReady (idle, PIPELINING offered). With --port
+// instead: N `UvClient`s connected to a server on 127.0.0.1:PORT
+// (bench/e2e.sh uses `smtpc sink`: smtp-sink stops accepting at ~500
+// connections), each kReady, none closed. Run each in its own process so
+// that the RSS growth is not hidden by memory the other freed. For each it prints the heap bytes in use per
 // session (glibc mallinfo2, after minus before, divided by N) and the
 // process's resident set (VmRSS) growth per session, then the peak RSS
 // (VmHWM) of the process:
@@ -170,8 +172,8 @@ int main(int argc, char** argv) {
     lim.rlim_cur = lim.rlim_max;
     setrlimit(RLIMIT_NOFILE, &lim);
   }
-  int rc = smtpcore::CoreSessions(sessions);
-  if (rc == 0 && port != 0) rc = smtpcore::UvClients(sessions, port);
+  int rc = port == 0 ? smtpcore::CoreSessions(sessions)
+                     : smtpcore::UvClients(sessions, port);
   std::printf("memory peak_rss_kb=%ld\n", smtpcore::StatusKb("VmHWM:"));
   return rc;
 }

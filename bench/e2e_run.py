@@ -260,15 +260,16 @@ def main():
                                     300, m, 0 if m["rc"] == 0 else 300, load))
                     print_row(rows[-1])
         # Memory: bytes per idle session, core alone and over libuv, at
-        # 10,000 sessions (connected to smtp-sink), and the peak RSS.
-        m = measured([os.path.join(args.bin, "e2e_memory"), "--sessions",
-                      str(args.memory_sessions), "--port", str(plain_port)],
-                     600)
-        memory_lines = [l for l in m["out"].splitlines()
-                        if l.startswith("memory")]
-        if m["rc"] != 0:
-            sys.stderr.write("e2e: e2e_memory rc=%s: %s\n" % (m["rc"],
-                                                             m["err"][-400:]))
+        # 10,000 sessions (connected to `smtpc sink`), and the peak RSS.
+        mem_port = tls_port if "starttls" in modes else plain_port
+        for extra in ([], ["--port", str(mem_port)]):
+            m = measured([os.path.join(args.bin, "e2e_memory"), "--sessions",
+                          str(args.memory_sessions)] + extra, 600)
+            memory_lines += [l for l in m["out"].splitlines()
+                             if l.startswith("memory")]
+            if m["rc"] != 0:
+                sys.stderr.write("e2e: e2e_memory rc=%s: %s\n" % (
+                    m["rc"], m["err"][-400:]))
         for l in memory_lines:
             print("e2e: " + l, flush=True)
     finally:
@@ -327,6 +328,17 @@ def human(size):
     return "1 MiB" if size == MIB else "%d KiB" % (size // KIB)
 
 
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
 def summarize(rows, stamp, tag):
     groups = {}
     for r in rows:
@@ -334,10 +346,10 @@ def summarize(rows, stamp, tag):
                            r["client"]), []).append(r)
     loads = [float(r["load1"]) for r in rows]
     lines = [
-        "Measured %s UTC (%s run), %s, %d CPUs, load average during the "
+        "Measured %s UTC (%s run), %s, %d x %s, load average during the "
         "run %.1f-%.1f (median %.1f). Medians of %d repetitions; CPU = "
         "client user+system per message (ms)." % (
-            stamp, tag, platform.node() or "host", os.cpu_count(),
+            stamp, tag, platform.node() or "host", os.cpu_count(), cpu_model(),
             min(loads), max(loads), statistics.median(loads),
             1 + max(int(r["rep"]) for r in rows)),
         "",
@@ -368,6 +380,8 @@ def summarize(rows, stamp, tag):
               "ratio | smtpc conn 16 ms/MiB | ratio |",
               "|---|---|---:|---:|---:|---:|---:|"]
     for size in sorted({k[1] for k in groups}):
+        if size < 64 * KIB:
+            continue  # per-message costs dominate: a floor per MiB says nothing
         for mode, fmode in (("plain", "floor"), ("starttls", "floor-tls")):
             fl = groups.get((fmode, size, 1, "write-loop"))
             if not fl:
@@ -432,7 +446,10 @@ def chart(rows, out_dir, tag, sizes, concs, clients, modes):
               "(median), 127.0.0.1'" % (len(modes), len(sizes)),
               "set logscale xy", "set key top left font ',8'",
               "set xlabel 'connections'", "set ylabel 'msgs/s'",
+              "set xrange [0.7:%g]" % (max(concs) * 1.5),
               "set xtics (%s)" % ", ".join("'%d' %d" % (c, c) for c in concs)]
+    colors = {"smtpc": "#d62728", "smtp-source": "#1f77b4",
+              "smtplib": "#2ca02c", "nodemailer": "#ff7f0e"}
     for mode, size in panels:
         idx = [(i, b) for i, b in enumerate(blocks) if b[0] == mode and
                b[1] == size]
@@ -440,8 +457,9 @@ def chart(rows, out_dir, tag, sizes, concs, clients, modes):
         if not idx:
             continue
         script.append("plot " + ", ".join(
-            "'%s' index %d using 1:2 with linespoints title '%s'" % (
-                dat, i, b[2]) for i, b in idx))
+            "'%s' index %d using 1:2 with linespoints lw 2 lc rgb '%s' "
+            "title '%s'" % (dat, i, colors.get(b[2], "black"), b[2])
+            for i, b in idx))
     script.append("unset multiplot")
     try:
         subprocess.run(["gnuplot"], input="\n".join(script).encode(),
