@@ -5,8 +5,10 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -558,6 +560,24 @@ TEST_F(TlsLayerTest, EqualOptionsShareOneContext) {
   other.max_version = TlsVersion::kTls12;
   ASSERT_TRUE(TlsLayer::Create(other).ok());
   EXPECT_EQ(TlsContextCache::Global().size(), 2u);
+}
+
+// Threads creating layers for one configuration at once share one context
+// (run under --config=sanitize for data races on the cache).
+TEST_F(TlsLayerTest, ConcurrentCreateSharesOneContext) {
+  TlsContextCache::Global().Clear();
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&failures] {
+      for (int i = 0; i < 20; ++i) {
+        if (!TlsLayer::Create(ClientOptions()).ok()) ++failures;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(TlsContextCache::Global().size(), 1u);
 }
 
 // The second connection to the same server resumes the first one's session
