@@ -230,22 +230,42 @@ def main():
                             rows.append(row(rep, mode, size, conc, client,
                                             count, m, failed, load))
                             print_row(rows[-1])
+            # Process start-up and one 1 KiB message per client and mode: it
+            # is subtracted to give the net CPU per message (smtpc loads ~60
+            # shared libraries, Python and node their runtimes).
+            for mode in modes:
+                port = plain_port if mode == "plain" else tls_port
+                for client in clients:
+                    cmd = cl.command(client, mode, port, KIB, 1, 1, ca)
+                    if cmd is None:
+                        continue
+                    load = os.getloadavg()[0]
+                    m = measured(cmd, 600, env)
+                    rows.append(row(rep, "startup-" + mode, KIB, 1, client, 1,
+                                    m, 0 if m["rc"] == 0 else 1, load))
+                    print_row(rows[-1])
             # The floor: the same bytes written plainly / sealed, same run.
             for size in sizes:
-                for tls in (False, True):
+                for kind in ("floor", "floor-tls", "floor-sink"):
+                    tls = kind == "floor-tls"
                     count = count_for(size, 1)
                     cmd = [os.path.join(args.bin, "loopback_floor"), "--file",
                            files[size], "--count", str(count)]
                     if tls:
                         cmd.append("--tls")
+                    if kind == "floor-sink":
+                        # Plain, into smtp-sink itself: the same receiver.
+                        cmd += ["--smtp-port", str(plain_port)]
                     load = os.getloadavg()[0]
                     m = measured(cmd, 600)
                     fields = dict(kv.split("=") for kv in m["out"].split()[1:])
+                    if not fields:
+                        sys.stderr.write("e2e: floor failed: %s\n" % m["err"])
+                        continue
                     m["user"] = float(fields["user_s"])
                     m["sys"] = float(fields["sys_s"])
                     m["wall"] = float(fields["wall_s"])
-                    rows.append(row(rep, "floor-tls" if tls else "floor",
-                                    size, 1, "write-loop", count, m,
+                    rows.append(row(rep, kind, size, 1, "write-loop", count, m,
                                     0 if m["rc"] == 0 else count, load))
                     print_row(rows[-1])
             # Handshake cost: one message per connection, plain vs STARTTLS.
@@ -347,42 +367,62 @@ def summarize(rows, stamp, tag):
     loads = [float(r["load1"]) for r in rows]
     lines = [
         "Measured %s UTC (%s run), %s, %d x %s, load average during the "
-        "run %.1f-%.1f (median %.1f). Medians of %d repetitions; CPU = "
-        "client user+system per message (ms)." % (
+        "run %.1f-%.1f (median %.1f). Medians of %d repetitions. user/sys: "
+        "the client process's CPU per message (ms); net CPU: user+sys minus "
+        "the same client's start-up run (1 message) in that repetition, per "
+        "message." % (
             stamp, tag, platform.node() or "host", os.cpu_count(), cpu_model(),
             min(loads), max(loads), statistics.median(loads),
             1 + max(int(r["rep"]) for r in rows)),
         "",
         "| mode | size | conn | client | msgs/s | MB/s | user ms/msg | sys "
-        "ms/msg | msgs/s ratio smtpc/it | CPU ratio smtpc/it |",
-        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|",
+        "ms/msg | net CPU ms/msg | msgs/s smtpc/it | net CPU smtpc/it |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for (mode, size, conc, client), rs in sorted(groups.items()):
-        if mode.startswith("floor") or mode.startswith("per-conn"):
+    def net(mode, client, rs):
+        """Median over reps of (CPU - that rep's start-up CPU) / count."""
+        vals = []
+        for r in rs:
+            st = [x for x in groups.get(("startup-" + mode, KIB, 1, client), [])
+                  if x["rep"] == r["rep"]]
+            base = (float(st[0]["user_s"]) + float(st[0]["sys_s"])) if st else 0
+            vals.append(1e3 * (float(r["user_s"]) + float(r["sys_s"]) - base) /
+                        int(r["count"]))
+        return statistics.median(vals)
+
+    for (mode, size, conc, client), rs in sorted(
+            groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2],
+                                            kv[0][3] != "smtpc", kv[0][3])):
+        if (mode.startswith("floor") or mode.startswith("per-conn") or
+                mode.startswith("startup")):
             continue
         mps = med(rs, "msgs_per_s")
-        cpu = med(rs, "user_ms_per_msg") + med(rs, "sys_ms_per_msg")
+        cpu = net(mode, client, rs)
         ours = groups.get((mode, size, conc, "smtpc"), [])
         if client != "smtpc" and ours:
             r1 = "%.2f" % (med(ours, "msgs_per_s") / mps) if mps else "-"
-            ocpu = med(ours, "user_ms_per_msg") + med(ours, "sys_ms_per_msg")
-            r2 = "%.2f" % (ocpu / cpu) if cpu else "-"
+            ocpu = net(mode, "smtpc", ours)
+            r2 = "%.2f" % (ocpu / cpu) if cpu > 0 else "-"
         else:
             r1 = r2 = ""
         if any(int(r["failed"]) for r in rs):
             client += " (failures)"
-        lines.append("| %s | %s | %d | %s | %.0f | %.1f | %.3f | %.3f | %s | %s |"
+        lines.append("| %s | %s | %d | %s | %.0f | %.1f | %.3f | %.3f | %.3f "
+                     "| %s | %s |"
                      % (mode, human(size), conc, client, mps,
                         med(rs, "mb_per_s"), med(rs, "user_ms_per_msg"),
-                        med(rs, "sys_ms_per_msg"), r1, r2))
-    lines += ["", "Client CPU per MiB against the loopback floor (same run):", "",
-              "| size | path | floor ms/MiB (user+sys) | smtpc conn 1 ms/MiB | "
-              "ratio | smtpc conn 16 ms/MiB | ratio |",
+                        med(rs, "sys_ms_per_msg"), cpu, r1, r2))
+    lines += ["", "Client CPU per MiB against the loopback floor (same run; "
+              "floor: fork()ed reader; floor-sink: into smtp-sink after one "
+              "DATA; floor-tls: sealed by BoringSSL, fork()ed TLS reader):", "",
+              "| size | path (floor) | floor ms/MiB (user+sys) | smtpc conn 1 "
+              "net ms/MiB | ratio | smtpc conn 16 net ms/MiB | ratio |",
               "|---|---|---:|---:|---:|---:|---:|"]
     for size in sorted({k[1] for k in groups}):
         if size < 64 * KIB:
             continue  # per-message costs dominate: a floor per MiB says nothing
-        for mode, fmode in (("plain", "floor"), ("starttls", "floor-tls")):
+        for mode, fmode in (("plain", "floor"), ("plain", "floor-sink"),
+                            ("starttls", "floor-tls")):
             fl = groups.get((fmode, size, 1, "write-loop"))
             if not fl:
                 continue
@@ -392,13 +432,12 @@ def summarize(rows, stamp, tag):
             for conc in (1, 16):
                 o = groups.get((mode, size, conc, "smtpc"))
                 if o:
-                    ocpu = (med(o, "user_ms_per_msg") +
-                            med(o, "sys_ms_per_msg")) / mib
+                    ocpu = net(mode, "smtpc", o) / mib
                     cells += ["%.2f" % ocpu, "%.2f" % (ocpu / fcpu)]
                 else:
                     cells += ["-", "-"]
-            lines.append("| %s | %s | %.2f | %s |" % (
-                human(size), mode, fcpu, " | ".join(cells)))
+            lines.append("| %s | %s (%s) | %.3f | %s |" % (
+                human(size), mode, fmode, fcpu, " | ".join(cells)))
     pc = {m: groups.get(("per-conn-" + m, KIB, 1, "smtpc")) for m in
           ("plain", "starttls")}
     if pc["plain"] and pc["starttls"]:

@@ -1,7 +1,8 @@
 // loopback_floor: the kernel's floor for sending message bytes over a
 // loopback TCP connection, plain and through TLS, for bench/e2e.sh.
 //
-//   loopback_floor --file MESSAGE --count N [--tls]
+//   loopback_floor --file MESSAGE --count N [--tls | --stuffed-iov]
+//                  [--smtp-port PORT]
 //
 // It forks a reader that drains the connection (and, with --tls, decrypts
 // it), then writes the file's bytes N times: plainly with write(2) of the
@@ -11,6 +12,18 @@
 // process) is printed as one line:
 //
 //   floor tls=0 bytes=1048576 count=500 user_s=0.010 sys_s=0.170 wall_s=0.30
+//
+// --stuffed-iov writes the dot-stuffed message the way a zero-copy encoder
+// hands it to the kernel: writev of up to 1024 iovecs, one per run of bytes
+// between line-leading dots plus one "." per such dot (what
+// core/dot_stuffer.h's Encode emits). Its difference to the plain floor is
+// the kernel's cost of the iovec layout (bench/README.md "Profile notes").
+//
+// --smtp-port writes (plainly) to an SMTP server on 127.0.0.1:PORT instead
+// of the forked reader: one MAIL/RCPT/DATA, then the message N times as one
+// body, then the final dot (not timed). The sender's kernel cost depends on
+// its receiver (window updates, ACKs, how it reads), so this is the floor
+// against the same server the clients send to.
 //
 // That is the least any client can spend to put those bytes on the wire;
 // bench/e2e.sh reports our CPU per MiB as a ratio to it. The TLS handshake
@@ -25,6 +38,7 @@
 #include <openssl/ssl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,10 +46,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "transports/tls/test_certs.h"
 
@@ -66,6 +82,66 @@ double Monotonic() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
+}
+
+// StuffedIov splits `message` as a zero-copy dot-stuffer would: a run up to
+// each line-leading dot, then a static "." (the stuffed extra dot).
+std::vector<iovec> StuffedIov(const std::string& message) {
+  static char dot[] = ".";
+  std::vector<iovec> iov;
+  size_t start = 0;
+  for (size_t i = 0; i < message.size(); ++i) {
+    const bool line_start = i == 0 || message[i - 1] == '\n';
+    if (line_start && message[i] == '.') {
+      if (i > start) {
+        iov.push_back({const_cast<char*>(message.data() + start), i - start});
+      }
+      iov.push_back({dot, 1});
+      start = i;
+    }
+  }
+  iov.push_back(
+      {const_cast<char*>(message.data() + start), message.size() - start});
+  return iov;
+}
+
+// WritevAll writes every iovec of `iov` (1024 per call).
+void WritevAll(int fd, std::vector<iovec> iov) {
+  size_t i = 0;
+  while (i < iov.size()) {
+    const int n = static_cast<int>(std::min<size_t>(1024, iov.size() - i));
+    ssize_t w = writev(fd, iov.data() + i, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      Die("writev");
+    }
+    size_t left = static_cast<size_t>(w);
+    while (left > 0 && left >= iov[i].iov_len) left -= iov[i++].iov_len;
+    if (left > 0) {
+      iov[i].iov_base = static_cast<char*>(iov[i].iov_base) + left;
+      iov[i].iov_len -= left;
+    }
+  }
+}
+
+// Command sends `line` and reads until a final reply line ("NNN ").
+void Command(int fd, const std::string& line) {
+  if (!line.empty()) WriteAll(fd, line.data(), line.size());
+  std::string got;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n <= 0) Die("read reply");
+    got.append(buf, static_cast<size_t>(n));
+    // A final line: "NNN " at a line start, ending in CRLF.
+    size_t pos = 0;
+    for (;;) {
+      size_t end = got.find("\r\n", pos);
+      if (end == std::string::npos) break;
+      if (end - pos >= 4 && got[pos + 3] == ' ') return;
+      pos = end + 2;
+    }
+  }
 }
 
 // FlushBio writes everything the memory BIO holds to `fd`.
@@ -100,6 +176,8 @@ int main(int argc, char** argv) {
   std::string file;
   long count = 0;
   bool tls = false;
+  bool stuffed_iov = false;
+  int smtp_port = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--file" && i + 1 < argc) {
@@ -108,9 +186,14 @@ int main(int argc, char** argv) {
       count = std::atol(argv[++i]);
     } else if (a == "--tls") {
       tls = true;
+    } else if (a == "--stuffed-iov") {
+      stuffed_iov = true;
+    } else if (a == "--smtp-port" && i + 1 < argc) {
+      smtp_port = std::atoi(argv[++i]);
     } else {
       std::fprintf(stderr,
-                   "usage: loopback_floor --file MESSAGE --count N [--tls]\n");
+                   "usage: loopback_floor --file MESSAGE --count N "
+                   "[--tls | --stuffed-iov]\n");
       return 64;
     }
   }
@@ -122,6 +205,7 @@ int main(int argc, char** argv) {
   std::stringstream ss;
   ss << in.rdbuf();
   const std::string message = ss.str();
+  const std::vector<iovec> iov = StuffedIov(message);
 
   SSL_CTX* server_ctx = nullptr;
   SSL_CTX* client_ctx = nullptr;
@@ -151,10 +235,18 @@ int main(int argc, char** argv) {
     SSL_CTX_set_verify(client_ctx, SSL_VERIFY_NONE, nullptr);
   }
 
-  int listener = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr = {};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  pid_t child = -1;
+  if (smtp_port != 0) {
+    if (tls) {
+      std::fprintf(stderr, "loopback_floor: --smtp-port is plain only\n");
+      return 64;
+    }
+    addr.sin_port = htons(static_cast<uint16_t>(smtp_port));
+  } else {
+  int listener = socket(AF_INET, SOCK_STREAM, 0);
   if (listener < 0 ||
       bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
       listen(listener, 1) != 0) {
@@ -162,7 +254,7 @@ int main(int argc, char** argv) {
   }
   socklen_t len = sizeof(addr);
   getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
-  pid_t child = fork();
+  child = fork();
   if (child < 0) Die("fork");
   if (child == 0) {
     int fd = accept(listener, nullptr, nullptr);
@@ -170,12 +262,21 @@ int main(int argc, char** argv) {
     Reader(fd, server_ctx);
   }
   close(listener);
+  }
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     Die("connect");
   }
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+
+  if (smtp_port != 0) {
+    Command(fd, "");
+    Command(fd, "EHLO floor.smtpc.test\r\n");
+    Command(fd, "MAIL FROM:<floor@smtpc.test>\r\n");
+    Command(fd, "RCPT TO:<sink@smtpc.test>\r\n");
+    Command(fd, "DATA\r\n");
+  }
 
   SSL* ssl = nullptr;
   BIO* wbio = nullptr;
@@ -205,6 +306,10 @@ int main(int argc, char** argv) {
   getrusage(RUSAGE_SELF, &before);
   const double start = Monotonic();
   for (long i = 0; i < count; ++i) {
+    if (stuffed_iov) {
+      WritevAll(fd, iov);
+      continue;
+    }
     if (!tls) {
       WriteAll(fd, message.data(), message.size());
       continue;
@@ -219,13 +324,17 @@ int main(int argc, char** argv) {
   rusage after;
   getrusage(RUSAGE_SELF, &after);
   const double wall = Monotonic() - start;
+  if (smtp_port != 0) {
+    Command(fd, "\r\n.\r\n");
+    Command(fd, "QUIT\r\n");
+  }
   shutdown(fd, SHUT_WR);
   close(fd);
   int status = 0;
-  waitpid(child, &status, 0);
-  std::printf("floor tls=%d bytes=%zu count=%ld user_s=%.4f sys_s=%.4f "
-              "wall_s=%.4f\n",
-              tls ? 1 : 0, message.size(), count,
+  if (child > 0) waitpid(child, &status, 0);
+  std::printf("floor tls=%d iovecs=%zu bytes=%zu count=%ld user_s=%.4f "
+              "sys_s=%.4f wall_s=%.4f\n",
+              tls ? 1 : 0, stuffed_iov ? iov.size() : 1, message.size(), count,
               Seconds(after.ru_utime) - Seconds(before.ru_utime),
               Seconds(after.ru_stime) - Seconds(before.ru_stime), wall);
   return 0;
