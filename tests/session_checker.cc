@@ -46,6 +46,7 @@ bool VerbKind(absl::string_view line, CommandKind* kind) {
   };
   static constexpr Verb kVerbs[] = {
       {"EHLO ", CommandKind::kEhlo},      {"HELO ", CommandKind::kHelo},
+      {"LHLO ", CommandKind::kLhlo},
       {"MAIL FROM:", CommandKind::kMailFrom},
       {"RCPT TO:", CommandKind::kRcptTo}, {"BDAT ", CommandKind::kBdat},
       {"AUTH ", CommandKind::kAuth},      {"VRFY ", CommandKind::kVrfy},
@@ -80,6 +81,19 @@ std::string Decoded(absl::string_view body) {
 }
 
 bool Positive(int code) { return code >= 200 && code < 300; }
+
+// SaslResponse: a client response to a 334 challenge, base64 or empty (RFC
+// 4954 §4; an empty line also finishes an XOAUTH2/OAUTHBEARER error
+// challenge, RFC 7628 §3.2.3).
+bool SaslResponse(absl::string_view line) {
+  for (char c : line) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '+' &&
+        c != '/' && c != '=') {
+      return false;
+    }
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -436,6 +450,13 @@ void SessionChecker::CommandLine(absl::string_view line) {
     // it was queued cannot be told from here: a server may send a 334 and
     // its final reply in one read.)
     if (!in_auth_) Fail("\"*\" outside an AUTH exchange");
+    return;
+  }
+  // A response to a 334 (the session consumes challenges without an
+  // event, so whether one arrived cannot be told here): only while the
+  // AUTH line still waits for its final reply.
+  if (in_auth_ && blocked_ && blocked_kind_ == CommandKind::kAuth &&
+      !Answered(CommandKind::kAuth, blocked_index_) && SaslResponse(line)) {
     return;
   }
   in_auth_ = false;

@@ -8,7 +8,8 @@
 //
 // Wire (the client's bytes, parsed as a server would):
 //   - every command line ends in CRLF, holds no other CR or LF, and starts
-//     with a known verb (or is "*", cancelling AUTH);
+//     with a known verb (or, inside an AUTH exchange before its final
+//     reply, is "*", cancelling it, or a base64 or empty SASL response);
 //   - nothing follows EHLO, HELO, STARTTLS, AUTH, DATA, NOOP, QUIT, VRFY,
 //     EXPN, HELP or ETRN before its reply was received (RFC 2920 §3.1; AUTH
 //     answers "*" to 334 challenges); nothing at all follows QUIT;
