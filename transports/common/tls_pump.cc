@@ -1,5 +1,6 @@
 #include "transports/common/tls_pump.h"
 
+#include <cstring>
 #include <utility>
 
 #include "core/errors.h"
@@ -11,7 +12,9 @@ namespace {
 // session per `Session::Receive` call.
 constexpr size_t kPlaintextBufferSize = 64 * 1024;
 // kMaxSlices bounds one `Session::PollTransmit` batch.
-constexpr size_t kMaxSlices = 64;
+constexpr size_t kMaxSlices = 256;
+// kRecordPlaintext is the plaintext of one full TLS record (RFC 8446 §5.1).
+constexpr size_t kRecordPlaintext = 16384;
 
 }  // namespace
 
@@ -30,6 +33,7 @@ absl::Status TlsPump::Start(const TlsOptions& options, Instant now) {
   }
   layer_ = *std::move(layer);
   slices_.resize(kMaxSlices);
+  record_.resize(kRecordPlaintext);
   plaintext_.resize(kPlaintextBufferSize);
   absl::Status status = layer_->Start();
   if (!status.ok()) session_->OnTlsFailed(status, now);
@@ -102,17 +106,35 @@ absl::StatusOr<size_t> TlsPump::EncryptSessionOutput(Instant now) {
     if (n == 0) return moved;
     size_t consumed = 0;
     bool full = false;
-    for (size_t i = 0; i < n; ++i) {
-      absl::StatusOr<size_t> taken = layer_->WritePlaintext(slices_[i].view());
+    size_t i = 0;
+    while (i < n && !full) {
+      // Small slices (command lines, a dot-stuffed body's lines and dots)
+      // are gathered into up to one record's worth of plaintext: one
+      // SSL_write per slice would make a record (an AEAD seal, a header and
+      // a tag) per slice. A slice of a record or more goes to the layer as
+      // it is, which cuts it into full records.
+      absl::string_view unit;
+      if (slices_[i].size >= kRecordPlaintext) {
+        unit = slices_[i].view();
+        ++i;
+      } else {
+        size_t gathered = 0;
+        while (i < n && slices_[i].size < kRecordPlaintext &&
+               gathered + slices_[i].size <= kRecordPlaintext) {
+          std::memcpy(record_.data() + gathered, slices_[i].data,
+                      slices_[i].size);
+          gathered += slices_[i].size;
+          ++i;
+        }
+        unit = absl::string_view(record_.data(), gathered);
+      }
+      absl::StatusOr<size_t> taken = layer_->WritePlaintext(unit);
       if (!taken.ok()) {
         session_->Abort(taken.status(), now);
         return taken.status();
       }
       consumed += *taken;
-      if (*taken < slices_[i].size) {
-        full = true;
-        break;
-      }
+      full = *taken < unit.size();
     }
     if (consumed > 0) session_->ConsumeTransmit(consumed, now);
     moved += consumed;

@@ -146,6 +146,7 @@ class TlsPump {
   bool shutdown_ = false;
   std::vector<IoSlice> slices_;
   std::vector<char> plaintext_;
+  std::vector<char> record_;  // small slices gathered into one record
 };
 
 }  // namespace smtpcore

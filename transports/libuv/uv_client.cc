@@ -44,19 +44,27 @@ static_assert(sizeof(IoSlice::size) == sizeof(uv_buf_t::len),
 namespace {
 
 constexpr size_t kReadBufferSize = 64 * 1024;
+// kMaxSlices is how many of the core's slices one write takes: IOV_MAX on
+// Linux, so that a 1 MiB dot-stuffed body (two slices per stuffed line)
+// goes out in a few writev calls rather than dozens.
+constexpr size_t kMaxSlices = 1024;
 
-// ReadBuffer is the one read buffer of this thread: every client on a loop
-// reads into it (libuv's alloc, read and read callback run back to back),
-// and the session or the TLS layer has consumed or copied the bytes before
-// the read callback returns (a reply split across reads is copied into the
-// parser's carry buffer, core/reply_parser.h). One buffer per thread instead
-// of one per connection saves 64 KiB per idle session (bench/README.md,
-// "Load").
-absl::Span<char> ReadBuffer() {
-  thread_local std::vector<char> buffer(kReadBufferSize);
-  return absl::MakeSpan(buffer);
+// Scratch is the per-thread memory every client of the thread's loops
+// shares: libuv runs one callback at a time, and neither buffer is held
+// across callbacks. The read buffer is consumed inside `OnRead` (the core
+// parses in place and copies only a split reply; the TLS layer copies), and
+// the slice array only carries `PollTransmit`'s result into `uv_try_write`
+// or `uv_write` (which copies the descriptors). Sharing them keeps an idle
+// connection small (bench/README.md "Memory").
+struct Scratch {
+  std::vector<char> read_buffer = std::vector<char>(kReadBufferSize);
+  std::vector<IoSlice> slices = std::vector<IoSlice>(kMaxSlices);
+};
+
+Scratch& ThreadScratch() {
+  static thread_local Scratch scratch;
+  return scratch;
 }
-constexpr size_t kMaxSlices = 64;
 
 SmtpError StateError(ErrorDetail cause, std::string what) {
   SmtpError e = TransportError(cause, std::move(what));
@@ -93,9 +101,7 @@ absl::string_view UvClientStateName(UvClientState state) {
 class UvClient::Impl {
  public:
   Impl(uv_loop_t* loop, ClientOptions options)
-      : loop_(loop),
-        options_(std::move(options)),
-        slices_(kMaxSlices) {}
+      : loop_(loop), options_(std::move(options)) {}
 
   // Entry guards every entry point (public call or libuv callback): when
   // the outermost one returns and the client is detached with nothing
@@ -654,9 +660,8 @@ class UvClient::Impl {
     }
     bool fed = false;
     for (;;) {
-      absl::Span<char> buffer = ReadBuffer();
-      ssize_t n = recv(fd, buffer.data(), buffer.size(),
-                       MSG_DONTWAIT);
+      std::vector<char>& buffer = ThreadScratch().read_buffer;
+      ssize_t n = recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
       if (n > 0) {
         fed = true;
         absl::string_view bytes(buffer.data(), static_cast<size_t>(n));
@@ -701,34 +706,73 @@ class UvClient::Impl {
     tls_->Start(MakeClientTlsOptions(options_), now).IgnoreError();
   }
 
+  // StartWrite sends what the session (or, under TLS, the layer) has
+  // pending. It writes synchronously with uv_try_write as long as the socket
+  // takes everything, consuming as it goes, and hands only a remainder the
+  // socket did not take to uv_write (one in flight; OnWrite pumps again).
+  // So a message whose bytes fit in the socket buffer costs no uv_write
+  // request and no loop iteration.
   void StartWrite(Instant now) {
     if (write_in_flight_ || handles_closing_ || tcp_ == nullptr) return;
     uv_stream_t* stream = reinterpret_cast<uv_stream_t*>(tcp_);
+    std::vector<IoSlice>& slices = ThreadScratch().slices;
     if (!tls_->active()) {
-      size_t n = session_->PollTransmit(absl::MakeSpan(slices_));
-      if (n == 0) return;
-      write_bytes_ = TotalSize(absl::MakeConstSpan(slices_.data(), n));
-      write_is_session_ = true;
-      // Zero-copy: the core's slices are the uv_buf_t array (static_assert
-      // above); uv_write copies the descriptors, never the bytes, and the
-      // bytes stay valid until ConsumeTransmit in OnWrite.
-      Write(stream,
-            reinterpret_cast<const uv_buf_t*>(slices_.data()),
-            static_cast<unsigned>(n), now);
-      return;
+      for (;;) {
+        size_t n = session_->PollTransmit(absl::MakeSpan(slices));
+        if (n == 0) return;
+        // Zero-copy: the core's slices are the uv_buf_t array (static_assert
+        // above); the bytes stay valid until ConsumeTransmit.
+        const uv_buf_t* bufs = reinterpret_cast<const uv_buf_t*>(slices.data());
+        const size_t total = TotalSize(absl::MakeConstSpan(slices.data(), n));
+        int written = uv_try_write(stream, bufs, static_cast<unsigned>(n));
+        if (written == UV_EAGAIN) written = 0;
+        if (written < 0) {
+          FailIo(IoError("write", peer_.ToString(), -written), now);
+          return;
+        }
+        if (written > 0) {
+          session_->ConsumeTransmit(static_cast<size_t>(written), now);
+        }
+        if (static_cast<size_t>(written) == total) continue;
+        // The socket is full: queue the rest (uv_write copies the
+        // descriptors, never the bytes) and continue from OnWrite.
+        n = session_->PollTransmit(absl::MakeSpan(slices));
+        if (n == 0) return;
+        write_bytes_ = TotalSize(absl::MakeConstSpan(slices.data(), n));
+        write_is_session_ = true;
+        Write(stream, reinterpret_cast<const uv_buf_t*>(slices.data()),
+              static_cast<unsigned>(n), now);
+        return;
+      }
     }
     // TLS: move plaintext into the layer (it copies while encrypting). A
     // failed write aborted the session: nothing more to send.
-    if (!tls_->EncryptSessionOutput(now).ok()) return;
-    absl::string_view pending = tls_->PendingCiphertext();
-    if (pending.empty()) return;
-    cipher_out_.assign(pending.data(), pending.size());
-    tls_->ConsumeCiphertext(pending.size());
-    write_bytes_ = cipher_out_.size();
-    write_is_session_ = false;
-    uv_buf_t buf = uv_buf_init(cipher_out_.data(),
-                               static_cast<unsigned>(cipher_out_.size()));
-    Write(stream, &buf, 1, now);
+    for (;;) {
+      if (!tls_->EncryptSessionOutput(now).ok()) return;
+      absl::string_view pending = tls_->PendingCiphertext();
+      if (pending.empty()) return;
+      uv_buf_t direct = uv_buf_init(const_cast<char*>(pending.data()),
+                                    static_cast<unsigned>(pending.size()));
+      int written = uv_try_write(stream, &direct, 1);
+      if (written == UV_EAGAIN) written = 0;
+      if (written < 0) {
+        FailIo(IoError("write", peer_.ToString(), -written), now);
+        return;
+      }
+      tls_->ConsumeCiphertext(static_cast<size_t>(written));
+      if (static_cast<size_t>(written) == pending.size()) continue;
+      // The layer may append to its buffer while the write is in flight, so
+      // the remainder is copied out for uv_write.
+      pending = tls_->PendingCiphertext();
+      cipher_out_.assign(pending.data(), pending.size());
+      tls_->ConsumeCiphertext(pending.size());
+      write_bytes_ = cipher_out_.size();
+      write_is_session_ = false;
+      uv_buf_t buf = uv_buf_init(cipher_out_.data(),
+                                 static_cast<unsigned>(cipher_out_.size()));
+      Write(stream, &buf, 1, now);
+      return;
+    }
   }
 
   void Write(uv_stream_t* stream, const uv_buf_t* bufs, unsigned nbufs,
@@ -759,9 +803,10 @@ class UvClient::Impl {
     self->Pump();
   }
 
-  static void OnAlloc(uv_handle_t*, size_t, uv_buf_t* buf) {
-    absl::Span<char> buffer = ReadBuffer();
-    *buf = uv_buf_init(buffer.data(), static_cast<unsigned>(buffer.size()));
+  static void OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
+    std::vector<char>& read_buffer = ThreadScratch().read_buffer;
+    *buf = uv_buf_init(read_buffer.data(),
+                       static_cast<unsigned>(read_buffer.size()));
   }
 
   static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
@@ -778,8 +823,7 @@ class UvClient::Impl {
                            -static_cast<int>(nread)),
                    now);
     } else if (nread > 0) {
-      absl::string_view bytes(buf->base,
-                              static_cast<size_t>(nread));
+      absl::string_view bytes(buf->base, static_cast<size_t>(nread));
       // Errors are reported as events (ConnectionClosed); a TLS alert is
       // written by the Pump below.
       if (!self->tls_->active()) {
@@ -976,7 +1020,6 @@ class UvClient::Impl {
   bool write_in_flight_ = false;
   bool write_is_session_ = false;
   size_t write_bytes_ = 0;
-  std::vector<IoSlice> slices_;
   std::string cipher_out_;  // the ciphertext of the uv_write in flight
 
   // CheckAlive: its NOOP went to the session and has no verdict yet;

@@ -1,9 +1,11 @@
 #include "transports/tls/tls_layer.h"
 
 #include <arpa/inet.h>
+#include <sys/stat.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -18,6 +20,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
+#include "transports/tls/tls_context_cache.h"
 
 namespace smtpcore {
 namespace {
@@ -166,6 +169,92 @@ std::string DerToPem(absl::string_view der) {
   return pem;
 }
 
+// ContextKey is the cache key of everything that goes into the `SSL_CTX`:
+// a SHA-256 over the length-prefixed fields (no key material is kept). A
+// CA file is named with its identity, size and modification time, so an
+// updated bundle gets a new context.
+std::string ContextKey(const TlsOptions& options) {
+  SHA256_CTX sha;
+  SHA256_Init(&sha);
+  auto add = [&sha](absl::string_view field) {
+    const uint64_t n = field.size();
+    SHA256_Update(&sha, &n, sizeof(n));
+    SHA256_Update(&sha, field.data(), field.size());
+  };
+  const bool client = options.role == TlsRole::kClient;
+  const bool dane = client && options.dane.has_value();
+  add(client ? "client" : "server");
+  add(absl::StrCat(static_cast<int>(options.min_version), ",",
+                   static_cast<int>(options.max_version), ",",
+                   options.insecure, ",", options.request_client_certificate,
+                   ",", dane));
+  add(options.certificate_chain_pem);
+  add(options.private_key_pem);
+  const bool anchors = !dane && (client || options.request_client_certificate);
+  if (anchors) {
+    add(options.ca_pem);
+    if (options.ca_pem.empty()) {
+      const std::string file = options.ca_file.empty()
+                                   ? std::string(kSystemCaFile)
+                                   : options.ca_file;
+      struct stat st;
+      add(file);
+      if (stat(file.c_str(), &st) == 0) {
+        add(absl::StrCat(st.st_dev, ":", st.st_ino, ":", st.st_size, ":",
+                         st.st_mtim.tv_sec, ".", st.st_mtim.tv_nsec));
+      } else {
+        add("missing");
+      }
+    }
+  }
+  uint8_t digest[SHA256_DIGEST_LENGTH];
+  SHA256_Final(digest, &sha);
+  return std::string(reinterpret_cast<const char*>(digest), sizeof(digest));
+}
+
+// BuildContext makes the `SSL_CTX` for `options` (validated by Create).
+absl::StatusOr<bssl::UniquePtr<SSL_CTX>> BuildContext(
+    const TlsOptions& options, int (*new_session_cb)(SSL*, SSL_SESSION*)) {
+  const bool client = options.role == TlsRole::kClient;
+  bssl::UniquePtr<SSL_CTX> owned(SSL_CTX_new(TLS_method()));
+  SSL_CTX* ctx = owned.get();
+  if (ctx == nullptr ||
+      !SSL_CTX_set_min_proto_version(ctx,
+                                     ToProtocolVersion(options.min_version)) ||
+      !SSL_CTX_set_max_proto_version(ctx,
+                                     ToProtocolVersion(options.max_version))) {
+    ERR_clear_error();
+    return absl::InternalError("SSL_CTX setup failed");
+  }
+  if (!options.certificate_chain_pem.empty()) {
+    absl::Status loaded = LoadOwnCertificate(ctx, options);
+    if (!loaded.ok()) return loaded;
+  }
+  const bool dane = client && options.dane.has_value();
+  if (dane) {
+    // DANE needs no PKIX anchors; the custom verifier is set on the SSL.
+  } else if (client) {
+    absl::Status anchors = LoadTrustAnchors(ctx, options);
+    // An insecure client proceeds without anchors; verification then simply
+    // reports failure in TlsInfo.
+    if (!anchors.ok() && !options.insecure) return anchors;
+    SSL_CTX_set_verify(
+        ctx, options.insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, nullptr);
+  } else if (options.request_client_certificate) {
+    absl::Status anchors = LoadTrustAnchors(ctx, options);
+    if (!anchors.ok() && !options.insecure) return anchors;
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER,
+                       options.insecure ? AcceptAnyCertificate : nullptr);
+  }
+  if (client) {
+    // Sessions are kept by TlsContext, not by BoringSSL's internal cache.
+    SSL_CTX_set_session_cache_mode(
+        ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
+    SSL_CTX_sess_set_new_cb(ctx, new_session_cb);
+  }
+  return owned;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TlsLayer>> TlsLayer::Create(
@@ -195,37 +284,16 @@ absl::StatusOr<std::unique_ptr<TlsLayer>> TlsLayer::Create(
   ERR_clear_error();
   std::unique_ptr<TlsLayer> layer(new TlsLayer());
   layer->role_ = options.role;
-  layer->ctx_.reset(SSL_CTX_new(TLS_method()));
-  SSL_CTX* ctx = layer->ctx_.get();
-  if (ctx == nullptr ||
-      !SSL_CTX_set_min_proto_version(ctx,
-                                     ToProtocolVersion(options.min_version)) ||
-      !SSL_CTX_set_max_proto_version(ctx,
-                                     ToProtocolVersion(options.max_version))) {
-    ERR_clear_error();
-    return absl::InternalError("SSL_CTX setup failed");
-  }
-  if (!options.certificate_chain_pem.empty()) {
-    absl::Status loaded = LoadOwnCertificate(ctx, options);
-    if (!loaded.ok()) return loaded;
-    layer->client_cert_configured_ = client;
-  }
+  absl::StatusOr<std::shared_ptr<TlsContext>> context =
+      TlsContextCache::Global().GetOrBuild(ContextKey(options), [&options] {
+        return BuildContext(options, &TlsLayer::NewSessionCallback);
+      });
+  if (!context.ok()) return context.status();
+  layer->context_ = *std::move(context);
+  SSL_CTX* ctx = layer->context_->ctx();
   const bool dane = client && options.dane.has_value();
-  if (dane) {
-    // DANE needs no PKIX anchors; the custom verifier is set on the SSL.
-  } else if (client) {
-    absl::Status anchors = LoadTrustAnchors(ctx, options);
-    // An insecure client proceeds without anchors; verification then simply
-    // reports failure in TlsInfo.
-    if (!anchors.ok() && !options.insecure) return anchors;
-    SSL_CTX_set_verify(
-        ctx, options.insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, nullptr);
-  } else if (options.request_client_certificate) {
-    absl::Status anchors = LoadTrustAnchors(ctx, options);
-    if (!anchors.ok() && !options.insecure) return anchors;
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER,
-                       options.insecure ? AcceptAnyCertificate : nullptr);
-  }
+  layer->client_cert_configured_ =
+      client && !options.certificate_chain_pem.empty();
 
   layer->ssl_.reset(SSL_new(ctx));
   SSL* ssl = layer->ssl_.get();
@@ -258,10 +326,20 @@ absl::StatusOr<std::unique_ptr<TlsLayer>> TlsLayer::Create(
       }
     }
     layer->info_.server_name = host;
+    SSL_set_app_data(ssl, layer.get());
     if (dane) {
       layer->dane_ = options.dane;
-      SSL_set_app_data(ssl, layer.get());
       SSL_set_custom_verify(ssl, SSL_VERIFY_PEER, &TlsLayer::VerifyDaneCallback);
+    }
+    if (options.resume_sessions && !dane && !host.empty() &&
+        !layer->client_cert_configured_) {
+      layer->session_peer_ = host;
+      bssl::UniquePtr<SSL_SESSION> session =
+          layer->context_->FindSession(host);
+      if (session != nullptr && SSL_set_session(ssl, session.get())) {
+        layer->session_offered_ = true;
+      }
+      ERR_clear_error();
     }
   } else {
     SSL_set_accept_state(ssl);
@@ -438,6 +516,7 @@ absl::Status TlsLayer::AdvanceHandshake() {
   DrainOutput();
   if (r == 1) {
     handshake_done_ = true;
+    session_reused_ = SSL_session_reused(ssl_.get()) == 1;
     FillInfo();
     return absl::OkStatus();
   }
@@ -497,7 +576,22 @@ absl::Status TlsLayer::HandshakeError(int ssl_error) {
                    absl::StrCat("TLS handshake failed: ", why));
 }
 
+int TlsLayer::NewSessionCallback(SSL* ssl, SSL_SESSION* session) {
+  auto* layer = static_cast<TlsLayer*>(SSL_get_app_data(ssl));
+  if (layer == nullptr || layer->session_peer_.empty() ||
+      !SSL_SESSION_is_resumable(session)) {
+    return 0;  // BoringSSL keeps ownership
+  }
+  layer->context_->StoreSession(layer->session_peer_,
+                                bssl::UniquePtr<SSL_SESSION>(session));
+  return 1;  // ownership taken
+}
+
 absl::Status TlsLayer::Fail(absl::Status status) {
+  // A session that led to a failure is not offered again.
+  if (status_.ok() && session_offered_) {
+    context_->ForgetSession(session_peer_);
+  }
   if (status_.ok()) status_ = std::move(status);
   return status_;
 }

@@ -61,6 +61,8 @@
 
 namespace smtpcore {
 
+class TlsContext;  // transports/tls/tls_context_cache.h
+
 // kSystemCaFile is the system trust store (Debian/Ubuntu ca-certificates)
 // used when `TlsOptions` names no CA file or PEM.
 inline constexpr char kSystemCaFile[] = "/etc/ssl/certs/ca-certificates.crt";
@@ -120,6 +122,15 @@ struct TlsOptions {
   // TLS 1.2 to TLS 1.3). Tests force TLS 1.2 with max_version.
   TlsVersion min_version = TlsVersion::kTls12;
   TlsVersion max_version = TlsVersion::kTls13;
+
+  // resume_sessions lets a client offer the last session it got from a
+  // server of the same `server_name` under the same configuration (same
+  // anchors, versions, `insecure`), skipping the certificate exchange (RFC
+  // 8446 §2.2). The server's certificate was verified, under these same
+  // options, when the session was made. Never done with `dane` or with a
+  // client certificate (each connection proves those afresh), nor without
+  // a `server_name`. A server always accepts resumption by tickets.
+  bool resume_sessions = true;
 };
 
 // TlsLayer is one TLS connection as a sans-I/O filter (see the file comment).
@@ -135,7 +146,10 @@ struct TlsOptions {
 // one owner drives it.
 class TlsLayer {
  public:
-  // Create builds a layer from `options`. It fails with kInvalidArgument for
+  // Create builds a layer from `options`. The `SSL_CTX` is shared by every
+  // layer with the same configuration (transports/tls/tls_context_cache.h):
+  // it is built, and a CA file read, once per process, and built again only
+  // when the file's size or modification time changed. It fails with kInvalidArgument for
   // unusable options (unparsable certificate or key, a client without
   // `server_name` and not `insecure`, a server without a certificate,
   // min_version > max_version) and with kFailedPrecondition/kTlsRequired when
@@ -217,6 +231,10 @@ class TlsLayer {
   // "CERTIFICATE" blocks.
   std::string PeerCertificateChainPem() const;
 
+  // session_reused is true once a client's handshake completed by resuming
+  // an earlier session (SSL_session_reused), or a server's resumed one.
+  bool session_reused() const { return session_reused_; }
+
   // dane_match is the TLSA record that verified the server when
   // `TlsOptions::dane` was set and the handshake passed; nullopt otherwise.
   const absl::optional<TlsaRecord>& dane_match() const { return dane_match_; }
@@ -231,6 +249,9 @@ class TlsLayer {
   // VerifyDaneCallback is BoringSSL's custom verify callback for DANE.
   static enum ssl_verify_result_t VerifyDaneCallback(SSL* ssl,
                                                      uint8_t* out_alert);
+  // NewSessionCallback stores a client's new resumable session in its
+  // context (BoringSSL's new-session callback).
+  static int NewSessionCallback(SSL* ssl, SSL_SESSION* session);
 
   absl::Status AdvanceHandshake();
   absl::Status Fail(absl::Status status);
@@ -238,7 +259,7 @@ class TlsLayer {
   void DrainOutput();
   void FillInfo();
 
-  bssl::UniquePtr<SSL_CTX> ctx_;
+  std::shared_ptr<TlsContext> context_;  // shared; see Create
   bssl::UniquePtr<SSL> ssl_;
   BIO* rbio_ = nullptr;  // owned by `ssl_`
   BIO* wbio_ = nullptr;  // owned by `ssl_`
@@ -250,6 +271,9 @@ class TlsLayer {
   bool shut_down_ = false;
   bool client_cert_configured_ = false;
   bool client_cert_requested_ = false;  // set from the cert callback
+  bool session_offered_ = false;        // a cached session was offered
+  bool session_reused_ = false;
+  std::string session_peer_;  // the resumption key; empty: no resumption
   absl::Status status_;
   std::string out_;        // pending ciphertext
   size_t out_offset_ = 0;  // consumed prefix of `out_`

@@ -5,8 +5,10 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -15,6 +17,7 @@
 #include "core/errors.h"
 #include "gtest/gtest.h"
 #include "transports/tls/test_certs.h"
+#include "transports/tls/tls_context_cache.h"
 
 namespace smtpcore {
 namespace {
@@ -544,6 +547,108 @@ TEST_F(TlsLayerTest, SystemRootsDoNotTrustTestCa) {
   client.ca_pem.clear();  // system roots
   Connect(client, ServerOptions());
   EXPECT_EQ(GetErrorDetail(client_->status()), ErrorDetail::kTlsVerification);
+}
+
+// One SSL_CTX per configuration: equal options share the cached context, a
+// different configuration gets its own.
+TEST_F(TlsLayerTest, EqualOptionsShareOneContext) {
+  TlsContextCache::Global().Clear();
+  ASSERT_TRUE(TlsLayer::Create(ClientOptions()).ok());
+  ASSERT_TRUE(TlsLayer::Create(ClientOptions()).ok());
+  EXPECT_EQ(TlsContextCache::Global().size(), 1u);
+  TlsOptions other = ClientOptions();
+  other.max_version = TlsVersion::kTls12;
+  ASSERT_TRUE(TlsLayer::Create(other).ok());
+  EXPECT_EQ(TlsContextCache::Global().size(), 2u);
+}
+
+// Threads creating layers for one configuration at once share one context
+// (run under --config=sanitize for data races on the cache).
+TEST_F(TlsLayerTest, ConcurrentCreateSharesOneContext) {
+  TlsContextCache::Global().Clear();
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&failures] {
+      for (int i = 0; i < 20; ++i) {
+        if (!TlsLayer::Create(ClientOptions()).ok()) ++failures;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(TlsContextCache::Global().size(), 1u);
+}
+
+// The second connection to the same server resumes the first one's session
+// and still reports the verified server. A TLS 1.3 server (BoringSSL) sends
+// its tickets with its first application data (the EHLO reply, in SMTP);
+// the client stores them when it reads that.
+TEST_F(TlsLayerTest, SecondConnectionResumesTls13) {
+  TlsContextCache::Global().Clear();
+  Connect(ClientOptions(), ServerOptions());
+  ASSERT_TRUE(client_->handshake_done()) << client_->status();
+  EXPECT_FALSE(client_->session_reused());
+  ASSERT_TRUE(server_->WritePlaintext("250 ok\r\n").ok());
+  Pump();
+  EXPECT_EQ(ReadAll(*client_), "250 ok\r\n");
+  Connect(ClientOptions(), ServerOptions());
+  ASSERT_TRUE(client_->handshake_done()) << client_->status();
+  EXPECT_TRUE(client_->session_reused());
+  EXPECT_TRUE(server_->session_reused());
+  EXPECT_TRUE(client_->info().verified);
+  EXPECT_EQ(client_->info().version, "TLSv1.3");
+}
+
+TEST_F(TlsLayerTest, SecondConnectionResumesTls12) {
+  TlsContextCache::Global().Clear();
+  TlsOptions client = ClientOptions();
+  client.max_version = TlsVersion::kTls12;
+  Connect(client, ServerOptions());
+  ASSERT_TRUE(client_->handshake_done()) << client_->status();
+  EXPECT_FALSE(client_->session_reused());
+  Connect(client, ServerOptions());
+  ASSERT_TRUE(client_->handshake_done()) << client_->status();
+  EXPECT_TRUE(client_->session_reused());
+  EXPECT_TRUE(client_->info().verified);
+}
+
+// resume_sessions = false, a client certificate, or a server that cannot
+// decrypt the ticket (another server key): a full handshake.
+TEST_F(TlsLayerTest, NoResumptionWhenNotAllowedOrNotPossible) {
+  TlsContextCache::Global().Clear();
+  Connect(ClientOptions(), ServerOptions());
+  ASSERT_TRUE(client_->handshake_done());
+  ASSERT_TRUE(server_->WritePlaintext("250 ok\r\n").ok());
+  Pump();
+  ReadAll(*client_);
+  TlsOptions off = ClientOptions();
+  off.resume_sessions = false;
+  Connect(off, ServerOptions());
+  ASSERT_TRUE(client_->handshake_done());
+  EXPECT_FALSE(client_->session_reused());
+
+  TlsOptions with_cert = ClientOptions();
+  with_cert.certificate_chain_pem = client_leaf_->certificate_pem;
+  with_cert.private_key_pem = client_leaf_->private_key_pem;
+  Connect(with_cert, ServerOptions());
+  ASSERT_TRUE(client_->handshake_done());
+  ASSERT_TRUE(server_->WritePlaintext("250 ok\r\n").ok());
+  Pump();
+  ReadAll(*client_);
+  Connect(with_cert, ServerOptions());
+  ASSERT_TRUE(client_->handshake_done());
+  EXPECT_FALSE(client_->session_reused());
+
+  // Another server (new leaf, new context, new ticket key) for the name.
+  PemCertificate leaf2 = *GenerateTestLeaf(*ca_, kHost);
+  TlsOptions server2 = ServerOptions();
+  server2.certificate_chain_pem = leaf2.certificate_pem;
+  server2.private_key_pem = leaf2.private_key_pem;
+  Connect(ClientOptions(), server2);
+  ASSERT_TRUE(client_->handshake_done()) << client_->status();
+  EXPECT_FALSE(client_->session_reused());
+  EXPECT_TRUE(client_->info().verified);
 }
 
 }  // namespace
