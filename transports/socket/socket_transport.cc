@@ -1,10 +1,6 @@
-#include "transports/blocking/socket_transport.h"
+#include "transports/socket/socket_transport.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -18,7 +14,6 @@
 #include <cstring>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
@@ -43,63 +38,16 @@ namespace {
 
 constexpr int kMaxIov = IOV_MAX < 1024 ? IOV_MAX : 1024;
 
-// PollTimeoutMs converts `deadline` into a poll() timeout, rounding up so
-// that a wake-up is never early by a fraction of a millisecond.
+}  // namespace
+
 int PollTimeoutMs(absl::optional<Instant> deadline, Instant now) {
   if (!deadline.has_value()) return -1;
   if (*deadline <= now) return 0;
   Duration left = *deadline - now;
-  int64_t ms = absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1)));
+  int64_t ms =
+      absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1)));
   return static_cast<int>(std::min<int64_t>(ms, INT_MAX));
 }
-
-absl::Status ErrorStatus(const SmtpError& error) { return error.ToStatus(); }
-
-// ConnectSocket connects a new non-blocking socket to `address` within
-// `timeout` (<= 0: no limit). Returns 0 and the socket in `*out_fd`, or the
-// errno of the failure (ETIMEDOUT for our own timeout).
-int ConnectSocket(const DialAddress& address, Duration timeout, int* out_fd) {
-  int fd = socket(address.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                  IPPROTO_TCP);
-  if (fd < 0) return errno;
-  int error_number = 0;
-  if (connect(fd, reinterpret_cast<const sockaddr*>(&address.sockaddr),
-              address.sockaddr_len) != 0) {
-    if (errno != EINPROGRESS) {
-      error_number = errno;
-    } else {
-      bool limited = timeout > absl::ZeroDuration();
-      Instant deadline = MonotonicNow() + timeout;
-      for (;;) {
-        pollfd p = {fd, POLLOUT, 0};
-        int wait = limited ? PollTimeoutMs(deadline, MonotonicNow()) : -1;
-        int rc = poll(&p, 1, wait);
-        if (rc < 0 && errno == EINTR) continue;
-        if (rc < 0) {
-          error_number = errno;
-        } else if (rc == 0) {
-          error_number = ETIMEDOUT;
-        } else {
-          socklen_t len = sizeof(error_number);
-          if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error_number, &len) != 0) {
-            error_number = errno;
-          }
-        }
-        break;
-      }
-    }
-  }
-  if (error_number != 0) {
-    close(fd);
-    return error_number;
-  }
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  *out_fd = fd;
-  return 0;
-}
-
-}  // namespace
 
 Instant MonotonicNow() {
   auto since_epoch = std::chrono::steady_clock::now().time_since_epoch();
@@ -108,136 +56,18 @@ Instant MonotonicNow() {
           .count());
 }
 
-absl::StatusOr<std::vector<DialAddress>> ResolveHost(absl::string_view host,
-                                                     uint16_t port,
-                                                     AddressFamily family) {
-  std::string name(HostWithoutBrackets(host));
-  if (name.empty()) {
-    return ErrorStatus(TransportError(ErrorDetail::kInvalidArgument,
-                                      "no server host name given"));
-  }
-  if (IsIpLiteral(name)) {
-    absl::StatusOr<DialAddress> a = MakeDialAddress(name, port);
-    if (!a.ok()) {
-      return ErrorStatus(ResolveError(host, a.status().message()));
-    }
-    return std::vector<DialAddress>{*std::move(a)};
-  }
-  addrinfo hints = {};
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_protocol = IPPROTO_TCP;
-  hints.ai_family = family == AddressFamily::kIpv4Only   ? AF_INET
-                    : family == AddressFamily::kIpv6Only ? AF_INET6
-                                                         : AF_UNSPEC;
-  hints.ai_flags = AI_ADDRCONFIG;
-  addrinfo* result = nullptr;
-  int rc = getaddrinfo(name.c_str(), nullptr, &hints, &result);
-  if (rc != 0) {
-    std::string detail = rc == EAI_SYSTEM ? std::string(strerror(errno))
-                                          : std::string(gai_strerror(rc));
-    return ErrorStatus(ResolveError(host, detail));
-  }
-  std::vector<DialAddress> out;
-  for (addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
-    char buffer[INET6_ADDRSTRLEN] = {};
-    const void* raw = nullptr;
-    if (ai->ai_family == AF_INET) {
-      raw = &reinterpret_cast<const sockaddr_in*>(ai->ai_addr)->sin_addr;
-    } else if (ai->ai_family == AF_INET6) {
-      raw = &reinterpret_cast<const sockaddr_in6*>(ai->ai_addr)->sin6_addr;
-    } else {
-      continue;
-    }
-    if (inet_ntop(ai->ai_family, raw, buffer, sizeof(buffer)) == nullptr) {
-      continue;
-    }
-    absl::StatusOr<DialAddress> a = MakeDialAddress(buffer, port);
-    if (a.ok()) out.push_back(*std::move(a));
-  }
-  freeaddrinfo(result);
-  if (out.empty()) {
-    return ErrorStatus(TransportError(
-        ErrorDetail::kIo,
-        absl::StrCat("resolve ", host, ": no ",
-                     family == AddressFamily::kIpv4Only   ? "IPv4 "
-                     : family == AddressFamily::kIpv6Only ? "IPv6 "
-                                                          : "",
-                     "address found; check the host name")));
-  }
-  return out;
-}
-
 SocketTransport::SocketTransport(int fd, std::string host, DialAddress peer)
     : fd_(fd), host_(std::move(host)), peer_(std::move(peer)) {}
 
+std::unique_ptr<SocketTransport> SocketTransport::Adopt(int fd,
+                                                       std::string host,
+                                                       DialAddress peer) {
+  return std::unique_ptr<SocketTransport>(
+      new SocketTransport(fd, std::move(host), std::move(peer)));
+}
+
 SocketTransport::~SocketTransport() {
   if (fd_ >= 0) close(fd_);
-}
-
-absl::StatusOr<std::unique_ptr<SocketTransport>> SocketTransport::ConnectTo(
-    absl::string_view host, const DialAddress& address, Duration timeout) {
-  int fd = -1;
-  int error_number = ConnectSocket(address, timeout, &fd);
-  if (error_number != 0) {
-    std::vector<std::string> tried = {address.ip};
-    return ConnectError(host, address.port, tried, error_number).ToStatus();
-  }
-  return std::unique_ptr<SocketTransport>(
-      new SocketTransport(fd, std::string(host), address));
-}
-
-absl::StatusOr<std::unique_ptr<SocketTransport>> SocketTransport::Dial(
-    const ClientOptions& options) {
-  uint16_t port = EffectivePort(options);
-  absl::StatusOr<std::vector<DialAddress>> resolved;
-  if (options.addresses.empty()) {
-    resolved = ResolveHost(options.host, port, options.family);
-  } else {
-    resolved.emplace();
-    for (const std::string& ip : options.addresses) {
-      absl::StatusOr<DialAddress> a = MakeDialAddress(ip, port);
-      if (!a.ok()) {
-        return TransportError(ErrorDetail::kInvalidArgument,
-                              std::string(a.status().message()))
-            .ToStatus();
-      }
-      resolved->push_back(*a);
-    }
-  }
-  if (!resolved.ok()) return resolved.status();
-  std::vector<DialAddress> order = OrderDialAddresses(
-      options.host, *resolved, options.dial_history, options.family);
-  if (options.max_addresses > 0 &&
-      order.size() > static_cast<size_t>(options.max_addresses)) {
-    order.resize(options.max_addresses);
-  }
-  std::vector<std::string> tried;
-  int last_errno = EHOSTUNREACH;
-  bool all_timed_out = !order.empty();
-  for (const DialAddress& address : order) {
-    tried.push_back(address.ip);
-    int fd = -1;
-    int error_number = ConnectSocket(address, options.connect_timeout, &fd);
-    if (options.dial_history != nullptr) {
-      options.dial_history->Record(options.host, address.ip,
-                                   error_number == 0
-                                       ? DialOutcome::kConnected
-                                       : DialOutcome::kConnectFailed);
-    }
-    if (error_number == 0) {
-      return std::unique_ptr<SocketTransport>(
-          new SocketTransport(fd, options.host, address));
-    }
-    if (error_number != ETIMEDOUT) {
-      all_timed_out = false;
-      last_errno = error_number;
-    }
-  }
-  // The error names the last non-timeout cause (a refusal says more than a
-  // timeout); only when every attempt timed out is it a timeout.
-  return ConnectError(options.host, port, tried,
-                      all_timed_out ? ETIMEDOUT : last_errno)
-      .ToStatus();
 }
 
 absl::StatusOr<size_t> SocketTransport::Writev(
@@ -262,9 +92,19 @@ absl::StatusOr<size_t> SocketTransport::Write(absl::string_view bytes) {
   return Writev(absl::MakeConstSpan(&slice, 1));
 }
 
+void SocketTransport::Unread(absl::string_view bytes) {
+  unread_.insert(0, bytes.data(), bytes.size());
+}
+
 absl::StatusOr<SocketReadResult> SocketTransport::Read(
     absl::Span<char> buffer) {
   SocketReadResult result;
+  if (!unread_.empty()) {
+    result.size = std::min(buffer.size(), unread_.size());
+    std::memcpy(buffer.data(), unread_.data(), result.size);
+    unread_.erase(0, result.size);
+    return result;
+  }
   for (;;) {
     ssize_t n = recv(fd_, buffer.data(), buffer.size(), 0);
     if (n > 0) {
@@ -287,6 +127,10 @@ absl::StatusOr<SocketReadResult> SocketTransport::Read(
 absl::StatusOr<SocketReadiness> SocketTransport::Wait(
     bool want_read, bool want_write, absl::optional<Instant> deadline) {
   SocketReadiness readiness;
+  if (want_read && !unread_.empty()) {
+    readiness.readable = true;
+    return readiness;
+  }
   for (;;) {
     pollfd p = {fd_, 0, 0};
     if (want_read) p.events |= POLLIN;
