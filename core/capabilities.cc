@@ -60,7 +60,11 @@ void Capabilities::Add(absl::string_view line) {
     return;
   }
   std::vector<absl::string_view> words =
-      absl::StrSplit(line, ' ', absl::SkipEmpty());
+      // RFC 5321 §4.1.1.1: ehlo-param is %d33-126, so any ASCII white
+      // space separates (a HTAB must not end up inside a parameter, e.g. an
+      // AUTH mechanism "PLAIN\t").
+      absl::StrSplit(line, absl::ByAnyChar(" \t\v\f\r\n"),
+                     absl::SkipEmpty());
   std::string keyword = absl::AsciiStrToUpper(words[0]);
   std::vector<std::string> params;
   if (absl::StartsWith(keyword, "AUTH=")) {

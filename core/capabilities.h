@@ -5,7 +5,8 @@
 //  - The first line of the 250 reply is the server's domain and greeting
 //    text; every further line is "keyword[ params...]".
 //  - Keywords are case-insensitive and stored upper-case; parameters are
-//    kept verbatim (case and order preserved), split on spaces.
+//    kept verbatim (case and order preserved), split on ASCII white space
+//    (SP, HTAB, ...: none of it can be part of an ehlo-param).
 //  - The pre-RFC 2554 form "AUTH=PLAIN LOGIN" is merged into AUTH (mechanism
 //    names upper-cased, duplicates dropped), at the position of the first
 //    AUTH line.

@@ -16,6 +16,19 @@ Capabilities FromLines(std::vector<absl::string_view> lines,
   return Capabilities::ParseLines(lines, filter);
 }
 
+// Found by capabilities_fuzzer: a HTAB stayed inside a parameter ("B\t"),
+// so an AUTH list could hold "B" and "B\t" and parsing the rendered lines
+// again lost one (not idempotent).
+TEST(CapabilitiesTest, TabsSeparateParameters) {
+  Capabilities caps =
+      FromLines({"AUTH PLAIN\tLOGIN B\t B", "SIZE\t1000", "X-EXT a\t\tb"});
+  EXPECT_EQ(caps.auth_mechanisms(),
+            (std::vector<std::string>{"PLAIN", "LOGIN", "B"}));
+  EXPECT_EQ(caps.size_limit(), 1000u);
+  ASSERT_NE(caps.params("X-EXT"), nullptr);
+  EXPECT_EQ(*caps.params("X-EXT"), (std::vector<std::string>{"a", "b"}));
+}
+
 TEST(CapabilitiesTest, ParsesEhloReplySkippingDomainLine) {
   ReplyParser parser;
   ReplyView view;

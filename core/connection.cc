@@ -441,7 +441,13 @@ void Connection::ConsumeTransmit(size_t bytes_written, Instant now) {
   if (bytes_written == 0) return;
   if (transmit_.Consume(bytes_written) == 0) return;
   if (closed()) return;
-  timer_.Touch(now);
+  // Our writes are progress only while we are the ones sending: the body
+  // (RFC 5321 §4.5.3.2.5, per send call), or lines nobody awaits a reply
+  // to. A stage waiting for a reply is not extended by them
+  // (core/timers.h).
+  if (timer_.stage() == TimerStage::kDataBlock || pending_.empty()) {
+    timer_.Touch(now);
+  }
   UpdateTimer(now);
 }
 
@@ -450,7 +456,8 @@ void Connection::ConsumeTransmit(size_t bytes_written, Instant now) {
 absl::Status Connection::Receive(absl::string_view bytes, Instant now) {
   if (closed()) return BrokenError();
   if (bytes.empty()) return absl::OkStatus();
-  timer_.Touch(now);
+  // No timer restart here: bytes that do not complete a reply are not
+  // progress (core/timers.h); HandleFinalReply restarts the clock.
   while (!bytes.empty()) {
     if (state_ == ConnectionState::kTlsHandshake) {
       Fail(LocalFailure(absl::StatusCode::kDataLoss,
@@ -509,14 +516,27 @@ void Connection::ProcessReply(const ReplyView& reply, Instant now) {
   Pending& p = *pending_.front();
   if (p.kind == CommandKind::kAuth && reply.code() == 334) {
     TraceReply(reply, /*redact=*/true);
+    // The kAuth stage bounds the whole exchange: a 334 does not restart it.
     HandleAuthChallenge(p, reply);
-    timer_.Set(TimerStage::kOther, now);
     return;
   }
   TraceReply(reply, false);
   if (p.kind == CommandKind::kData && !p.got_354 && reply.code() == 354) {
     HandleDataIntermediate(p, reply);
     timer_.Set(TimerStage::kDataBlock, now);
+    return;
+  }
+  if (reply.code() >= 300 && reply.code() < 400) {
+    // RFC 5321 §4.2.1: 3yz replies are intermediate, never final; the only
+    // ones expected are the 354 to DATA (once) and AUTH's 334 (RFC 4954
+    // §4). Taken as final, a second 354 left DATA without a reply to wait
+    // for and the session waiting forever with no deadline.
+    Fail(LocalFailure(absl::StatusCode::kDataLoss,
+                      ErrorDetail::kUnexpectedReply, p.kind,
+                      absl::StrCat("unexpected intermediate reply ",
+                                   reply.code(), " to ",
+                                   CommandKindName(p.kind))),
+         now);
     return;
   }
   HandleFinalReply(reply, now);
@@ -762,6 +782,18 @@ void Connection::Abort(absl::Status status, Instant now) {
 
 void Connection::Fail(SmtpError error, Instant now) {
   if (closed()) return;
+  if (error.cause != ErrorDetail::kServiceClosing) {
+    // Whole messages the server may have taken without our hearing it.
+    for (const auto& p : pending_) {
+      const bool data_end =
+          (p->kind == CommandKind::kData && p->got_354 && p->body_finished &&
+           !p->body_suppressed) ||
+          (p->kind == CommandKind::kBdat && p->bdat_last);
+      if (data_end && transmit_.consumed_offset() >= p->end_offset) {
+        unanswered_data_.push_back(p->id);
+      }
+    }
+  }
   state_ = ConnectionState::kBroken;
   close_status_ = error.ToStatus();
   held_.clear();
@@ -792,12 +824,15 @@ void Connection::UpdateTimer(Instant now) {
     stage = TimerStage::kTlsHandshake;
   } else if (!pending_.empty()) {
     const Pending& p = *pending_.front();
-    if ((p.kind == CommandKind::kData && p.got_354) ||
-        p.kind == CommandKind::kBdat) {
-      bool sending = (p.kind == CommandKind::kData && !p.body_finished) ||
-                     transmit_.consumed_offset() < p.end_offset;
-      stage = sending ? TimerStage::kDataBlock
-                      : TimerStage::kDataTermination;
+    if (BodyInFlight()) {
+      // A pipelined BDAT payload (or a DATA body) is still being written:
+      // the replies before it may be held back by the server until it has
+      // read it (RFC 2920 §3.2), so our writes are the progress that
+      // counts. The reply stage starts once the body is out.
+      stage = TimerStage::kDataBlock;
+    } else if (p.kind == CommandKind::kData && p.got_354) {
+      stage = p.body_finished ? TimerStage::kDataTermination
+                              : TimerStage::kDataBlock;  // awaiting chunks
     } else {
       stage = StageForReply(p.kind);
     }
@@ -809,6 +844,22 @@ void Connection::UpdateTimer(Instant now) {
   } else if (stage != timer_.stage()) {
     timer_.Set(stage, now);
   }
+}
+
+bool Connection::BodyInFlight() const {
+  for (const auto& p : pending_) {
+    const bool body_queued = p->kind == CommandKind::kBdat ||
+                             (p->kind == CommandKind::kData && p->got_354);
+    if (body_queued && transmit_.consumed_offset() < p->end_offset) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Connection::DataOutcomeUnknown(CommandId id) const {
+  return std::find(unanswered_data_.begin(), unanswered_data_.end(), id) !=
+         unanswered_data_.end();
 }
 
 absl::optional<Instant> Connection::NextDeadline() const {

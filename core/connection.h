@@ -67,6 +67,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -174,6 +175,13 @@ class Connection {
   }
   // close_status returns the error that broke the connection (OK if not).
   const absl::Status& close_status() const { return close_status_; }
+  // DataOutcomeUnknown returns true if the connection broke after command
+  // `id`, a DATA or a BDAT LAST, was written in full (the end-of-data
+  // marker or the last chunk included) and before its final reply, other
+  // than by a 421 (the server said it closes: nothing was taken). The
+  // server may then have accepted the message (RFC 5321 §4.1.4). False in
+  // every other case, and while the connection is not broken.
+  bool DataOutcomeUnknown(CommandId id) const;
   // pipelining_active is true if commands are currently pipelined.
   bool pipelining_active() const;
   // awaiting_replies counts commands sent or queued that still wait for
@@ -188,7 +196,9 @@ class Connection {
   // --- Inputs ---------------------------------------------------------
 
   // Receive processes `bytes` from the server (all of them: partial
-  // replies are carried inside, bounded by `reply_limits`). Events are
+  // replies are carried inside, bounded by `reply_limits`). Only a complete
+  // reply restarts the stage timer: a reply trickled byte by byte times out
+  // at the stage's start + limit (core/timers.h). Events are
   // queued for `PollEvent`; they own their data, so `bytes` may be reused
   // as soon as this returns. Returns OK, or the remote error that broke the
   // connection now (also reported as ConnectionClosed). On a connection
@@ -267,7 +277,8 @@ class Connection {
   // ConsumeTransmit records that the first `bytes_written` bytes of what
   // PollTransmit offered were written; `bytes_written` may end inside a
   // slice. Larger values than pending are clamped. Restarts the stage
-  // timer (progress).
+  // timer only while the body is being sent (kDataBlock, RFC 5321
+  // §4.5.3.2.5); a stage waiting for a reply is not extended by writes.
   void ConsumeTransmit(size_t bytes_written, Instant now);
 
   // NextDeadline returns when `HandleTimeout` must be called, or nullopt
@@ -301,6 +312,9 @@ class Connection {
   void Fail(SmtpError error, Instant now);
   void CloseCleanly(Instant now);
   void UpdateTimer(Instant now);
+  // BodyInFlight: some DATA body or BDAT payload is queued and not yet
+  // fully written (the kDataBlock stage).
+  bool BodyInFlight() const;
   void Emit(Event event);
   void TraceLine(bool from_client, std::string line);
   void TraceReply(const ReplyView& reply, bool redact);
@@ -334,6 +348,9 @@ class Connection {
   // open_data_: the DATA command whose streamed body is still open (0 if
   // none).
   CommandId open_data_ = 0;
+  // unanswered_data_: see DataOutcomeUnknown (set when the connection
+  // breaks).
+  std::vector<CommandId> unanswered_data_;
 };
 
 }  // namespace smtpcore

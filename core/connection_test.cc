@@ -429,23 +429,162 @@ TEST(ConnectionTest, PerStageTimeouts) {
   s.Run(0);
 }
 
-TEST(ConnectionTest, ConfigurableTimeoutAndProgressRestartsClock) {
+TEST(ConnectionTest, ConfigurableTimeoutAndPartialReplyIsNoProgress) {
   ConnectionOptions o;
   o.timeouts.other = absl::Seconds(10);
   Script s(MakeConnection(o));
   s.Server(kGreeting)
       .Do(Sub(Ehlo{"c.example"}), 0)
       .Client("EHLO c.example\r\n", 0)
-      .Server("250-mx\r\n", 8)  // partial reply: progress
+      .Server("250-mx\r\n", 8)  // a line of a reply that never ends
+      .Server("250-PIPE", 9)       // and a line that never gets its CRLF
       .Do([](Connection& c, Instant now) {
-        EXPECT_EQ(c.NextDeadline(), T(18));
-        c.HandleTimeout(T(17));
+        // The deadline bounds the whole reply from EHLO (core/timers.h).
+        EXPECT_EQ(c.NextDeadline(), T(10));
+        c.HandleTimeout(T(9.999));
         EXPECT_FALSE(c.closed());
-        c.HandleTimeout(T(18));
+        c.HandleTimeout(T(10));
         EXPECT_TRUE(c.broken());
       });
   EXPECT_EQ(s.Run(0), (std::vector<std::string>{"greeting 220",
                                                 "closed timeout"}));
+}
+
+TEST(ConnectionTest, CompleteReplyStartsTheNextStage) {
+  ConnectionOptions o;
+  o.timeouts.rcpt = absl::Seconds(10);
+  Script s(MakeConnection(o));
+  s.Server(kGreeting)
+      .Do(Sub(Ehlo{"c.example"}), 0)
+      .Client("EHLO c.example\r\n", 0)
+      .Server(kEhloPipelining, 1)
+      .Do(Sub(MailFrom{"a@example.org", {}}), 2)
+      .Do(Sub(RcptTo{"b@example.org", {}}), 2)
+      .Do(Sub(RcptTo{"c@example.org", {}}), 2)
+      .Client("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n"
+              "RCPT TO:<c@example.org>\r\n",
+              2)
+      .Server("250 ok\r\n", 5)  // MAIL: the first RCPT's stage starts
+      .Do([](Connection& c, Instant) { EXPECT_EQ(c.NextDeadline(), T(15)); })
+      .Server("250 ok\r\n", 7)  // RCPT 1: the second RCPT starts afresh
+      .Do([](Connection& c, Instant) { EXPECT_EQ(c.NextDeadline(), T(17)); })
+      .Server("25", 12)  // part of the last reply: no progress
+      .Do([](Connection& c, Instant) { EXPECT_EQ(c.NextDeadline(), T(17)); });
+  s.Run(0);
+}
+
+TEST(ConnectionTest, AuthDeadlineBoundsEveryChallengeRound) {
+  ConnectionOptions o;
+  o.allow_insecure_auth = true;
+  o.timeouts.auth = absl::Seconds(30);
+  o.timeouts.other = absl::Seconds(20);
+  Script s(MakeConnection(o));
+  s.Server(kGreeting)
+      .Do(Sub(Ehlo{"c.example"}), 0)
+      .Client("EHLO c.example\r\n", 0)
+      .Server("250-mx\r\n250 AUTH X\r\n", 1)
+      .Do(SubAuth("X", absl::nullopt, {"a", "b", "c"}), 2)
+      .Client("AUTH X\r\n", 2)
+      .Do([](Connection& c, Instant) { EXPECT_EQ(c.NextDeadline(), T(32)); })
+      .Server("334 \r\n", 12)
+      .Client("YQ==\r\n", 12)
+      .Server("334 \r\n", 22)
+      .Client("Yg==\r\n", 22)
+      .Do([](Connection& c, Instant) {
+        // Each 334 is a complete reply, but the exchange is one stage.
+        EXPECT_EQ(c.NextDeadline(), T(32));
+        c.HandleTimeout(T(31.5));
+        EXPECT_FALSE(c.closed());
+        c.HandleTimeout(T(32));
+        EXPECT_TRUE(c.broken());
+        EXPECT_NE(c.close_status().message().find("stage auth"),
+                  absl::string_view::npos)
+            << c.close_status();
+      });
+  EXPECT_EQ(s.Run(0), (std::vector<std::string>{"greeting 220",
+                                                "reply EHLO 250",
+                                                "capabilities AUTH=X",
+                                                "closed timeout"}));
+}
+
+TEST(ConnectionTest, PipelinedBodyWritesKeepTheDataBlockStage) {
+  ConnectionOptions o;
+  o.timeouts.mail = absl::Seconds(10);
+  o.timeouts.data_block = absl::Seconds(10);
+  Script s(MakeConnection(o));
+  s.Server(kGreeting)
+      .Do(Sub(Ehlo{"c.example"}), 0)
+      .Client("EHLO c.example\r\n", 0)
+      .Server(kEhloPipelining, 1)
+      .Do(Sub(MailFrom{"a@example.org", {}}), 2)
+      .Do(Sub(RcptTo{"b@example.org", {}}), 2)
+      .Do(Sub(Bdat{absl::Cord("hello\r\n"), true, true}), 2)
+      .Do([](Connection& c, Instant now) {
+        // The BDAT payload is queued behind MAIL: until it is written, our
+        // writes are the progress (the server may hold the replies).
+        EXPECT_EQ(c.NextDeadline(), T(12));
+        IoSlice slices[8];
+        size_t n = c.PollTransmit(slices);
+        ASSERT_GT(n, 0u);
+        c.ConsumeTransmit(5, T(8));
+        EXPECT_EQ(c.NextDeadline(), T(18));
+      })
+      .Client("FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n"
+              "BDAT 7 LAST\r\nhello\r\n",  // "MAIL " went out at 8
+              9)
+      .Do([](Connection& c, Instant) {
+        // Everything written at 9: MAIL's reply is due 10 s later.
+        EXPECT_EQ(c.NextDeadline(), T(19));
+      });
+  s.Run(0);
+}
+
+TEST(ConnectionTest, DataBlockProgressIsOurWritesNotServerBytes) {
+  ConnectionOptions o;
+  o.timeouts.data_block = absl::Seconds(10);
+  auto id = std::make_shared<CommandId>(0);
+  Script s(MakeConnection(o));
+  s.Server(kGreeting)
+      .Do(Sub(Ehlo{"c.example"}), 0)
+      .Client("EHLO c.example\r\n", 0)
+      .Server(kEhloPlain, 1)
+      .Do(Sub(MailFrom{"a@example.org", {}}), 1)
+      .Client("MAIL FROM:<a@example.org>\r\n", 1)
+      .Server("250 ok\r\n", 1)
+      .Do(Sub(RcptTo{"b@example.org", {}}), 1)
+      .Client("RCPT TO:<b@example.org>\r\n", 1)
+      .Server("250 ok\r\n", 1)
+      .Do(
+          [id](Connection& c, Instant now) {
+            absl::StatusOr<CommandId> r =
+                c.Submit(Data{absl::Cord(), /*more_body=*/true}, now);
+            ASSERT_TRUE(r.ok()) << r.status();
+            *id = *r;
+          },
+          1)
+      .Client("DATA\r\n", 1)
+      .Server("354 go\r\n", 2)
+      .Do([](Connection& c, Instant) { EXPECT_EQ(c.NextDeadline(), T(12)); })
+      .Server("55", 8)  // server bytes while we send: not progress
+      .Do([](Connection& c, Instant) { EXPECT_EQ(c.NextDeadline(), T(12)); })
+      .Do(
+          [id](Connection& c, Instant now) {
+            ASSERT_TRUE(
+                c.AppendBody(*id, absl::Cord("part\r\n"), false, now).ok());
+          },
+          9)
+      .Client("part\r\n", 9)  // our write at 9 is progress (§4.5.3.2.5)
+      .Do([](Connection& c, Instant) {
+        EXPECT_EQ(c.NextDeadline(), T(19));
+        c.HandleTimeout(T(18.9));
+        EXPECT_FALSE(c.closed());
+        c.HandleTimeout(T(19));
+        EXPECT_TRUE(c.broken());
+        EXPECT_NE(c.close_status().message().find("stage data_block"),
+                  absl::string_view::npos)
+            << c.close_status();
+      });
+  s.Run(0);
 }
 
 TEST(ConnectionTest, StartTlsInjectionSameReceive) {

@@ -8,8 +8,9 @@ absl::string_view RecipientStatusName(RecipientStatus status) {
     case RecipientStatus::kDelivered: return "delivered";
     case RecipientStatus::kRejected: return "rejected";
     case RecipientStatus::kDeferred: return "deferred";
+    case RecipientStatus::kUnknown: return "unknown";
   }
-  return "unknown";
+  return "invalid";
 }
 
 }  // namespace smtpcore

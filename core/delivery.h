@@ -5,8 +5,10 @@
 // that answers 452 (or 552, RFC 5321 §4.5.3.1.10) to some RCPTs, or
 // announces LIMITS RCPTMAX/RCPTDOMAINMAX (RFC 9422), gets the remaining
 // recipients in a further MAIL transaction. Every recipient ends with one
-// status: delivered, rejected (permanent) or deferred (temporary: retry
-// later, possibly on another connection).
+// status: delivered, rejected (permanent), deferred (temporary: retry
+// later, possibly on another connection) or unknown (the whole message was
+// sent but the connection ended before the server's final reply: it may
+// have been delivered).
 
 #ifndef SMTP_CORE_DELIVERY_H_
 #define SMTP_CORE_DELIVERY_H_
@@ -60,11 +62,18 @@ enum class RecipientStatus : uint8_t {
   kDelivered,  // RCPT 2xx and the transaction's final data reply 2xx
   kRejected,   // a 5xx to RCPT or to the data (permanent)
   kDeferred,   // a 4xx (or 452/552 retries exhausted, MAILMAX reached,
-               // connection lost): temporary, retry later
+               // connection lost before the end of data): temporary, retry
+               // later
+  kUnknown,    // the end of data (the final "." or BDAT LAST, in full) was
+               // written, then the connection ended (EOF, timeout, I/O or
+               // protocol error) without the final reply; RCPT had
+               // accepted the recipient or not answered yet. The server may
+               // have taken the message (RFC 5321 §4.1.4; RFC 1047's
+               // duplicates): temporary, but a retry may deliver it twice
 };
 
-// RecipientStatusName returns "pending", "delivered", "rejected" or
-// "deferred".
+// RecipientStatusName returns "pending", "delivered", "rejected",
+// "deferred" or "unknown".
 absl::string_view RecipientStatusName(RecipientStatus status);
 
 // RecipientResult is the outcome for one recipient. Owns its data.
@@ -99,6 +108,7 @@ struct DeliveryResult {
   size_t delivered() const { return Count(RecipientStatus::kDelivered); }
   size_t rejected() const { return Count(RecipientStatus::kRejected); }
   size_t deferred() const { return Count(RecipientStatus::kDeferred); }
+  size_t unknown() const { return Count(RecipientStatus::kUnknown); }
 };
 
 }  // namespace smtpcore

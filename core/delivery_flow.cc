@@ -589,7 +589,7 @@ void DeliveryFlow::FinishDelivery() {
     Emit(DeliveryDone{d->id, std::move(d->result)});
   } else {
     SmtpError error = d->error.value_or(SmtpError());
-    error.permanent = d->result.deferred() == 0;
+    error.permanent = d->result.deferred() == 0 && d->result.unknown() == 0;
     Emit(DeliveryFailed{d->id, std::move(error), std::move(d->result)});
   }
 }
@@ -616,9 +616,35 @@ void DeliveryFlow::OnConnectionClosed(Instant now) {
       // connection (RFC 3030 §4 leaves the payload of a refused BDAT to the
       // server). Nothing new is submitted on a closed connection.
       FinishTransaction(*deliveries_.front(), now);
+    } else if (!t.data_final) {
+      MarkUnknown(*deliveries_.front());
     }
   }
   txn_.reset();
+}
+
+void DeliveryFlow::MarkUnknown(Delivery& d) {
+  const Transaction& t = *txn_;
+  bool sent_whole = false;
+  for (const Transaction::Sent& sent : t.sent) {
+    const bool data_end = sent.kind == CommandKind::kData ||
+                          (sent.kind == CommandKind::kBdat && sent.last);
+    if (data_end && connection_->DataOutcomeUnknown(sent.id)) {
+      sent_whole = true;
+    }
+  }
+  if (!sent_whole) return;
+  // The whole message went out and no final reply came: every recipient
+  // RCPT accepted, or did not answer yet (pipelined BDAT), may have it.
+  // Those refused (including 452s waiting for a retry) did not.
+  for (size_t index : t.rcpts) {
+    RecipientResult& rr = d.result.recipients[index];
+    if (rr.status != RecipientStatus::kPending) continue;
+    if (std::find(t.retry.begin(), t.retry.end(), index) != t.retry.end()) {
+      continue;
+    }
+    rr.status = RecipientStatus::kUnknown;
+  }
 }
 
 void DeliveryFlow::FailAll(const SmtpError& error) {

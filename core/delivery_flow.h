@@ -119,7 +119,11 @@ class DeliveryFlow {
 
   // OnConnectionClosed is called when the connection closed: a transaction
   // the server had already refused (MAIL, or every RCPT) finishes with that
-  // refusal as its cause rather than the connection loss that followed.
+  // refusal as its cause rather than the connection loss that followed. If
+  // the whole message had been written (the end of data included) without
+  // a final reply (Connection::DataOutcomeUnknown), the recipients RCPT
+  // accepted or left unanswered become kUnknown (core/delivery.h); `FailAll`
+  // then defers the rest.
   void OnConnectionClosed(Instant now);
 
   // FailAll fails every queued delivery with `error` (temporary: every
@@ -142,6 +146,7 @@ class DeliveryFlow {
   void FinishTransaction(Delivery& d, Instant now);
   void FinishDelivery();
   void FailFrontDelivery(SmtpError error);
+  void MarkUnknown(Delivery& d);
   absl::Status Refuse8BitChunk(Delivery& d, bool front, Instant now);
   void Emit(Event event) { events_->push_back(std::move(event)); }
 

@@ -16,6 +16,13 @@ std::string CodeAndEnhanced(int code,
   return out;
 }
 
+// UnknownSuffix is " unknown=N" when N > 0 recipients have an unknown
+// outcome, else "".
+std::string UnknownSuffix(const DeliveryResult& result) {
+  size_t n = result.unknown();
+  return n == 0 ? std::string() : absl::StrCat(" unknown=", n);
+}
+
 }  // namespace
 
 std::string EventToString(const Event& event) {
@@ -73,11 +80,13 @@ std::string EventToString(const Event& event) {
           return absl::StrCat("delivery_done delivered=",
                               e.result.delivered(),
                               " rejected=", e.result.rejected(),
-                              " deferred=", e.result.deferred());
+                              " deferred=", e.result.deferred(),
+                              UnknownSuffix(e.result));
         } else if constexpr (std::is_same_v<T, DeliveryFailed>) {
           return absl::StrCat("delivery_failed ",
                               ErrorDetailName(e.error.cause), " ",
-                              CodeAndEnhanced(e.error.code, e.error.enhanced));
+                              CodeAndEnhanced(e.error.code, e.error.enhanced),
+                              UnknownSuffix(e.result));
         } else if constexpr (std::is_same_v<T, ConnectionClosed>) {
           if (e.status.ok()) return "closed ok";
           return absl::StrCat("closed ",

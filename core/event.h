@@ -37,10 +37,13 @@
 //                                             TransactionComplete, LMTP
 //   data_reply <bob@example.org> 250 2.0.0    RecipientDataReply (LMTP)
 //   delivery_done delivered=2 rejected=1 deferred=0
-//                                             DeliveryDone (counts)
+//                                             DeliveryDone (counts; then
+//                                             " unknown=N" when N > 0)
 //   delivery_failed rejected 550 5.1.1        DeliveryFailed: ErrorDetailName
 //   delivery_failed message_too_large 0       of the cause, code (0 if none),
-//                                             enhanced code if present
+//   delivery_failed timeout 0 unknown=2       enhanced code if present, and
+//                                             " unknown=N" when N recipients
+//                                             have an unknown outcome
 //   noop 250 2.0.0                            NoopDone: code, enhanced code
 //                                             if present
 //   vrfy 252 2.1.5 cannot_verify entries=0    VrfyDone: code, enhanced

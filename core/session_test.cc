@@ -784,7 +784,81 @@ TEST(SessionTest, EndOfDataTimeoutByLaterNow) {
       });
   s.RunAllSplits({"greeting 220", kCapsFull, "ready",
                   "recipient <b@example.org> 250",
-                  "delivery_failed timeout 0", "closed timeout"});
+                  "delivery_failed timeout 0 unknown=1", "closed timeout"});
+}
+
+// UnknownOutcomeRun drives a pipelined DATA delivery to three recipients
+// (the second refused) up to the end of data, writing all but
+// `unwritten` bytes of the final ".\r\n", then ends the connection with
+// `end`, and returns the delivery's result.
+DeliveryResult UnknownOutcomeRun(size_t unwritten,
+                                 void (*end)(Session&, Instant)) {
+  Session s(Plain(), T(0));
+  EXPECT_TRUE(s.Receive(kGreeting, T(0)).ok());
+  DrainTransmit(s, T(0));
+  EXPECT_TRUE(s.Receive(kEhloFull, T(1)).ok());
+  EXPECT_TRUE(
+      s.Deliver(Env("a@example.org",
+                    {"b@example.org", "c@example.org", "d@example.org"}),
+                absl::Cord("x\r\n"), T(1))
+          .ok());
+  DrainTransmit(s, T(1));
+  EXPECT_TRUE(
+      s.Receive("250 ok\r\n250 ok\r\n550 no\r\n250 ok\r\n354 go\r\n", T(2))
+          .ok());
+  std::string body;
+  IoSlice slices[8];
+  size_t n = s.PollTransmit(slices);
+  for (size_t i = 0; i < n; ++i) body.append(std::string(slices[i].view()));
+  EXPECT_EQ(body, "x\r\n.\r\n");
+  s.ConsumeTransmit(body.size() - unwritten, T(3));
+  end(s, T(4));
+  absl::optional<DeliveryResult> result;
+  while (absl::optional<Event> e = s.PollEvent()) {
+    if (auto* f = std::get_if<DeliveryFailed>(&*e)) result = f->result;
+  }
+  EXPECT_TRUE(result.has_value());
+  return result.value_or(DeliveryResult());
+}
+
+void EndWithEof(Session& s, Instant now) { (void)s.ReceiveEof(now); }
+void EndWithTimeout(Session& s, Instant) { s.HandleTimeout(T(4 + 600)); }
+void EndWithIoError(Session& s, Instant now) {
+  s.Abort(MakeError(absl::StatusCode::kUnavailable, ErrorDetail::kIo, "reset"),
+          now);
+}
+void EndWith421(Session& s, Instant now) {
+  (void)s.Receive("421 4.3.2 shutting down\r\n", now);
+}
+
+TEST(SessionTest, EndOfDataSentThenConnectionLostIsUnknown) {
+  for (auto end : {EndWithEof, EndWithTimeout, EndWithIoError}) {
+    DeliveryResult r = UnknownOutcomeRun(0, end);
+    ASSERT_EQ(r.recipients.size(), 3u);
+    EXPECT_EQ(r.recipients[0].status, RecipientStatus::kUnknown);
+    EXPECT_EQ(r.recipients[1].status, RecipientStatus::kRejected);
+    EXPECT_EQ(r.recipients[2].status, RecipientStatus::kUnknown);
+    EXPECT_EQ(r.unknown(), 2u);
+    EXPECT_EQ(r.deferred(), 0u);
+  }
+}
+
+TEST(SessionTest, EndOfDataNotWrittenInFullIsDeferred) {
+  // One byte of ".\r\n" never left: the server cannot have ended the
+  // message.
+  DeliveryResult r = UnknownOutcomeRun(1, EndWithEof);
+  ASSERT_EQ(r.recipients.size(), 3u);
+  EXPECT_EQ(r.recipients[0].status, RecipientStatus::kDeferred);
+  EXPECT_EQ(r.recipients[1].status, RecipientStatus::kRejected);
+  EXPECT_EQ(r.unknown(), 0u);
+}
+
+TEST(SessionTest, A421AfterTheEndOfDataIsAnAnswer) {
+  // 421 is the server's reply to the end of data (RFC 5321 §3.8): it did
+  // not take the message.
+  DeliveryResult r = UnknownOutcomeRun(0, EndWith421);
+  EXPECT_EQ(r.unknown(), 0u);
+  EXPECT_EQ(r.deferred(), 2u);
 }
 
 TEST(SessionTest, EofMidReply) {

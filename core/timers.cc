@@ -12,6 +12,7 @@ absl::string_view TimerStageName(TimerStage stage) {
     case TimerStage::kDataBlock: return "data_block";
     case TimerStage::kDataTermination: return "data_termination";
     case TimerStage::kTlsHandshake: return "tls_handshake";
+    case TimerStage::kAuth: return "auth";
     case TimerStage::kOther: return "other";
   }
   return "unknown";
@@ -27,6 +28,7 @@ Duration Timeouts::For(TimerStage stage) const {
     case TimerStage::kDataBlock: return data_block;
     case TimerStage::kDataTermination: return data_termination;
     case TimerStage::kTlsHandshake: return tls_handshake;
+    case TimerStage::kAuth: return auth;
     case TimerStage::kOther: return other;
   }
   return other;
@@ -39,6 +41,7 @@ TimerStage StageForReply(CommandKind kind) {
     case CommandKind::kRcptTo: return TimerStage::kRcpt;
     case CommandKind::kData: return TimerStage::kDataInit;
     case CommandKind::kBdat: return TimerStage::kDataTermination;
+    case CommandKind::kAuth: return TimerStage::kAuth;
     default: return TimerStage::kOther;
   }
 }

@@ -13,6 +13,8 @@ TEST(TimersTest, Rfc5321Defaults) {
   EXPECT_EQ(t.For(TimerStage::kDataInit), absl::Minutes(2));
   EXPECT_EQ(t.For(TimerStage::kDataBlock), absl::Minutes(3));
   EXPECT_EQ(t.For(TimerStage::kDataTermination), absl::Minutes(10));
+  EXPECT_EQ(t.For(TimerStage::kTlsHandshake), absl::Minutes(5));
+  EXPECT_EQ(t.For(TimerStage::kAuth), absl::Minutes(5));
   EXPECT_EQ(t.For(TimerStage::kOther), absl::Minutes(5));
   EXPECT_EQ(t.For(TimerStage::kNone), absl::InfiniteDuration());
 }
@@ -23,6 +25,7 @@ TEST(TimersTest, StageForReply) {
   EXPECT_EQ(StageForReply(CommandKind::kRcptTo), TimerStage::kRcpt);
   EXPECT_EQ(StageForReply(CommandKind::kData), TimerStage::kDataInit);
   EXPECT_EQ(StageForReply(CommandKind::kBdat), TimerStage::kDataTermination);
+  EXPECT_EQ(StageForReply(CommandKind::kAuth), TimerStage::kAuth);
   EXPECT_EQ(StageForReply(CommandKind::kEhlo), TimerStage::kOther);
 }
 
@@ -42,6 +45,7 @@ TEST(TimersTest, StageTimerDeadlineAndExpiry) {
   timer.Stop();
   EXPECT_EQ(timer.stage(), TimerStage::kNone);
   EXPECT_EQ(TimerStageName(TimerStage::kDataTermination), "data_termination");
+  EXPECT_EQ(TimerStageName(TimerStage::kAuth), "auth");
 }
 
 }  // namespace

@@ -93,6 +93,8 @@ absl::Status ApplyTimeouts(const MetaValue& v, Timeouts* t) {
       t->data_termination = d;
     } else if (k == "tls_handshake") {
       t->tls_handshake = d;
+    } else if (k == "auth") {
+      t->auth = d;
     } else if (k == "other") {
       t->other = d;
     } else {
@@ -102,12 +104,7 @@ absl::Status ApplyTimeouts(const MetaValue& v, Timeouts* t) {
   return absl::OkStatus();
 }
 
-// Message is one entry of a case's `messages`, ready for Session::Deliver.
-struct Message {
-  Envelope envelope;
-  bool streamed = false;
-  std::vector<absl::string_view> chunks;  // point into the TranscriptCase
-};
+using Message = TranscriptMessage;
 
 absl::Status ParseMessage(const MetaValue& v, size_t index, Message* out) {
   std::string where = absl::StrCat("messages[", index, "]");
@@ -485,6 +482,16 @@ void RunOn(const TranscriptCase& c, const TranscriptMode& mode,
   }
 }
 
+absl::StatusOr<std::vector<TranscriptMessage>> MessagesFromMeta(
+    const MetaValue& messages) {
+  std::vector<TranscriptMessage> out(messages.array.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    absl::Status s = ParseMessage(messages.array[i], i, &out[i]);
+    if (!s.ok()) return s;
+  }
+  return out;
+}
+
 TranscriptRun RunTranscript(const TranscriptCase& c,
                             const TranscriptMode& mode) {
   TranscriptRun run;
@@ -493,11 +500,12 @@ TranscriptRun RunTranscript(const TranscriptCase& c,
     run.status = options.status();
     return run;
   }
-  std::vector<Message> messages(c.messages.array.size());
-  for (size_t i = 0; i < messages.size(); ++i) {
-    run.status = ParseMessage(c.messages.array[i], i, &messages[i]);
-    if (!run.status.ok()) return run;
+  absl::StatusOr<std::vector<Message>> parsed = MessagesFromMeta(c.messages);
+  if (!parsed.ok()) {
+    run.status = parsed.status();
+    return run;
   }
+  std::vector<Message> messages = *std::move(parsed);
 
   if (!mode.record) {
     Session session(*options, mode.script.start);

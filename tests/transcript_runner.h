@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "core/session.h"
 #include "tests/transcript_meta.h"
 #include "tests/transcript_parser.h"
@@ -41,6 +42,21 @@ std::vector<TranscriptMode> TranscriptModes(const TranscriptCase& c);
 // except ehlo_domain "client.example.org" and TLS mode "none". Unknown keys
 // and wrong types are kInvalidArgument.
 absl::StatusOr<SessionOptions> SessionOptionsFromMeta(const MetaValue& options);
+
+// TranscriptMessage is one entry of a case's `messages`, ready for
+// Session::Deliver (or StartDelivery + AppendBody when `streamed`). The
+// chunks point into the case's meta value, which must outlive it.
+struct TranscriptMessage {
+  Envelope envelope;
+  bool streamed = false;
+  std::vector<absl::string_view> chunks;
+};
+
+// MessagesFromMeta maps a case's `messages` array (keys in
+// tests/transcripts/README.md); kInvalidArgument for unknown keys, wrong
+// types or a message without from, to and body.
+absl::StatusOr<std::vector<TranscriptMessage>> MessagesFromMeta(
+    const MetaValue& messages);
 
 // TranscriptRun is the outcome of one replay.
 struct TranscriptRun {

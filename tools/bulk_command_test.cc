@@ -2,10 +2,6 @@
 
 #include "tools/bulk_command.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <set>
 #include <string>
 #include <vector>
@@ -15,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "tools/command_test_util.h"
 #include "tools/sink/sink_server.h"
+#include "transports/testing/refused_port.h"
 
 namespace smtpcore {
 namespace cli {
@@ -74,16 +71,12 @@ TEST(BulkCommandTest, JsonAndConnectionRetirement) {
 }
 
 TEST(BulkCommandTest, RefusedConnectionFailsEveryMessage) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr = {};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
+  // Held bound (not listening) until the end of the test: refused, and no
+  // other socket can take the port meanwhile.
+  absl::StatusOr<RefusedLoopbackPort> refused = RefusedLoopbackPort::Reserve();
+  ASSERT_TRUE(refused.ok()) << refused.status();
   RunResult r = RunBulk({"--server",
-                         absl::StrCat("127.0.0.1:", ntohs(addr.sin_port)),
+                         absl::StrCat("127.0.0.1:", refused->port()),
                          "--count", "10", "--progress", "never"});
   EXPECT_EQ(r.status, 3) << r.out << r.err;
   EXPECT_TRUE(absl::StartsWith(r.out, "bulk: 0 sent, 10 failed, ")) << r.out;

@@ -57,7 +57,9 @@ ExitStatus ExitStatusForResult(const DeliveryResult& result) {
     return ExitStatus::kOk;
   }
   if (delivered > 0) return ExitStatus::kPartial;
-  if (result.deferred() > 0) return ExitStatus::kTemporary;
+  if (result.deferred() > 0 || result.unknown() > 0) {
+    return ExitStatus::kTemporary;
+  }
   return ExitStatus::kPermanent;
 }
 
@@ -66,6 +68,7 @@ ExitStatus ExitStatusForDelivery(const DeliveryResult& result,
   if (result.delivered() > 0 || error == nullptr) {
     return ExitStatusForResult(result);
   }
+  if (result.unknown() > 0) return ExitStatus::kTemporary;
   if (error->cause == ErrorDetail::kRejected &&
       error->command == CommandKind::kRcptTo && !result.recipients.empty()) {
     return ExitStatusForResult(result);

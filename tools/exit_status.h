@@ -5,7 +5,10 @@
 //   0  every recipient accepted
 //   2  partial: the message was accepted for some recipients, others were
 //      rejected or deferred
-//   3  temporary failure: a 4xx reply, 421, a timeout, a connection error
+//   3  temporary failure: a 4xx reply, 421, a timeout, a connection error;
+//      also when the outcome is unknown (the end of data was sent and the
+//      connection ended before the reply: RecipientStatus::kUnknown), which
+//      the report says explicitly: a retry may deliver the message twice
 //   4  permanent failure: a 5xx reply, or a local refusal the server would
 //      make permanently (message too large, missing 8BITMIME, SMTPUTF8,
 //      REQUIRETLS, AUTH)
@@ -56,14 +59,15 @@ ExitStatus ExitStatusForError(const SmtpError& error);
 
 // ExitStatusForResult maps a finished delivery: 0 when every recipient was
 // delivered, 2 when some were, else 3 if any recipient was deferred (4xx)
-// and 4 if all were rejected. An empty result gives 4.
+// or unknown, and 4 if all were rejected. An empty result gives 4.
 ExitStatus ExitStatusForResult(const DeliveryResult& result);
 
 // ExitStatusForDelivery maps a finished delivery and its error (nullptr
 // when it completed): 2 or 0 when some recipient was delivered (as
-// ExitStatusForResult); a refusal of every recipient at RCPT maps by the
-// recipients (3 if any got a 4xx, else 4); any other error by
-// ExitStatusForError.
+// ExitStatusForResult); 3 when a recipient's outcome is unknown, whatever
+// the error (the message may have arrived: never "permanent"); a refusal
+// of every recipient at RCPT maps by the recipients (3 if any got a 4xx,
+// else 4); any other error by ExitStatusForError.
 ExitStatus ExitStatusForDelivery(const DeliveryResult& result,
                                  const SmtpError* error);
 

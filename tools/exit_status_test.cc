@@ -105,6 +105,11 @@ TEST(ExitStatusTest, ForResult) {
   EXPECT_EQ(ExitStatusForResult(Result({S::kRejected, S::kRejected})),
             ExitStatus::kPermanent);
   EXPECT_EQ(ExitStatusForResult(Result({})), ExitStatus::kPermanent);
+  // An unknown outcome (end of data sent, no reply) counts as temporary.
+  EXPECT_EQ(ExitStatusForResult(Result({S::kRejected, S::kUnknown})),
+            ExitStatus::kTemporary);
+  EXPECT_EQ(ExitStatusForResult(Result({S::kDelivered, S::kUnknown})),
+            ExitStatus::kPartial);
 }
 
 TEST(ExitStatusTest, Permanence) {
@@ -148,6 +153,14 @@ TEST(ExitStatusTest, ForDelivery) {
             ExitStatus::kPartial);
   EXPECT_EQ(ExitStatusForDelivery(Result({S::kDelivered}), nullptr),
             ExitStatus::kOk);
+  // Unknown outcomes are temporary whatever broke the connection (a
+  // malformed final reply alone would be a protocol error, 5).
+  SmtpError garbage;
+  garbage.cause = ErrorDetail::kMalformedReply;
+  EXPECT_EQ(ExitStatusForDelivery(Result({S::kUnknown}), &garbage),
+            ExitStatus::kTemporary);
+  EXPECT_EQ(ExitStatusForDelivery(Result({S::kDeferred}), &garbage),
+            ExitStatus::kProtocol);
 }
 
 }  // namespace

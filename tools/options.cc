@@ -43,7 +43,8 @@ absl::Status Usage(absl::string_view message) {
       {"ehlo", "NAME", "name sent with EHLO (default: this host's name)"},    \
       {"chunking", "auto|never", "use BDAT when offered (default auto)"},     \
       {"pipelining", "auto|never", "pipeline commands when offered (default auto)"}, \
-      {"timeout", "SECONDS", "cap every per-stage deadline (RFC 5321 defaults)"}, \
+      {"timeout", "SECONDS",                                                 \
+       "cap every deadline (connect, each reply, TLS, AUTH)"},               \
       {"trace", nullptr, "print the session (C:/S: lines) on stderr"}
 
 #define SMTPC_MX_FLAGS                                                        \
@@ -424,7 +425,7 @@ Timeouts CappedTimeouts(absl::optional<Duration> cap) {
   if (!cap.has_value()) return t;
   for (Duration* d : {&t.greeting, &t.mail, &t.rcpt, &t.data_init,
                       &t.data_block, &t.data_termination, &t.tls_handshake,
-                      &t.other}) {
+                      &t.auth, &t.other}) {
     *d = std::min(*d, *cap);
   }
   return t;

@@ -80,7 +80,9 @@ absl::StatusOr<uint8_t> ParseDsnNotify(absl::string_view text);
 absl::StatusOr<Duration> ParseTimeoutSeconds(absl::string_view text);
 
 // CappedTimeouts returns the RFC 5321 §4.5.3.2 defaults, each capped at
-// `cap` when given.
+// `cap` when given: every stage, the TLS handshake and the whole AUTH
+// exchange (core/timers.h). The connect timeout is capped separately
+// (tools/client_config.h).
 Timeouts CappedTimeouts(absl::optional<Duration> cap);
 
 // ConnectionFlags are the flags `send` and `bulk` share: where to connect,

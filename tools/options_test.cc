@@ -259,7 +259,7 @@ TEST(TimeoutsTest, CapLowersEveryStage) {
   EXPECT_EQ(defaults.data_termination, absl::Minutes(10));
   Timeouts t = CappedTimeouts(absl::Seconds(7));
   for (Duration d : {t.greeting, t.mail, t.rcpt, t.data_init, t.data_block,
-                     t.data_termination, t.tls_handshake, t.other}) {
+                     t.data_termination, t.tls_handshake, t.auth, t.other}) {
     EXPECT_EQ(d, absl::Seconds(7));
   }
   Timeouts big = CappedTimeouts(absl::Minutes(4));

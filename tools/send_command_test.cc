@@ -4,10 +4,6 @@
 
 #include "tools/send_command.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -18,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tools/sink/sink_server.h"
+#include "transports/testing/refused_port.h"
 
 namespace smtpcore {
 namespace cli {
@@ -283,16 +280,11 @@ TEST_F(SendCommandTest, WrongPassword) {
 }
 
 TEST(SendCommandNoServerTest, ConnectionRefusedIsTemporary) {
-  // A port that was free a moment ago: bind, read the port, close.
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr = {};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  const std::string server = absl::StrCat("127.0.0.1:", ntohs(addr.sin_port));
+  // Held bound (not listening) until the end of the test: refused, and no
+  // other socket can take the port meanwhile.
+  absl::StatusOr<RefusedLoopbackPort> refused = RefusedLoopbackPort::Reserve();
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  const std::string server = absl::StrCat("127.0.0.1:", refused->port());
   RunResult r =
       RunSend({"--server", server, "--from", "a@x", "--to", "b@x", "--json"});
   EXPECT_EQ(r.status, 3) << r.out;

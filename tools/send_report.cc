@@ -206,6 +206,12 @@ std::string SendReportToText(const SendReport& r) {
                               r.body_command.value_or("DATA"),
                               ReplyLine(*r.result)));
   }
+  for (const RecipientResult& rr : r.recipients) {
+    if (rr.status == RecipientStatus::kUnknown) {
+      absl::StrAppend(&out, kUnknownOutcomeNote);
+      break;
+    }
+  }
   return out;
 }
 

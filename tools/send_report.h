@@ -18,7 +18,10 @@
 //                    "enhanced_code", "text"}],   in --to order; "accepted"
 //                                          is a 2xx to RCPT, "status" the
 //                                          final outcome (delivered,
-//                                          rejected, deferred, pending),
+//                                          rejected, deferred, unknown,
+//                                          pending; "unknown": the end of
+//                                          data was sent, no reply came,
+//                                          the message may have arrived),
 //                                          "text" the reply's first line
 //                                          without the enhanced code
 //    "result": {"code", "enhanced_code", "text"} | null,  reply to the end
@@ -89,12 +92,19 @@ std::string ErrorCommandName(CommandKind kind);
 // `error.Message()`.
 std::string ErrorLine(const SmtpError& error);
 
+// kUnknownOutcomeNote is the text summary's line for unknown outcomes.
+inline constexpr char kUnknownOutcomeNote[] =
+    "warning: the whole message was sent but the connection ended before "
+    "the server's reply: it may have been delivered to the recipients "
+    "marked unknown (sending it again may deliver it twice)\n";
+
 // SendReportToJson renders the JSON object (one line, no trailing newline).
 std::string SendReportToJson(const SendReport& report);
 
 // SendReportToText renders the human summary printed on stdout without
 // `--json` (several lines, each ending in '\n'): one line per recipient and
-// one for the message. Empty when nothing was attempted.
+// one for the message, and a warning line when some recipient's outcome is
+// unknown (kUnknownOutcomeNote). Empty when nothing was attempted.
 std::string SendReportToText(const SendReport& report);
 
 }  // namespace cli

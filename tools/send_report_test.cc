@@ -112,6 +112,33 @@ TEST(SendReportTest, ConnectionFailureJson) {
   EXPECT_EQ(SendReportToText(r), "not sent  b@x  -\n");
 }
 
+TEST(SendReportTest, UnknownOutcomeIsSaid) {
+  SendReport r;
+  r.server = "mx:25";
+  r.tls_mode = "none";
+  r.recipients.push_back(
+      Rcpt("b@x", RecipientStatus::kUnknown, "250 2.1.5 Ok\r\n"));
+  r.recipients.push_back(
+      Rcpt("c@x", RecipientStatus::kRejected, "550 5.1.1 no\r\n"));
+  SmtpError e;
+  e.cause = ErrorDetail::kTimeout;
+  e.command = CommandKind::kData;
+  e.what = "timed out (stage data_termination, limit 10m)";
+  r.error = e;
+  r.exit = ExitStatus::kTemporary;
+  const std::string json = SendReportToJson(r);
+  EXPECT_NE(json.find(R"({"address":"b@x","accepted":true,"status":"unknown",)"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find(R"("status":"temporary","exit_code":3,)"),
+            std::string::npos)
+      << json;
+  EXPECT_EQ(SendReportToText(r),
+            std::string("unknown   b@x  250 2.1.5 Ok\n"
+                        "rejected  c@x  550 5.1.1 no\n") +
+                kUnknownOutcomeNote);
+}
+
 TEST(SendReportTest, ReplyErrorJson) {
   SendReport r;
   r.server = "mx:25";

@@ -12,6 +12,7 @@ set -euo pipefail
 SMTPC=${1:-tools/smtpc}
 TMP=${TEST_TMPDIR:-$(mktemp -d)}
 SINK_PID=""
+HOLDER_PID=""
 
 fail() {
   echo "FAIL: $*" >&2
@@ -20,13 +21,20 @@ fail() {
   done
   exit 1
 }
+# cleanup stops what this script started, by PID (also when a check failed,
+# or Bazel's timeout sent SIGTERM).
 cleanup() {
-  if [[ -n $SINK_PID ]] && kill -0 "$SINK_PID" 2>/dev/null; then
-    kill "$SINK_PID" 2>/dev/null || true
-    wait "$SINK_PID" 2>/dev/null || true
-  fi
+  local pid
+  for pid in "$SINK_PID" "$HOLDER_PID"; do
+    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 expect_status() {  # expect_status WANT CMD...
   local want=$1 rc=0
@@ -36,6 +44,17 @@ expect_status() {  # expect_status WANT CMD...
 }
 expect_in() {  # expect_in FILE TEXT
   grep -qF -- "$2" "$1" || fail "$1 lacks: $2"
+}
+# expect_banner PORT: connects to 127.0.0.1:PORT and expects an SMTP greeting
+# (220) within 30 s, then says QUIT: the server is ready by protocol, and it
+# is ours (not something else that took the port).
+expect_banner() {
+  local fd banner=""
+  exec {fd}<>"/dev/tcp/127.0.0.1/$1" || fail "cannot connect to 127.0.0.1:$1"
+  IFS= read -r -t 30 -u "$fd" banner || true
+  printf 'QUIT\r\n' >&"$fd" || true
+  exec {fd}>&-
+  [[ $banner == "220 "* ]] || fail "127.0.0.1:$1 greeted with '$banner', want 220"
 }
 
 # --- help and usage
@@ -65,13 +84,19 @@ mkdir -p "$TMP/mail"
 "$SMTPC" sink --port 0 --ca-out "$TMP/ca.pem" --save-dir "$TMP/mail" \
   >"$TMP/sink.out" 2>"$TMP/sink.err" &
 SINK_PID=$!
+# The sink binds port 0 and prints "listening on 127.0.0.1:PORT" once it
+# listens. Poll for that line while the sink lives (the limit only stops a
+# hung sink; a slow start under load or a sanitizer just takes longer), then
+# check its greeting.
 PORT=""
-for _ in $(seq 1 100); do
+for ((i = 0; i < 1200; i++)); do
   PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$TMP/sink.out" 2>/dev/null || true)
   [[ -n $PORT ]] && break
+  kill -0 "$SINK_PID" 2>/dev/null || fail "the sink exited before listening"
   sleep 0.05
 done
-[[ -n $PORT ]] || fail "the sink did not print its port"
+[[ -n $PORT ]] || fail "the sink did not print its port within 60 s"
+expect_banner "$PORT"
 
 # Leading dots, bare LF and CR, a smuggling attempt, no final line break.
 printf '%s' $'Subject: e2e\n\n.one dot\n..two dots\r\nbare CR\rsmuggle\n.\nend' >"$TMP/in.eml"
@@ -85,7 +110,8 @@ for chunking in auto never; do
   expect_in "$TMP/send-$chunking.out" '"established":true'
   expect_in "$TMP/cmd.err" "C: AUTH PLAIN <redacted>"
 done
-for _ in $(seq 1 100); do [[ -f $TMP/mail/2.eml ]] && break; sleep 0.05; done
+# The sink writes N.eml before it replies 250 to the message, and `smtpc
+# send` exits 0 only after that reply: the files are complete, no wait.
 cmp "$TMP/mail/1.eml" "$TMP/want.eml" || fail "BDAT: stored bytes differ from the CRLF-normalised input"
 cmp "$TMP/mail/2.eml" "$TMP/want.eml" || fail "DATA: stored bytes differ from the CRLF-normalised input"
 expect_in "$TMP/send-auto.out" '"body_command":"BDAT"'
@@ -99,7 +125,6 @@ printf 'Subject: stdin\n\nbody\n' | {
   [[ $rc -eq 2 ]] || fail "partial delivery: exit $rc (want 2)"
 }
 expect_in "$TMP/partial.out" "rejected  reject@example.org  550 5.1.1"
-for _ in $(seq 1 100); do [[ -f $TMP/mail/3.eml ]] && break; sleep 0.05; done
 printf 'Subject: stdin\r\n\r\nbody\r\n' | cmp - "$TMP/mail/3.eml" || fail "stdin message differs"
 
 # Bulk over pooled connections.
@@ -112,8 +137,20 @@ SINK_PID=""
 expect_in "$TMP/sink.out" "message 1: <a@example.org> -> <b@example.org>, "
 expect_in "$TMP/sink.out" "received 203 messages"
 
-# The sink is gone: connection refused is a temporary failure (exit 3).
-expect_status 3 "$SMTPC" send --server "127.0.0.1:$PORT" --from a@example.org --to b@example.org --json
+# Connection refused is a temporary failure (exit 3). The port is held bound
+# without listening by a helper for the duration (not the stopped sink's
+# port: anything could bind that one again in between).
+coproc HOLDER {
+  exec /usr/bin/python3 -c 'import socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+sys.stdin.read()'
+}
+REFUSED_PORT=""
+read -r -t 60 REFUSED_PORT <&"${HOLDER[0]}" || true
+[[ -n $REFUSED_PORT ]] || fail "the port holder printed no port"
+expect_status 3 "$SMTPC" send --server "127.0.0.1:$REFUSED_PORT" --from a@example.org --to b@example.org --json
 expect_in "$TMP/cmd.out" '"error":{"kind":"io","permanent":false'
 
 echo "PASS"

@@ -20,9 +20,23 @@
  * Functions never throw and never abort on bad input; allocation failure
  * returns SMTPC_ERR_NOMEM.
  *
- * Threads: a session is not thread-safe; distinct sessions are independent.
- * The free functions `smtpc_strerror` / `smtpc_error_detail_name` are
- * thread-safe.
+ * No C++ exception ever crosses this boundary: an allocation failure
+ * returns SMTPC_ERR_NOMEM and any other internal exception
+ * SMTPC_ERR_INTERNAL.
+ *
+ * Threads: a session is not thread-safe (one thread at a time drives it);
+ * distinct sessions are independent and may be driven from different
+ * threads at once. The free functions (`smtpc_strerror`,
+ * `smtpc_error_detail_name`, `smtpc_version`, the *_init functions) are
+ * thread-safe. `smtpc_send` may be called from many threads at once (each
+ * call has its own connection); a `smtpc_send_result` is not shared state
+ * and may be read from any one thread at a time. Callbacks run on the
+ * thread that made the call that triggered them.
+ *
+ * Versions and ABI: the library's SONAME is libsmtpc.so.SMTPC_VERSION_MAJOR.
+ * Structs the caller allocates carry a `struct_size` first field and only
+ * ever grow at the end; enum values and error codes are never renumbered;
+ * see docs/abi.md for every promise and when the major version changes.
  */
 
 #ifndef SMTP_BINDINGS_C_SMTPC_H_
@@ -40,6 +54,20 @@ extern "C" {
 #else
 #define SMTPC_EXPORT
 #endif
+
+/* The version of this header. The library's own version is
+ * smtpc_version(); a program may run against any library of the same
+ * major version whose minor version is at least the header's it was built
+ * with (docs/abi.md). */
+#define SMTPC_VERSION_MAJOR 1
+#define SMTPC_VERSION_MINOR 0
+#define SMTPC_VERSION_PATCH 0
+#define SMTPC_VERSION_STRING "1.0.0"
+
+/* smtpc_version returns the library's version, "MAJOR.MINOR.PATCH"
+ * (static storage, valid forever), and stores the numbers in the non-NULL
+ * out arguments. Thread-safe; never fails. */
+SMTPC_EXPORT const char* smtpc_version(int* major, int* minor, int* patch);
 
 /* --- Error codes -------------------------------------------------------- */
 
@@ -121,15 +149,32 @@ typedef int (*smtpc_token_provider)(void* user_data, int refresh,
                                     size_t server_error_len, char* token,
                                     size_t token_cap, size_t* token_len);
 
+/* smtpc_auth_chooser picks the SASL mechanism for one AUTH
+ * (smtpc_session_options.auth_chooser). `offered` holds the `num_offered`
+ * upper-case mechanism names the server lists (NUL-terminated, valid only
+ * during the call); `tls` is nonzero over TLS and `channel_binding`
+ * nonzero when the TLS session has channel-binding data (what the -PLUS
+ * variants need). Return one of the `offered` pointers (or any
+ * NUL-terminated name that stays valid until the call returns), or NULL to
+ * authenticate with nothing: the AUTH then fails (AUTH_FAILED, detail
+ * needs_auth), as it does when the credentials cannot serve the name
+ * returned. Runs inside the smtpc_session_* input call that read the EHLO
+ * reply; it must not call smtpc_session_* on the same session. */
+typedef const char* (*smtpc_auth_chooser)(void* user_data,
+                                          const char* const* offered,
+                                          size_t num_offered, int tls,
+                                          int channel_binding);
+
 /* SMTPC_MAX_TOKEN_SIZE is the `token_cap` given to a token provider: a
  * longer token cannot fit one SASL response (RFC 4954 §4: 12288 octets of
  * base64). */
 #define SMTPC_MAX_TOKEN_SIZE 8192
 
-/* smtpc_session_options configures a session. Version 2.
+/* smtpc_session_options configures a session (smtpc_session_new) and the
+ * protocol side of smtpc_send. Version 3.
  *
- * `struct_size` is the versioning field: set it to
- * sizeof(smtpc_session_options) (smtpc_session_options_default does). A
+ * `struct_size` is the versioning field: initialise the struct with
+ * smtpc_session_options_init(&options, sizeof(options)), which sets it. A
  * library accepts any size it knows (>= SMTPC_SESSION_OPTIONS_V1_SIZE and
  * <= its own sizeof): fields beyond a smaller `struct_size` take their
  * defaults. A larger size (caller built against a newer header) is refused
@@ -187,6 +232,68 @@ typedef struct smtpc_session_options {
   /* oauth_user_data: passed as is to every oauth_token_provider call; the
    * caller keeps it valid for the session's life. Default NULL. */
   void* oauth_user_data;
+
+  /* --- Version 3 --- */
+
+  /* auth_password: NUL-terminated password for the password mechanisms
+   * (SCRAM-SHA-256[-PLUS], SCRAM-SHA-1[-PLUS], CRAM-MD5, PLAIN, LOGIN;
+   * DIGEST-MD5 when named in auth_mechanisms), with `auth_user`. Copied by
+   * smtpc_session_new; the copy is wiped when the session is freed. NULL:
+   * none. Default NULL. */
+  const char* auth_password;
+  /* auth_authzid: NUL-terminated authorization identity (PLAIN, SCRAM,
+   * OAUTHBEARER), copied; NULL: none. Default NULL. */
+  const char* auth_authzid;
+  /* oauth_token: a fixed OAuth 2.0 access token for XOAUTH2/OAUTHBEARER
+   * (copied, wiped on free), used when oauth_token_provider is NULL; it
+   * cannot be renewed. Default NULL. */
+  const char* oauth_token;
+  /* auth_mechanisms: NUL-terminated, comma-separated mechanism names in
+   * order of preference ("SCRAM-SHA-256,PLAIN"); the first one the server
+   * offers and the credentials can serve is used. NULL: the default order
+   * (sasl/select.h: OAUTHBEARER, XOAUTH2 with a token; SCRAM-SHA-256-PLUS,
+   * SCRAM-SHA-256, SCRAM-SHA-1-PLUS, SCRAM-SHA-1, CRAM-MD5, PLAIN, LOGIN
+   * with a password). Copied. Unknown names make smtpc_session_new fail
+   * with SMTPC_ERR_INVALID_ARGUMENT. Default NULL. */
+  const char* auth_mechanisms;
+  /* auth_chooser: when not NULL, called once per AUTH with the mechanisms
+   * the server offers; it picks one (see smtpc_auth_chooser) and overrides
+   * auth_mechanisms. Default NULL. */
+  smtpc_auth_chooser auth_chooser;
+  /* auth_chooser_user_data: passed as is to auth_chooser. Default NULL. */
+  void* auth_chooser_user_data;
+  /* allow_insecure_auth: nonzero to permit AUTH without TLS (the core's
+   * allow_insecure_auth); otherwise credentials are only sent over TLS
+   * (AUTH_FAILED, detail insecure_auth). smtpc_send sets it by itself for
+   * a loopback peer. Default 0. */
+  int allow_insecure_auth;
+  /* capability_ignore: comma-separated EHLO keywords to treat as absent
+   * ("CHUNKING,PIPELINING"), for broken servers. Copied. Default NULL. */
+  const char* capability_ignore;
+  /* capability_force: comma-separated EHLO lines to treat as present when
+   * absent, each "KEYWORD[ param...]" ("ETRN,SIZE 1000000"). Copied.
+   * Default NULL. */
+  const char* capability_force;
+  /* Per-stage timeouts in milliseconds (RFC 5321 §4.5.3.2; core/timers.h):
+   * 0 keeps the RFC default (greeting, MAIL, RCPT 5 min; DATA 354 2 min;
+   * each body block 3 min; end of data 10 min; TLS handshake and any other
+   * reply 5 min); a negative value disables that stage's timer. Each stage
+   * restarts on progress. Default 0. */
+  int64_t timeout_greeting_ms;
+  int64_t timeout_mail_ms;
+  int64_t timeout_rcpt_ms;
+  int64_t timeout_data_init_ms;
+  int64_t timeout_data_block_ms;
+  int64_t timeout_data_termination_ms;
+  int64_t timeout_tls_handshake_ms;
+  int64_t timeout_other_ms;
+  /* reject_bare_line_endings: nonzero to refuse a body with a bare CR or
+   * LF (DELIVERY_FAILED, detail bare_line_ending) instead of turning it
+   * into CRLF. Default 0. */
+  int reject_bare_line_endings;
+  /* force_helo: nonzero to send HELO instead of EHLO (no extensions).
+   * Default 0. */
+  int force_helo;
 } smtpc_session_options;
 
 /* SMTPC_SESSION_OPTIONS_V1_SIZE is the `struct_size` of version 1. */
@@ -197,12 +304,35 @@ typedef struct smtpc_session_options {
 #define SMTPC_SESSION_OPTIONS_V2_SIZE \
   (offsetof(smtpc_session_options, oauth_user_data) + sizeof(void*))
 
-/* smtpc_session_options_default fills `*options` with the defaults and sets
- * `struct_size`. It writes sizeof(smtpc_session_options) bytes of this
- * header, so `options` must point to a struct of this header's version.
- * Does nothing if `options` is NULL. */
+/* SMTPC_SESSION_OPTIONS_V3_SIZE is the `struct_size` of version 3. */
+#define SMTPC_SESSION_OPTIONS_V3_SIZE \
+  (offsetof(smtpc_session_options, force_helo) + sizeof(int))
+
+/* smtpc_session_options_init fills the first `size` bytes of `*options`
+ * with the defaults (every field that fits whole in `size`) and sets
+ * `struct_size` to `size`. It never writes past `size` bytes, so a caller
+ * built against an older header passes its own sizeof and is safe with a
+ * newer library. Call it as
+ *   smtpc_session_options_init(&options, sizeof(options));
+ * Returns 0; SMTPC_ERR_NULL_POINTER when `options` is NULL;
+ * SMTPC_ERR_VERSION (nothing written) when `size` is below
+ * SMTPC_SESSION_OPTIONS_V1_SIZE or above the library's
+ * sizeof(smtpc_session_options) (a header newer than the library). */
+SMTPC_EXPORT int smtpc_session_options_init(smtpc_session_options* options,
+                                            size_t size);
+
+/* smtpc_session_options_default is kept for programs built against
+ * version 1.0 headers before smtpc_session_options_init existed: the
+ * exported function writes exactly SMTPC_SESSION_OPTIONS_V2_SIZE bytes
+ * (the layout it was written for) and sets `struct_size` to that, so its
+ * callers never see a version 3 field. Code compiled against this header
+ * gets the macro below instead, which initialises the caller's whole
+ * struct. Does nothing if `options` is NULL. Deprecated: call
+ * smtpc_session_options_init. */
 SMTPC_EXPORT void smtpc_session_options_default(
     smtpc_session_options* options);
+#define smtpc_session_options_default(options) \
+  ((void)smtpc_session_options_init((options), sizeof(*(options))))
 
 /* smtpc_tls_info describes an established TLS session (core TlsInfo). All
  * strings are NUL-terminated, may be NULL (meaning ""), and are copied by
@@ -240,7 +370,7 @@ typedef enum smtpc_event_type {
   SMTPC_EVENT_TRANSACTION_COMPLETE = 10, /* delivery_id, code, text,
                                             accepted, rejected */
   SMTPC_EVENT_DELIVERY_DONE = 11,    /* delivery_id, delivered, rejected,
-                                        deferred */
+                                        deferred, unknown */
   SMTPC_EVENT_DELIVERY_FAILED = 12,  /* delivery_id, error fields, counts */
   SMTPC_EVENT_CLOSED = 13,           /* error == 0: clean close; always last */
   SMTPC_EVENT_TRACE = 14,            /* text: line; from_client */
@@ -251,10 +381,12 @@ typedef enum smtpc_event_type {
   SMTPC_EVENT_VRFY = 17,             /* reply to smtpc_session_vrfy */
   SMTPC_EVENT_EXPN = 18,             /* reply to smtpc_session_expn */
   SMTPC_EVENT_HELP = 19,             /* reply to smtpc_session_help */
-  SMTPC_EVENT_ETRN = 20              /* reply to smtpc_session_etrn */
+  SMTPC_EVENT_ETRN = 20,             /* reply to smtpc_session_etrn */
   /* VRFY..ETRN: code, enhanced, text (first line), summary; the request
    * id, the typed outcome and the entries come from
    * smtpc_session_request_result and smtpc_session_request_entry. */
+  SMTPC_EVENT_NOOP = 21              /* reply to smtpc_session_noop: code,
+                                        enhanced, text */
 } smtpc_event_type;
 
 /* smtpc_event is one event returned by smtpc_session_poll_event.
@@ -296,12 +428,16 @@ typedef struct smtpc_event {
   /* Counts: TRANSACTION_COMPLETE: accepted/rejected (RCPT) and delivered
    * (accepted recipients whose data reply was 2xx; with LMTP each had its
    * own reply, a RECIPIENT_DATA event, and code/text are the last one's);
-   * DELIVERY_DONE and DELIVERY_FAILED: delivered/rejected/deferred. Else
-   * 0. */
+   * DELIVERY_DONE and DELIVERY_FAILED: delivered/rejected/deferred/unknown.
+   * Else 0. `unknown` counts recipients whose outcome is unknown: the whole
+   * message was sent, then the connection ended before the server's reply,
+   * so it may have been delivered (retrying may duplicate it; core/delivery.h
+   * RecipientStatus::kUnknown). */
   uint32_t accepted;
   uint32_t delivered;
   uint32_t rejected;
   uint32_t deferred;
+  uint32_t unknown;
   /* message: SmtpError::Message() for error events, else empty. */
   const char* message;
   size_t message_len;
@@ -321,8 +457,10 @@ typedef struct smtpc_session smtpc_session;
  * smtpc_session_free). `options` may be NULL (defaults); it and its strings
  * are only read during the call.
  * Errors: SMTPC_ERR_NULL_POINTER (`out` NULL), SMTPC_ERR_VERSION (bad
- * `struct_size`), SMTPC_ERR_INVALID_ARGUMENT (`tls_mode` out of range),
- * SMTPC_ERR_NOMEM. On error `*out` is set to NULL (when `out` is not NULL). */
+ * `struct_size`), SMTPC_ERR_INVALID_ARGUMENT (`tls_mode` out of range, an
+ * unknown name in `auth_mechanisms`, an empty entry in `capability_force`),
+ * SMTPC_ERR_NOMEM, SMTPC_ERR_INTERNAL. On error `*out` is set to NULL (when
+ * `out` is not NULL). */
 SMTPC_EXPORT int smtpc_session_new(const smtpc_session_options* options,
                                    int64_t now_ns, smtpc_session** out);
 
@@ -568,6 +706,434 @@ typedef struct smtpc_entry {
  * no such entry. Errors: SMTPC_ERR_NULL_POINTER, SMTPC_ERR_VERSION. */
 SMTPC_EXPORT int smtpc_session_request_entry(const smtpc_session* session,
                                              size_t index, smtpc_entry* out);
+
+
+/* --- More session inputs and operations -------------------------------- */
+
+/* smtpc_tls_session_info describes an established TLS session with the
+ * channel-binding data SCRAM-*-PLUS needs. Versioned: set `struct_size`
+ * with smtpc_tls_session_info_init (fields beyond it take their
+ * defaults). All pointers may be NULL (meaning ""/none); everything is
+ * copied by the call that takes the struct. */
+typedef struct smtpc_tls_session_info {
+  size_t struct_size;
+  const char* version;     /* "TLSv1.3" */
+  const char* cipher;      /* "TLS_AES_128_GCM_SHA256" */
+  const char* server_name; /* SNI / verified name */
+  int verified;            /* nonzero: certificate verification passed */
+  /* client_certificate: nonzero when a client certificate was sent (SASL
+   * EXTERNAL). */
+  int client_certificate;
+  /* channel_binding_type: "tls-unique" (RFC 5929, TLS 1.2) or
+   * "tls-exporter" (RFC 9266, TLS 1.3); channel_binding its
+   * `channel_binding_len` bytes. */
+  const char* channel_binding_type;
+  const uint8_t* channel_binding;
+  size_t channel_binding_len;
+} smtpc_tls_session_info;
+
+#define SMTPC_TLS_SESSION_INFO_V1_SIZE \
+  (offsetof(smtpc_tls_session_info, channel_binding_len) + sizeof(size_t))
+
+/* smtpc_tls_session_info_init zeroes the first `size` bytes of `*info` and
+ * sets `struct_size`. Returns 0, SMTPC_ERR_NULL_POINTER or
+ * SMTPC_ERR_VERSION (size below V1 or above the library's sizeof). */
+SMTPC_EXPORT int smtpc_tls_session_info_init(smtpc_tls_session_info* info,
+                                             size_t size);
+
+/* smtpc_session_tls_established2 is smtpc_session_tls_established with
+ * the channel-binding data. Same errors, plus SMTPC_ERR_VERSION for a bad
+ * `struct_size`. */
+SMTPC_EXPORT int smtpc_session_tls_established2(
+    smtpc_session* session, const smtpc_tls_session_info* info,
+    int64_t now_ns);
+
+/* smtpc_session_tls_failed reports that the TLS handshake the session
+ * asked for (TLS_UPGRADE_REQUIRED, or implicit TLS) failed. `error` is
+ * SMTPC_ERR_UNAUTHENTICATED when the server's certificate did not verify
+ * (detail tls_verification) and anything else for any other handshake
+ * failure (SMTPC_ERR_PROTOCOL, detail tls_handshake). `message` (NUL-
+ * terminated, copied; NULL for none) says why, e.g. the TLS library's
+ * text. The session fails: a CLOSED event with that error follows and
+ * queued deliveries fail with it. Returns 0, SMTPC_ERR_NULL_POINTER
+ * (`session`), SMTPC_ERR_NOMEM. */
+SMTPC_EXPORT int smtpc_session_tls_failed(smtpc_session* session, int error,
+                                          const char* message,
+                                          int64_t now_ns);
+
+/* smtpc_session_abort ends the session at once, without QUIT: for an I/O
+ * error of the caller's transport, or when the caller gives up. `message`
+ * (copied; NULL for none) is the reason. The CLOSED event carries
+ * SMTPC_ERR_UNAVAILABLE (detail io) and queued deliveries fail with it
+ * (their recipients deferred). A no-op on a session already over.
+ * Returns 0, SMTPC_ERR_NULL_POINTER, SMTPC_ERR_NOMEM. */
+SMTPC_EXPORT int smtpc_session_abort(smtpc_session* session,
+                                     const char* message, int64_t now_ns);
+
+/* smtpc_session_noop queues a NOOP (RFC 5321 §4.1.1.9), sent when the
+ * session is idle, like the requests below; its reply is a
+ * SMTPC_EVENT_NOOP event (a 421 ends the session instead). Errors (nothing
+ * queued): SMTPC_ERR_NULL_POINTER, SMTPC_ERR_WRONG_STATE (after close or a
+ * fatal error), SMTPC_ERR_NOMEM. RSET is sent by the session itself
+ * between transactions when needed; there is no separate call. */
+SMTPC_EXPORT int smtpc_session_noop(smtpc_session* session, int64_t now_ns);
+
+/* smtpc_session_state returns the session's coarse state as a stable
+ * lower-case name: "greeting", "hello", "starttls", "auth", "ready",
+ * "transaction", "quitting", "closed", "failed" (static storage; "" for
+ * NULL). */
+SMTPC_EXPORT const char* smtpc_session_state(const smtpc_session* session);
+
+/* smtpc_session_has_capability returns 1 when the server's current EHLO
+ * reply (after the capability filter) lists `keyword` (any case), 0 when
+ * not or before EHLO; SMTPC_ERR_NULL_POINTER. */
+SMTPC_EXPORT int smtpc_session_has_capability(const smtpc_session* session,
+                                              const char* keyword);
+
+/* --- Envelopes ----------------------------------------------------------- */
+
+/* DSN NOTIFY bits of a recipient (RFC 3461 §4.1). SMTPC_NOTIFY_NEVER must
+ * not be combined with the others. 0: no NOTIFY parameter. */
+#define SMTPC_NOTIFY_SUCCESS 1u
+#define SMTPC_NOTIFY_FAILURE 2u
+#define SMTPC_NOTIFY_DELAY 4u
+#define SMTPC_NOTIFY_NEVER 8u
+
+/* smtpc_body_type is the MAIL BODY= parameter. */
+typedef enum smtpc_body_type {
+  SMTPC_BODY_AUTO = 0,       /* 8BITMIME when the body has 8-bit octets */
+  SMTPC_BODY_7BIT = 1,
+  SMTPC_BODY_8BITMIME = 2,   /* RFC 6152 */
+  SMTPC_BODY_BINARYMIME = 3  /* RFC 3030: needs CHUNKING; sent untouched */
+} smtpc_body_type;
+
+/* smtpc_dsn_ret is the MAIL RET= parameter (RFC 3461 §4.3). */
+typedef enum smtpc_dsn_ret {
+  SMTPC_RET_NONE = 0,
+  SMTPC_RET_FULL = 1,
+  SMTPC_RET_HDRS = 2
+} smtpc_dsn_ret;
+
+/* smtpc_envelope is one message's envelope with every parameter.
+ * Versioned: initialise with smtpc_envelope_init. Every string is
+ * NUL-terminated and, with the arrays, only read during the call that takes
+ * the envelope (it copies what it keeps). */
+typedef struct smtpc_envelope {
+  size_t struct_size;
+  /* from: reverse-path without angle brackets; "" is the null sender. */
+  const char* from;
+  /* rcpts: `num_rcpts` forward-paths (at least one). */
+  const char* const* rcpts;
+  size_t num_rcpts;
+  /* rcpt_notify: NULL, or `num_rcpts` SMTPC_NOTIFY_* masks (0: none). */
+  const unsigned* rcpt_notify;
+  /* rcpt_orcpt: NULL, or `num_rcpts` entries, each NULL or the original
+   * recipient sent as ORCPT=rfc822;<xtext> (printable ASCII). */
+  const char* const* rcpt_orcpt;
+  /* size: SIZE= to declare (RFC 1870); 0 lets the session declare the
+   * body's size when the server offers SIZE (and refuse a body over the
+   * server's limit before sending it). */
+  uint64_t size;
+  /* body: an smtpc_body_type. */
+  int body;
+  /* smtputf8: nonzero to send SMTPUTF8 (RFC 6531) even for ASCII
+   * addresses; a non-ASCII address sets it by itself. */
+  int smtputf8;
+  /* requiretls: nonzero for REQUIRETLS (RFC 8689): refused before sending
+   * (DELIVERY_FAILED, detail needs_requiretls) without TLS or without the
+   * server's REQUIRETLS. */
+  int requiretls;
+  /* dsn_ret: an smtpc_dsn_ret. */
+  int dsn_ret;
+  /* envid: NULL, or the DSN envelope id (printable ASCII; xtext-encoded on
+   * the wire). */
+  const char* envid;
+} smtpc_envelope;
+
+#define SMTPC_ENVELOPE_V1_SIZE \
+  (offsetof(smtpc_envelope, envid) + sizeof(const char*))
+
+/* smtpc_envelope_init zeroes the first `size` bytes of `*envelope` (no
+ * sender, no recipients, no parameters) and sets `struct_size`. Returns 0,
+ * SMTPC_ERR_NULL_POINTER or SMTPC_ERR_VERSION (size out of range). */
+SMTPC_EXPORT int smtpc_envelope_init(smtpc_envelope* envelope, size_t size);
+
+/* smtpc_session_deliver2 is smtpc_session_deliver with a whole envelope:
+ * it queues one message (`body`, `body_len` bytes, COPIED like the
+ * envelope) and stores its id in `*out_id` (when not NULL). Errors
+ * (nothing queued): SMTPC_ERR_NULL_POINTER (`session`, `envelope`, its
+ * `from`, `rcpts` or an rcpts[i], or `body` with body_len > 0);
+ * SMTPC_ERR_VERSION (bad struct_size); SMTPC_ERR_INVALID_ARGUMENT (no
+ * recipients, a bad enum value, NOTIFY NEVER combined with other bits,
+ * CR/LF or another control character, bad syntax, a line too long);
+ * SMTPC_ERR_WRONG_STATE (after close or a fatal error); SMTPC_ERR_NOMEM.
+ * Refusals that depend on the server (SIZE, 8BITMIME, SMTPUTF8,
+ * REQUIRETLS, BINARYMIME) come later as the delivery's DELIVERY_FAILED. */
+SMTPC_EXPORT int smtpc_session_deliver2(smtpc_session* session,
+                                        const smtpc_envelope* envelope,
+                                        const uint8_t* body, size_t body_len,
+                                        int64_t now_ns, uint64_t* out_id);
+
+/* smtpc_release_fn gives a borrowed body back to its owner (see
+ * smtpc_session_deliver_borrowed): `body` and `len` are the values that
+ * were passed. Called exactly once, on the thread that drives the session,
+ * from inside an smtpc_session_* call or smtpc_session_free; it must not
+ * call smtpc_session_* on the same session. */
+typedef void (*smtpc_release_fn)(void* user_data, const uint8_t* body,
+                                 size_t len);
+
+/* smtpc_session_deliver_borrowed is smtpc_session_deliver2 WITHOUT the
+ * body copy (the core's zero-copy DATA: the bytes go from `body` to the
+ * transmit slices directly). `body` must stay valid and unchanged until
+ * `release(release_user_data, body, body_len)` is called: once, when the
+ * session no longer needs the bytes (after the delivery's final event, or
+ * when the session is freed). `release` may be NULL when the body outlives
+ * the session anyway. On an error return `release` has already been called
+ * (nothing is queued). Same errors as smtpc_session_deliver2. */
+SMTPC_EXPORT int smtpc_session_deliver_borrowed(
+    smtpc_session* session, const smtpc_envelope* envelope,
+    const uint8_t* body, size_t body_len, smtpc_release_fn release,
+    void* release_user_data, int64_t now_ns, uint64_t* out_id);
+
+/* smtpc_session_start_delivery queues a message whose body is streamed in
+ * chunks with smtpc_session_append_body (core Session::StartDelivery), for
+ * bodies produced on the fly or too large to hold at once. The envelope is
+ * copied. Declare `body` in the envelope (SMTPC_BODY_8BITMIME ...) to get
+ * the 8BITMIME refusals up front; SIZE is only sent when `size` is set.
+ * Same errors as smtpc_session_deliver2; stores the id in `*out_id`. */
+SMTPC_EXPORT int smtpc_session_start_delivery(smtpc_session* session,
+                                              const smtpc_envelope* envelope,
+                                              int64_t now_ns,
+                                              uint64_t* out_id);
+
+/* smtpc_session_append_body adds `len` bytes at `chunk` (COPIED; NULL
+ * allowed when len is 0) to the body of streamed delivery `delivery_id`;
+ * nonzero `last` completes it. Chunks may be appended at any time, before
+ * or during the transaction; they are sent as the protocol allows. Errors
+ * (the chunk is refused, the delivery stays open): SMTPC_ERR_NULL_POINTER;
+ * SMTPC_ERR_WRONG_STATE (not an open streamed delivery);
+ * SMTPC_ERR_INVALID_ARGUMENT (a bare CR/LF with reject_bare_line_endings,
+ * detail bare_line_ending; 8-bit octets after MAIL went out as 7-bit,
+ * detail needs_8bitmime, which also fails the delivery: see
+ * core/session.h AppendBody); SMTPC_ERR_NOMEM. */
+SMTPC_EXPORT int smtpc_session_append_body(smtpc_session* session,
+                                           uint64_t delivery_id,
+                                           const uint8_t* chunk, size_t len,
+                                           int last, int64_t now_ns);
+
+/* --- Per-recipient results and errors ------------------------------------ */
+
+/* smtpc_recipient_status is a recipient's final outcome. */
+typedef enum smtpc_recipient_status {
+  SMTPC_RCPT_PENDING = 0,   /* not decided (never in a final result) */
+  SMTPC_RCPT_DELIVERED = 1, /* RCPT 2xx and the data's final reply 2xx */
+  SMTPC_RCPT_REJECTED = 2,  /* a 5xx to RCPT or to the data: permanent */
+  SMTPC_RCPT_DEFERRED = 3,  /* a 4xx, retries exhausted, connection lost
+                               before the end of data */
+  SMTPC_RCPT_UNKNOWN = 4    /* the whole message was sent, then the
+                               connection ended before the reply: it may
+                               have been delivered (do not blindly retry) */
+} smtpc_recipient_status;
+
+/* smtpc_recipient_result is one recipient's outcome. Versioned like
+ * smtpc_request_result: set `struct_size` to sizeof(*out) (or use
+ * smtpc_recipient_result_init); the library writes only that many bytes.
+ * Strings are NUL-terminated, never NULL, owned by the object they were
+ * read from (see the accessor). */
+typedef struct smtpc_recipient_result {
+  size_t struct_size;
+  const char* address; /* as given in the envelope */
+  size_t address_len;
+  int status;          /* an smtpc_recipient_status */
+  /* The reply that decided: the data reply when the recipient was accepted
+   * and the data was answered, else the RCPT reply (code 0 and "" when
+   * none: e.g. the connection failed first). */
+  int code;
+  int enhanced_class; /* 0 when the reply had no enhanced code */
+  int enhanced_subject;
+  int enhanced_detail;
+  const char* text;   /* that reply's first line */
+  size_t text_len;
+  int rcpt_code;      /* the RCPT reply's code, 0 if none */
+  int data_code;      /* the data reply's code, 0 if none */
+} smtpc_recipient_result;
+
+#define SMTPC_RECIPIENT_RESULT_V1_SIZE \
+  (offsetof(smtpc_recipient_result, data_code) + sizeof(int))
+
+/* smtpc_recipient_result_init zeroes `size` bytes of `*out` and sets
+ * `struct_size`. Returns 0, SMTPC_ERR_NULL_POINTER, SMTPC_ERR_VERSION. */
+SMTPC_EXPORT int smtpc_recipient_result_init(smtpc_recipient_result* out,
+                                             size_t size);
+
+/* smtpc_session_event_num_recipients returns how many per-recipient
+ * results the last polled event carries: the envelope's recipients for
+ * DELIVERY_DONE and DELIVERY_FAILED, 0 for any other event;
+ * SMTPC_ERR_NULL_POINTER. */
+SMTPC_EXPORT int smtpc_session_event_num_recipients(
+    const smtpc_session* session);
+
+/* smtpc_session_event_recipient fills `*out` with result `index` (from 0,
+ * envelope order) of the last polled DELIVERY_DONE or DELIVERY_FAILED
+ * event and returns 1, or returns 0 when there is no such result. Strings
+ * live as long as the event's (until the next smtpc_session_poll_event or
+ * smtpc_session_free). Errors: SMTPC_ERR_NULL_POINTER, SMTPC_ERR_VERSION. */
+SMTPC_EXPORT int smtpc_session_event_recipient(const smtpc_session* session,
+                                               size_t index,
+                                               smtpc_recipient_result* out);
+
+/* smtpc_error_info is a typed failure (core SmtpError): what failed, why,
+ * and what the server said. Versioned like smtpc_recipient_result. Strings
+ * are NUL-terminated, never NULL, owned by the object read from. */
+typedef struct smtpc_error_info {
+  size_t struct_size;
+  int error;        /* negative smtpc_error; 0: no error */
+  int detail;       /* core ErrorDetail (smtpc_error_detail_name) */
+  int permanent;    /* nonzero: retrying the same thing fails again */
+  int code;         /* the server's reply code, 0 without a reply */
+  int enhanced_class;
+  int enhanced_subject;
+  int enhanced_detail;
+  /* command: the verb that failed ("RCPT", "AUTH", "STARTTLS", "DATA",
+   * "GREETING" for the greeting or a failure before any command). */
+  const char* command;
+  size_t command_len;
+  const char* text;    /* the reply's first line, "" without a reply */
+  size_t text_len;
+  const char* message; /* one line: what happened and what to do */
+  size_t message_len;
+} smtpc_error_info;
+
+#define SMTPC_ERROR_INFO_V1_SIZE \
+  (offsetof(smtpc_error_info, message_len) + sizeof(size_t))
+
+/* smtpc_error_info_init zeroes `size` bytes of `*out` and sets
+ * `struct_size`. Returns 0, SMTPC_ERR_NULL_POINTER, SMTPC_ERR_VERSION. */
+SMTPC_EXPORT int smtpc_error_info_init(smtpc_error_info* out, size_t size);
+
+/* smtpc_session_event_error fills `*out` with the error of the last polled
+ * event and returns 1 when it has one (AUTH_FAILED, AUTH_RETRY,
+ * DELIVERY_FAILED, CLOSED with an error), else returns 0 (`*out`
+ * untouched). Strings live as long as the event's. Errors:
+ * SMTPC_ERR_NULL_POINTER, SMTPC_ERR_VERSION. */
+SMTPC_EXPORT int smtpc_session_event_error(const smtpc_session* session,
+                                           smtpc_error_info* out);
+
+/* --- Blocking delivery --------------------------------------------------- */
+
+/* smtpc_send_options configures smtpc_send. Versioned: initialise with
+ * smtpc_send_options_init. Strings are NUL-terminated and read only during
+ * the call. */
+typedef struct smtpc_send_options {
+  size_t struct_size;
+  /* host: a DNS name or an IP literal ("127.0.0.1", "[::1]"). Required. */
+  const char* host;
+  /* port: 0 picks 465 with SMTPC_TLS_IMPLICIT, 25 otherwise. */
+  int port;
+  /* session: the protocol options (EHLO name, tls_mode, AUTH, timeouts,
+   * ...; see smtpc_session_options), or NULL for the defaults (which are
+   * opportunistic STARTTLS and no AUTH). The callbacks in it run on the
+   * calling thread, inside smtpc_send. */
+  const smtpc_session_options* session;
+  /* ca_file: PEM trust anchors to verify the server with; NULL: the system
+   * store (/etc/ssl/certs/ca-certificates.crt). */
+  const char* ca_file;
+  /* client_cert_file, client_key_file: PEM client certificate chain and
+   * key, sent when the server asks (SASL EXTERNAL); both or neither. */
+  const char* client_cert_file;
+  const char* client_key_file;
+  /* insecure: nonzero to accept a certificate that does not verify (the
+   * result still says whether it did). With SMTPC_TLS_OPPORTUNISTIC and no
+   * ca_file, verification is off anyway (RFC 7435, as MTAs do); with
+   * SMTPC_TLS_REQUIRED and SMTPC_TLS_IMPLICIT it is on unless this is set. */
+  int insecure;
+  /* tls_server_name: the name to send as SNI and verify; NULL: `host`. */
+  const char* tls_server_name;
+  /* connect_timeout_ms: bound on each TCP connect attempt; 0: 30 s;
+   * negative: the kernel's. */
+  int64_t connect_timeout_ms;
+} smtpc_send_options;
+
+#define SMTPC_SEND_OPTIONS_V1_SIZE \
+  (offsetof(smtpc_send_options, connect_timeout_ms) + sizeof(int64_t))
+
+/* smtpc_send_options_init fills `size` bytes of `*options` with the
+ * defaults (all zero/NULL) and sets `struct_size`. Returns 0,
+ * SMTPC_ERR_NULL_POINTER, SMTPC_ERR_VERSION. */
+SMTPC_EXPORT int smtpc_send_options_init(smtpc_send_options* options,
+                                         size_t size);
+
+/* smtpc_send_result is the library-owned outcome of one smtpc_send: the
+ * per-recipient results, the error when the delivery failed and what TLS
+ * was used. Release it with smtpc_send_result_free. */
+typedef struct smtpc_send_result smtpc_send_result;
+
+/* smtpc_send delivers one message, blocking: resolve and connect, read the
+ * greeting, EHLO, STARTTLS or implicit TLS per the session's tls_mode,
+ * AUTH when credentials are configured, MAIL/RCPT/DATA (or BDAT) with the
+ * envelope's parameters, QUIT. The body (`body_len` bytes at `body`, RFC
+ * 5322, CRLF or LF line endings) is only read during the call. Every stage
+ * is bounded by its timeout (smtpc_session_options timeout_*_ms).
+ *
+ * On return `*out` holds a new result (also on most errors: check it for
+ * the per-recipient outcomes and the typed error) unless the call failed
+ * before anything could be reported (SMTPC_ERR_NULL_POINTER,
+ * SMTPC_ERR_VERSION, SMTPC_ERR_NOMEM, SMTPC_ERR_INTERNAL): then it is NULL.
+ * Secrets in the options (password, token) are copied for the call and
+ * wiped before it returns.
+ *
+ * Returns 0 when the message was accepted for at least one recipient
+ * (partial delivery is a success: read each recipient's status), or the
+ * negative error of the failure, the same as
+ * smtpc_send_result_error(...)->error: SMTPC_ERR_UNAVAILABLE (connect or
+ * resolve failure, connection lost, 421, every recipient refused with a
+ * 4xx), SMTPC_ERR_WRONG_STATE (a 5xx refusal: MAIL, every RCPT, the
+ * data; permanent), SMTPC_ERR_UNAUTHENTICATED (TLS verification),
+ * SMTPC_ERR_PROTOCOL (TLS handshake, a broken server), SMTPC_ERR_TIMEOUT,
+ * SMTPC_ERR_PERMISSION_DENIED (AUTH refused), SMTPC_ERR_INVALID_ARGUMENT
+ * (bad envelope or options, a message the server cannot take such as
+ * SIZE over its limit: detail message_too_large), SMTPC_ERR_NULL_POINTER,
+ * SMTPC_ERR_VERSION, SMTPC_ERR_NOMEM. Thread-safe (see the top). */
+SMTPC_EXPORT int smtpc_send(const smtpc_send_options* options,
+                            const smtpc_envelope* envelope,
+                            const uint8_t* body, size_t body_len,
+                            smtpc_send_result** out);
+
+/* smtpc_send_result_free releases `result` and every string read from it.
+ * NULL is a no-op. */
+SMTPC_EXPORT void smtpc_send_result_free(smtpc_send_result* result);
+
+/* smtpc_send_result_num_recipients returns the number of recipient
+ * results (the envelope's recipients, in order; 0 when the envelope never
+ * got that far), or SMTPC_ERR_NULL_POINTER. */
+SMTPC_EXPORT int smtpc_send_result_num_recipients(
+    const smtpc_send_result* result);
+
+/* smtpc_send_result_recipient fills `*out` with recipient `index` and
+ * returns 1, or 0 when out of range. Strings are owned by `result` and
+ * valid until smtpc_send_result_free. Errors: SMTPC_ERR_NULL_POINTER,
+ * SMTPC_ERR_VERSION. */
+SMTPC_EXPORT int smtpc_send_result_recipient(const smtpc_send_result* result,
+                                             size_t index,
+                                             smtpc_recipient_result* out);
+
+/* smtpc_send_result_error fills `*out` with the failure and returns 1, or
+ * returns 0 (`*out` untouched) when the delivery succeeded. Strings owned
+ * by `result`. Errors: SMTPC_ERR_NULL_POINTER, SMTPC_ERR_VERSION. */
+SMTPC_EXPORT int smtpc_send_result_error(const smtpc_send_result* result,
+                                         smtpc_error_info* out);
+
+/* smtpc_send_result_tls_version returns the negotiated TLS version
+ * ("TLSv1.3"), or "" when the connection was not encrypted or never made;
+ * "" for NULL. Owned by `result`. */
+SMTPC_EXPORT const char* smtpc_send_result_tls_version(
+    const smtpc_send_result* result);
+
+/* smtpc_send_result_auth_mechanism returns the SASL mechanism that
+ * authenticated ("SCRAM-SHA-256"), or "" when there was no AUTH; "" for
+ * NULL. Owned by `result`. */
+SMTPC_EXPORT const char* smtpc_send_result_auth_mechanism(
+    const smtpc_send_result* result);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -61,6 +61,38 @@ smtpc_session* NewPlain() {
 
 constexpr char kBody[] = "Subject: hi\r\n\r\n.dot line\r\nbye\r\n";
 
+// The end of data went out, then EOF: the recipient's outcome is unknown.
+TEST(SmtpcTest, EofAfterTheEndOfDataCountsUnknown) {
+  smtpc_session* s = NewPlain();
+  int64_t now = 1 * kSecond;
+  const char* rcpts[] = {"b@example.org"};
+  uint64_t id = 0;
+  ASSERT_EQ(smtpc_session_deliver(s, "a@example.org", rcpts, 1,
+                                  reinterpret_cast<const uint8_t*>("x\r\n"),
+                                  3, now, &id),
+            0);
+  ASSERT_EQ(Feed(s, "220 mx\r\n", now), 0);
+  Drain(s, now);
+  ASSERT_EQ(Feed(s, "250-mx\r\n250 PIPELINING\r\n", now), 0);
+  Drain(s, now);
+  ASSERT_EQ(Feed(s, "250 ok\r\n250 ok\r\n354 go\r\n", now), 0);
+  EXPECT_EQ(Drain(s, now), "x\r\n.\r\n");
+  smtpc_session_receive_eof(s, now);
+  smtpc_event e;
+  bool saw_failed = false;
+  while (smtpc_session_poll_event(s, &e) == 1) {
+    if (e.type == SMTPC_EVENT_DELIVERY_FAILED) {
+      saw_failed = true;
+      EXPECT_EQ(e.unknown, 1u);
+      EXPECT_EQ(e.deferred, 0u);
+      EXPECT_EQ(std::string(e.summary, e.summary_len),
+                "delivery_failed connection_closed 0 unknown=1");
+    }
+  }
+  EXPECT_TRUE(saw_failed);
+  smtpc_session_free(s);
+}
+
 TEST(SmtpcTest, FullPipelinedDelivery) {
   smtpc_session* s = NewPlain();
   int64_t now = 1 * kSecond;
@@ -705,8 +737,42 @@ TEST(SmtpcTest, OAuthRefusedTwiceAndProviderFailure) {
   smtpc_session_free(s);
 }
 
+TEST(SmtpcTest, OptionsVersion3) {
+  EXPECT_EQ(SMTPC_SESSION_OPTIONS_V3_SIZE, sizeof(smtpc_session_options));
+  EXPECT_LT(SMTPC_SESSION_OPTIONS_V2_SIZE, SMTPC_SESSION_OPTIONS_V3_SIZE);
+  EXPECT_EQ(SMTPC_ENVELOPE_V1_SIZE, sizeof(smtpc_envelope));
+  EXPECT_EQ(SMTPC_RECIPIENT_RESULT_V1_SIZE, sizeof(smtpc_recipient_result));
+  EXPECT_EQ(SMTPC_ERROR_INFO_V1_SIZE, sizeof(smtpc_error_info));
+  EXPECT_EQ(SMTPC_SEND_OPTIONS_V1_SIZE, sizeof(smtpc_send_options));
+  EXPECT_EQ(SMTPC_TLS_SESSION_INFO_V1_SIZE, sizeof(smtpc_tls_session_info));
+}
+
+// Programs built against an older header pass a smaller struct: nothing
+// past its size is ever written, and its missing fields take defaults.
+TEST(SmtpcTest, OldSizeOptionsAreNeverOverrun) {
+  for (size_t size : {size_t{SMTPC_SESSION_OPTIONS_V1_SIZE},
+                      size_t{SMTPC_SESSION_OPTIONS_V2_SIZE}}) {
+    std::vector<unsigned char> buf(sizeof(smtpc_session_options) + 16, 0xA5);
+    auto* o = reinterpret_cast<smtpc_session_options*>(buf.data());
+    ASSERT_EQ(smtpc_session_options_init(o, size), 0);
+    for (size_t i = size; i < buf.size(); ++i) ASSERT_EQ(buf[i], 0xA5) << i;
+    EXPECT_EQ(o->struct_size, size);
+    smtpc_session* s = nullptr;
+    ASSERT_EQ(smtpc_session_new(o, 0, &s), 0);
+    for (size_t i = size; i < buf.size(); ++i) ASSERT_EQ(buf[i], 0xA5) << i;
+    smtpc_session_free(s);
+  }
+  // The exported function of the 1.0 headers writes the version 2 layout.
+  std::vector<unsigned char> buf(sizeof(smtpc_session_options), 0xA5);
+  auto* o = reinterpret_cast<smtpc_session_options*>(buf.data());
+  (smtpc_session_options_default)(o);
+  EXPECT_EQ(o->struct_size, SMTPC_SESSION_OPTIONS_V2_SIZE);
+  for (size_t i = SMTPC_SESSION_OPTIONS_V2_SIZE; i < buf.size(); ++i) {
+    ASSERT_EQ(buf[i], 0xA5) << i;
+  }
+}
+
 TEST(SmtpcTest, OptionsVersion2) {
-  EXPECT_EQ(SMTPC_SESSION_OPTIONS_V2_SIZE, sizeof(smtpc_session_options));
   EXPECT_LT(SMTPC_SESSION_OPTIONS_V1_SIZE, SMTPC_SESSION_OPTIONS_V2_SIZE);
   EXPECT_EQ(SMTPC_REQUEST_RESULT_V1_SIZE, sizeof(smtpc_request_result));
   EXPECT_EQ(SMTPC_ENTRY_V1_SIZE, sizeof(smtpc_entry));

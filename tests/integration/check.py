@@ -28,6 +28,10 @@
   log FILE OFFSET REGEX [--timeout S]
       waits until the part of FILE after byte OFFSET matches REGEX (multi-line mode).
 
+maildir, grep, record and log poll for what they wait for (Postfix delivers asynchronously) and pass as soon as
+it is there; the --timeout limit (default 60 s) only ends a failing check, so it is generous: a loaded machine
+must not turn a slow delivery into a failure.
+
 Several subcommands may be given in one call, separated by ":::"; all run, and the exit status is 1 when any
 failed.
 
@@ -41,6 +45,9 @@ import os
 import re
 import sys
 import time
+
+# DEFAULT_TIMEOUT (seconds) bounds the polls of maildir, grep, record and log: see the docstring.
+DEFAULT_TIMEOUT = 60
 
 _PREPENDED = re.compile(rb"^(?:(?:Return-Path|X-Original-To|Delivered-To|Received):[^\n]*\n(?:[ \t][^\n]*\n)*)*\Z")
 
@@ -386,7 +393,7 @@ def run_one(argv):
     m.add_argument("maildir")
     m.add_argument("token")
     m.add_argument("input")
-    m.add_argument("--timeout", type=float, default=20)
+    m.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
     m.add_argument("--received")
     m.add_argument("--count", type=int, default=1)
     ab = sub.add_parser("absent")
@@ -396,12 +403,12 @@ def run_one(argv):
     gr = sub.add_parser("grep")
     gr.add_argument("maildir")
     gr.add_argument("regex")
-    gr.add_argument("--timeout", type=float, default=20)
+    gr.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
     r = sub.add_parser("record")
     r.add_argument("dir")
     r.add_argument("token")
     r.add_argument("input")
-    r.add_argument("--timeout", type=float, default=15)
+    r.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
     r.add_argument("exprs", nargs="*")
     nr = sub.add_parser("norecord")
     nr.add_argument("dir")
@@ -410,7 +417,7 @@ def run_one(argv):
     lg.add_argument("file")
     lg.add_argument("offset", type=int)
     lg.add_argument("regex")
-    lg.add_argument("--timeout", type=float, default=15)
+    lg.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
     a = p.parse_args(argv)
 
     if a.cmd == "gen":

@@ -51,6 +51,7 @@ chmod 755 "$WORK"  # Postfix's daemons and the virtual-mail uid walk below it
 mkdir -p "$WORK/out" "$WORK/msg"
 
 finish() {
+  release_refused_port
   # A Postfix start still in progress must finish before it can be stopped.
   [[ -n ${PF_START_PID:-} ]] && wait "$PF_START_PID" 2>/dev/null
   [[ $IS_ROOT -eq 1 ]] && "$HERE/servers/postfix.sh" stop "$WORK/postfix" >/dev/null 2>&1
@@ -514,9 +515,11 @@ sc_ai_starttls_untrusted() {
 }
 
 sc_client_connection_refused() {
-  local port
-  port=$(pick_free_ports 1)
-  send --server "127.0.0.1:$port" --tls none --from sender@example.org --to "$AI_RCPT"
+  # A port held bound without listening for the duration: refused under every schedule (a port that was
+  # merely free a moment ago could be taken by another program before the client connects).
+  hold_refused_port || { fail "could not reserve a refused port"; return; }
+  send --server "127.0.0.1:$REFUSED_PORT" --tls none --from sender@example.org --to "$AI_RCPT"
+  release_refused_port
   expect_exit 3
   expect_json error.permanent=false
 }

@@ -6,9 +6,20 @@
 #   log MSG...                  prints "[interop] MSG" to stderr.
 #   die MSG...                  log + exit 1.
 #   pick_free_ports N           prints N distinct free TCP ports on 127.0.0.1, one per line (the kernel picks
-#                               them: bind to port 0, read, close; a tiny race with other programs remains).
-#   wait_for_listen PORT SECS   waits until something LISTENs on 127.0.0.1:PORT (reads /proc/net/tcp, so it
-#                               makes no connection a server would log); returns 1 after SECS seconds.
+#                               them: bind to port 0, read, close). Another program may bind one before our server
+#                               does; the server scripts then find "Address already in use" in their logs and start
+#                               again on new ports (port_taken), and wait_for_banner checks that the server is ours.
+#   port_taken LOG...           true when one of the LOG files reports EADDRINUSE (a picked port was taken).
+#   wait_for_banner PORT SECS [--tls] [--expect TEXT]
+#                               waits until the SMTP server on 127.0.0.1:PORT greets with 220 (after a TLS
+#                               handshake with --tls; the certificate is not checked) and the greeting contains
+#                               TEXT, then says QUIT: ready by protocol, not after a sleep or a LISTEN socket.
+#                               Refused connections are retried (a poll) until SECS seconds passed (returns 1);
+#                               any other greeting returns 2 at once (another program answers on the port).
+#   hold_refused_port           starts a helper process that keeps a 127.0.0.1 port bound without listening:
+#                               connects to it are refused, and nothing else can bind it meanwhile. Sets
+#                               REFUSED_PORT and REFUSED_PID; release_refused_port stops it by PID (it also exits
+#                               when this shell does: its stdin closes).
 #   stop_pidfile FILE [SECS]    stops the process whose PID is in FILE and every descendant it had: SIGTERM,
 #                               wait up to SECS (default 10), then SIGKILL; by PID only. Removes FILE.
 #                               Returns 0 when nothing is left (also when FILE is missing).
@@ -41,20 +52,90 @@ print("\n".join(map(str, ports)))
 EOF
 }
 
-# _is_listening PORT: true when 127.0.0.1:PORT (or 0.0.0.0:PORT) is in LISTEN state.
-_is_listening() {
-  local hex
-  hex=$(printf '%04X' "$1")
-  grep -qE "^ *[0-9]+: (0100007F|00000000):$hex [0-9A-F]{8}:[0-9A-F]{4} 0A " /proc/net/tcp
+port_taken() {
+  grep -qsi -e 'address already in use' -e 'EADDRINUSE' "$@"
 }
 
-wait_for_listen() {
-  local port=$1 secs=${2:-10} i
-  for ((i = 0; i < secs * 20; i++)); do
-    _is_listening "$port" && return 0
-    sleep 0.05
+wait_for_banner() {
+  local port=$1 secs=$2 tls=0 expect=""
+  shift 2
+  while [[ $# -gt 0 ]]; do
+    case $1 in
+      --tls) tls=1 ;;
+      --expect) expect=$2; shift ;;
+      *) log "wait_for_banner: unknown option $1"; return 64 ;;
+    esac
+    shift
   done
-  return 1
+  "$PYTHON" - "$port" "$secs" "$tls" "$expect" <<'EOF'
+import socket, ssl, sys, time
+
+port, secs, use_tls, expect = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3] == "1", sys.argv[4]
+deadline = time.monotonic() + secs
+last = "no attempt"
+while time.monotonic() < deadline:
+    try:
+        sock = socket.create_connection(("127.0.0.1", port), timeout=max(deadline - time.monotonic(), 0.1))
+    except OSError as e:  # refused: not listening yet
+        last = "connect: %s" % e
+        time.sleep(0.05)
+        continue
+    try:
+        sock.settimeout(max(deadline - time.monotonic(), 0.1))
+        if use_tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            sock = ctx.wrap_socket(sock)
+        data = b""
+        while b"\n" not in data:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        line = data.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
+        if not line:  # closed before the greeting: still starting
+            last = "closed before the greeting"
+            time.sleep(0.05)
+            continue
+        if not (line.startswith("220") and expect in line):
+            print("127.0.0.1:%d greets %r, want 220 ... %s: another program has the port?" % (port, line, expect),
+                  file=sys.stderr)
+            sys.exit(2)
+        try:
+            sock.sendall(b"QUIT\r\n")
+        except OSError:
+            pass
+        sys.exit(0)
+    except OSError as e:  # ssl.SSLError is an OSError
+        last = "greeting: %s" % e
+        time.sleep(0.05)
+    finally:
+        sock.close()
+print("no SMTP greeting on 127.0.0.1:%d within %gs (last: %s)" % (port, secs, last), file=sys.stderr)
+sys.exit(1)
+EOF
+}
+
+hold_refused_port() {
+  REFUSED_PORT=""
+  coproc _REFUSED_HOLDER {
+    exec "$PYTHON" -c 'import socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+sys.stdin.read()'
+  }
+  REFUSED_PID=$_REFUSED_HOLDER_PID
+  read -r -t 60 REFUSED_PORT <&"${_REFUSED_HOLDER[0]}" || true
+  [[ -n $REFUSED_PORT ]]
+}
+
+release_refused_port() {
+  [[ -n ${REFUSED_PID:-} ]] || return 0
+  kill "$REFUSED_PID" 2>/dev/null || true
+  wait "$REFUSED_PID" 2>/dev/null || true
+  REFUSED_PID="" REFUSED_PORT=""
 }
 
 # _descendants PID: prints every descendant PID of PID (reads /proc; no procps needed).

@@ -16,6 +16,7 @@
 #include "transports/testing/fake_plain_mechanism.h"
 #include "transports/testing/loopback_fixtures.h"
 #include "transports/testing/loopback_server.h"
+#include "transports/testing/refused_port.h"
 #include "transports/tls/test_certs.h"
 
 namespace smtpcore {
@@ -254,7 +255,11 @@ TEST(BlockingClientTest, ImplicitTls) {
 }
 
 TEST(BlockingClientTest, ConnectRefusedIsATypedError) {
-  uint16_t port = UnusedLoopbackPort();
+  // Held bound (not listening) until the end of the test: refused, and no
+  // other socket can take the port meanwhile.
+  absl::StatusOr<RefusedLoopbackPort> refused = RefusedLoopbackPort::Reserve();
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  const uint16_t port = refused->port();
   DialHistory history;
   ClientOptions options;
   options.host = "127.0.0.1";

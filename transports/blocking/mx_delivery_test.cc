@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "route/tls_report.h"
 #include "transports/testing/loopback_fixtures.h"
+#include "transports/testing/refused_port.h"
 #include "transports/testing/loopback_server.h"
 #include "transports/tls/test_certs.h"
 
@@ -96,7 +97,9 @@ TEST(DeliverToDomainTest, GreetingRefusalsAndDeadHosts) {
             AttemptOutcome::kPermanentFailure);
 
   DialHistory history;
-  MxDeliveryOptions o = Options(UnusedLoopbackPort());
+  absl::StatusOr<RefusedLoopbackPort> held = RefusedLoopbackPort::Reserve();
+  ASSERT_TRUE(held.ok()) << held.status();
+  MxDeliveryOptions o = Options(held->port());
   o.dial_history = &history;
   r = DeliverToDomain("[127.0.0.1]", OneRecipient(), absl::Cord("x\r\n"), o);
   ASSERT_FALSE(r.outcome.ok());

@@ -14,6 +14,7 @@
 #include "core/errors.h"
 #include "gtest/gtest.h"
 #include "transports/testing/loopback_fixtures.h"
+#include "transports/testing/refused_port.h"
 #include "transports/testing/loopback_server.h"
 #include "transports/tls/test_certs.h"
 
@@ -83,7 +84,9 @@ TEST(DeliverToDomainUvTest, AddressLiteralDeliversOverTls) {
 TEST(DeliverToDomainUvTest, DeadHostRequireTlsAndBadDomain) {
   int callbacks = 0;
   DialHistory history;
-  UvMxDeliveryOptions o = Options(UnusedLoopbackPort());
+  absl::StatusOr<RefusedLoopbackPort> held = RefusedLoopbackPort::Reserve();
+  ASSERT_TRUE(held.ok()) << held.status();
+  UvMxDeliveryOptions o = Options(held->port());
   o.dial_history = &history;
   MxDeliveryResult dead = RunDelivery("[127.0.0.1]", OneRecipient(), o, &callbacks);
   ASSERT_FALSE(dead.outcome.ok());

@@ -1,11 +1,20 @@
 // UvPool against the in-process LoopbackServer on 127.0.0.1.
+//
+// Every assertion holds under every schedule of the client's loop and the
+// server's threads: where a test needs an order (which connection carries
+// which message), a LoopbackHook holds a server reply until the other
+// connection got there (WaitableCounter); where it needs idle time, it
+// waits until the pool's clock (UvNow) shows that time has passed.
 
 #include "transports/libuv/uv_pool.h"
 
 #include <uv.h>
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -15,6 +24,8 @@
 #include "gtest/gtest.h"
 #include "transports/testing/loopback_fixtures.h"
 #include "transports/testing/loopback_server.h"
+#include "transports/testing/refused_port.h"
+#include "transports/testing/waitable_counter.h"
 
 namespace smtpcore {
 namespace {
@@ -62,11 +73,66 @@ class UvPoolTest : public ::testing::Test {
     }, 1, 0);
   }
 
+  // Poll calls `tick` from later loop turns, every millisecond, until it
+  // returns true. The first call comes after the current callback and
+  // whatever the pool does when it returns.
+  void Poll(std::function<bool()> tick) {
+    struct Timer {
+      uv_timer_t handle;
+      std::function<bool()> tick;
+    };
+    auto* timer = new Timer{{}, std::move(tick)};
+    uv_timer_init(&loop_, &timer->handle);
+    timer->handle.data = timer;
+    uv_timer_start(
+        &timer->handle,
+        [](uv_timer_t* handle) {
+          Timer* t = static_cast<Timer*>(handle->data);
+          if (!t->tick()) return;
+          uv_timer_stop(handle);
+          uv_close(reinterpret_cast<uv_handle_t*>(handle),
+                   [](uv_handle_t* h) { delete static_cast<Timer*>(h->data); });
+        },
+        0, 1);
+  }
+
+  // MessagesPerConnection counts the server's accepted messages by
+  // connection index.
+  static std::map<int, int> MessagesPerConnection(
+      const LoopbackServer& server) {
+    std::map<int, int> count;
+    for (const LoopbackMessage& m : server.messages()) ++count[m.connection];
+    return count;
+  }
+
   uv_loop_t loop_;
 };
 
+// With ten messages queued at once and a cap of two, the pool opens two
+// connections, and both carry messages: each connection's first message is
+// its only one on a new connection, every other message is on a reused one.
+//
+// Which connection carries how many messages is up to the scheduler: a
+// connection that connects first may send several messages, or all of them,
+// before the other one has read its greeting. The server therefore holds the
+// reply to each connection's first MAIL until both connections have sent
+// one, so that both carry at least one message under every schedule (the
+// test used to assume it and failed 1 run in 30 under load, issue 9). The
+// case where the second connection ends up unused is tested on its own below
+// (OpensUpToTheCapEvenIfOneConnectionEndsUpUnused).
 TEST_F(UvPoolTest, ReusesTwoConnectionsForManyMessages) {
-  auto server = StartLoopbackServer(LoopbackServerOptions());
+  WaitableCounter first_mails;  // connections that sent their first MAIL
+  LoopbackServerOptions server_options;
+  server_options.hook = [&first_mails](const LoopbackContext& context,
+                                       absl::string_view line)
+      -> absl::optional<std::string> {
+    if (context.mail_count == 1 && absl::StartsWith(line, "MAIL") &&
+        !first_mails.ArriveAndWait(2)) {
+      return std::string("451 4.3.0 test: no MAIL on the other connection");
+    }
+    return absl::nullopt;
+  };
+  auto server = StartLoopbackServer(server_options);
   ASSERT_NE(server, nullptr);
   UvPoolOptions options = PoolOptionsFor(server->port());
   options.max_connections_per_destination = 2;
@@ -96,7 +162,11 @@ TEST_F(UvPoolTest, ReusesTwoConnectionsForManyMessages) {
   EXPECT_EQ(stats.messages_on_reused, kMessages - 2);
   EXPECT_EQ(stats.noop_checks, 0);
   server->Stop();
+  EXPECT_EQ(first_mails.value(), 2);
   EXPECT_EQ(server->connections(), 2);
+  std::map<int, int> per_connection = MessagesPerConnection(*server);
+  ASSERT_EQ(per_connection.size(), 2u);
+  EXPECT_EQ(per_connection[0] + per_connection[1], kMessages);
   std::vector<LoopbackMessage> messages = server->messages();
   ASSERT_EQ(messages.size(), static_cast<size_t>(kMessages));
   std::vector<std::string> bodies;
@@ -110,6 +180,64 @@ TEST_F(UvPoolTest, ReusesTwoConnectionsForManyMessages) {
     EXPECT_EQ(commands.front(), "EHLO localhost");
     EXPECT_EQ(commands.back(), "QUIT");
   }
+}
+
+// The schedule that made the test above flaky, made certain: the server
+// holds the second connection's greeting until the first connection has
+// sent every message. The pool still opened two connections, and that is
+// intended, not a defect: when it opened them, ten messages were waiting
+// and it cannot know that one connection will be fast enough for all of
+// them. Opening up to the cap while the queue is deep is what a pool is
+// for; waiting for the first connection to prove slow would add a
+// connection set-up time to the latency of every burst. The cost of the
+// unused connection is bounded: it is closed with QUIT (retired) as soon as
+// it is ready and there is nothing to send (or after `idle_timeout`), it is
+// never counted as a failure, and no message waits for it.
+TEST_F(UvPoolTest, OpensUpToTheCapEvenIfOneConnectionEndsUpUnused) {
+  constexpr int kMessages = 10;
+  WaitableCounter delivered;  // end-of-data lines the server received
+  LoopbackServerOptions server_options;
+  server_options.hook = [&delivered](const LoopbackContext& context,
+                                     absl::string_view line)
+      -> absl::optional<std::string> {
+    if (line == ".") delivered.Add();
+    if (context.connection == 1 && line.empty() &&
+        !delivered.WaitFor(kMessages)) {
+      return std::string("421 4.3.0 test: connection 0 did not send all");
+    }
+    return absl::nullopt;
+  };
+  auto server = StartLoopbackServer(server_options);
+  ASSERT_NE(server, nullptr);
+  UvPoolOptions options = PoolOptionsFor(server->port());
+  options.max_connections_per_destination = 2;
+  UvPool pool(&loop_, options);
+  int ok = 0;
+  int done = 0;
+  for (int i = 0; i < kMessages; ++i) {
+    pool.Send(EnvelopeFor(i), BodyFor(i), [&](DeliveryOutcome outcome) {
+      ok += outcome.all_delivered();
+      if (++done == kMessages) pool.Shutdown([] {});
+    });
+  }
+  EXPECT_EQ(pool.connections(), 2u);
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  EXPECT_EQ(ok, kMessages);
+  EXPECT_EQ(pool.connections(), 0u);
+  const UvPoolStats& stats = pool.stats();
+  EXPECT_EQ(stats.connections_opened, 2);
+  EXPECT_EQ(stats.connections_failed, 0);
+  EXPECT_EQ(stats.connections_dropped, 0);
+  EXPECT_EQ(stats.connections_retired, 2);
+  EXPECT_EQ(stats.messages_ok, kMessages);
+  EXPECT_EQ(stats.messages_on_reused, kMessages - 1);
+  EXPECT_EQ(stats.noop_checks, 0);
+  server->Stop();
+  EXPECT_EQ(server->connections(), 2);
+  std::map<int, int> per_connection = MessagesPerConnection(*server);
+  EXPECT_EQ(per_connection[0], kMessages);
+  EXPECT_EQ(per_connection.count(1), 0u);
+  EXPECT_THAT(server->commands(1), ElementsAre("EHLO localhost", "QUIT"));
 }
 
 TEST_F(UvPoolTest, ServiceClosingDropsTheConnectionAndReconnects) {
@@ -159,6 +287,12 @@ TEST_F(UvPoolTest, ServiceClosingDropsTheConnectionAndReconnects) {
   EXPECT_EQ(server->messages()[1].data, std::string(BodyFor(1)));
 }
 
+// A message sent from the previous message's callback goes to the
+// connection that just finished, without NOOP (it just proved alive); a
+// message sent after the connection sat idle for `noop_after_idle` gets a
+// NOOP first. The test does not sleep for "long enough": it polls until the
+// pool's clock shows that the idle time has certainly passed, so the NOOP is
+// due under every schedule.
 TEST_F(UvPoolTest, NoopBeforeReusingAnIdleConnectionOnly) {
   auto server = StartLoopbackServer(LoopbackServerOptions());
   ASSERT_NE(server, nullptr);
@@ -166,27 +300,25 @@ TEST_F(UvPoolTest, NoopBeforeReusingAnIdleConnectionOnly) {
   options.max_connections_per_destination = 1;
   options.noop_after_idle = absl::Milliseconds(20);
   UvPool pool(&loop_, options);
-  uv_timer_t later;
-  uv_timer_init(&loop_, &later);
-  struct Ctx {
-    UvPool* pool;
-    int done = 0;
-  } ctx{&pool};
-  later.data = &ctx;
   pool.Send(EnvelopeFor(0), BodyFor(0), [&](DeliveryOutcome o) {
     EXPECT_TRUE(o.ok());
     // Right away: the connection is reused without NOOP.
     pool.Send(EnvelopeFor(1), BodyFor(1), [&](DeliveryOutcome o1) {
       EXPECT_TRUE(o1.ok());
-      // After 60 ms idle: NOOP first.
-      uv_timer_start(&later, [](uv_timer_t* t) {
-        Ctx* c = static_cast<Ctx*>(t->data);
-        c->pool->Send(EnvelopeFor(2), BodyFor(2), [c](DeliveryOutcome o2) {
+      // The pool marks the connection idle when this callback returns, so
+      // a time read in a later loop turn is no earlier than that.
+      absl::optional<Instant> idle_by;
+      Poll([&pool, idle_by, &options]() mutable {
+        Instant now = UvNow();
+        if (!idle_by.has_value()) idle_by = now;
+        if (now - *idle_by < options.noop_after_idle) return false;
+        // Idle at least noop_after_idle: NOOP first.
+        pool.Send(EnvelopeFor(2), BodyFor(2), [&pool](DeliveryOutcome o2) {
           EXPECT_TRUE(o2.ok());
-          c->pool->Shutdown([] {});
+          pool.Shutdown([] {});
         });
-        uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
-      }, 60, 0);
+        return true;
+      });
     });
   });
   uv_run(&loop_, UV_RUN_DEFAULT);
@@ -204,6 +336,38 @@ TEST_F(UvPoolTest, NoopBeforeReusingAnIdleConnectionOnly) {
                           "RCPT TO:<rcpt@example.org>", "DATA", "QUIT"));
 }
 
+// A connection that sat idle for less than `noop_after_idle` is reused
+// without NOOP. The threshold is an hour, so "less" holds under any load.
+TEST_F(UvPoolTest, NoNoopBeforeReusingAConnectionIdleLessThanTheThreshold) {
+  auto server = StartLoopbackServer(LoopbackServerOptions());
+  ASSERT_NE(server, nullptr);
+  UvPoolOptions options = PoolOptionsFor(server->port());
+  options.max_connections_per_destination = 1;
+  options.noop_after_idle = absl::Hours(1);
+  UvPool pool(&loop_, options);
+  pool.Send(EnvelopeFor(0), BodyFor(0), [&](DeliveryOutcome o) {
+    EXPECT_TRUE(o.ok());
+    // From a later loop turn: the connection is in the idle list.
+    Poll([&pool] {
+      pool.Send(EnvelopeFor(1), BodyFor(1), [&pool](DeliveryOutcome o1) {
+        EXPECT_TRUE(o1.ok());
+        pool.Shutdown([] {});
+      });
+      return true;
+    });
+  });
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  EXPECT_EQ(pool.stats().noop_checks, 0);
+  EXPECT_EQ(pool.stats().connections_opened, 1);
+  EXPECT_EQ(pool.stats().messages_on_reused, 1);
+  server->Stop();
+  EXPECT_THAT(server->commands(0),
+              ElementsAre("EHLO localhost", "MAIL FROM:<sender0@example.org>",
+                          "RCPT TO:<rcpt@example.org>", "DATA",
+                          "MAIL FROM:<sender1@example.org>",
+                          "RCPT TO:<rcpt@example.org>", "DATA", "QUIT"));
+}
+
 TEST_F(UvPoolTest, FailedNoopReconnectsTransparently) {
   LoopbackServerOptions server_options;
   server_options.hook = [](const LoopbackContext& context,
@@ -217,20 +381,16 @@ TEST_F(UvPoolTest, FailedNoopReconnectsTransparently) {
   UvPoolOptions options = PoolOptionsFor(server->port());
   options.max_connections_per_destination = 1;
   UvPool pool(&loop_, options);  // noop_after_idle = 0: always check
-  uv_timer_t later;
-  uv_timer_init(&loop_, &later);
-  later.data = &pool;
   pool.Send(EnvelopeFor(0), BodyFor(0), [&](DeliveryOutcome o) {
     EXPECT_TRUE(o.ok());
     // Sent from a later loop turn: the connection sits in the idle list.
-    uv_timer_start(&later, [](uv_timer_t* t) {
-      UvPool* p = static_cast<UvPool*>(t->data);
-      p->Send(EnvelopeFor(1), BodyFor(1), [p](DeliveryOutcome o1) {
+    Poll([&pool] {
+      pool.Send(EnvelopeFor(1), BodyFor(1), [&pool](DeliveryOutcome o1) {
         EXPECT_TRUE(o1.ok()) << o1.error->Message();
-        p->Shutdown([] {});
+        pool.Shutdown([] {});
       });
-      uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
-    }, 1, 0);
+      return true;
+    });
   });
   uv_run(&loop_, UV_RUN_DEFAULT);
   EXPECT_EQ(pool.stats().noop_checks, 1);
@@ -339,8 +499,20 @@ TEST_F(UvPoolTest, RetiresAfterMaxMessages) {
   EXPECT_EQ(server->messages().size(), 5u);
 }
 
+// Every connect is refused: once `max_connect_failures` consecutive
+// connects failed and no connection works, the queued messages fail.
+//
+// How many connects that takes is up to the scheduler, and both counts are
+// correct pool behaviour: the pool opens two (the cap) for three messages;
+// when the first one's refusal and close are handled before the second
+// one's refusal arrives, the pool replaces it with a third connection (work
+// is still queued), and the second refusal then fails the queue; when both
+// refusals arrive together, the queue fails after two. The test asserts
+// what holds under both schedules.
 TEST_F(UvPoolTest, ConnectFailuresFailTheQueuedMessages) {
-  UvPoolOptions options = PoolOptionsFor(UnusedLoopbackPort());
+  absl::StatusOr<RefusedLoopbackPort> refused = RefusedLoopbackPort::Reserve();
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  UvPoolOptions options = PoolOptionsFor(refused->port());
   options.max_connections_per_destination = 2;
   options.max_connect_failures = 2;
   UvPool pool(&loop_, options);
@@ -353,8 +525,37 @@ TEST_F(UvPoolTest, ConnectFailuresFailTheQueuedMessages) {
       EXPECT_EQ(o.result.recipients[0].status, RecipientStatus::kDeferred);
     });
   }
+  EXPECT_EQ(pool.connections(), 2u);
   uv_run(&loop_, UV_RUN_DEFAULT);
   EXPECT_THAT(causes, ElementsAre("io", "io", "io"));
+  const UvPoolStats& stats = pool.stats();
+  EXPECT_GE(stats.connections_failed, options.max_connect_failures);
+  EXPECT_LE(stats.connections_failed, 3);
+  EXPECT_EQ(stats.connections_opened, stats.connections_failed);
+  EXPECT_EQ(stats.connections_dropped, 0);
+  EXPECT_EQ(stats.messages_failed, 3);
+  EXPECT_EQ(stats.messages_ok, 0);
+  EXPECT_EQ(pool.connections(), 0u);
+  EXPECT_EQ(pool.queued(), 0u);
+}
+
+// The same with one connection at a time: the order is fixed, so are the
+// counts.
+TEST_F(UvPoolTest, ConnectFailuresOneAtATime) {
+  absl::StatusOr<RefusedLoopbackPort> refused = RefusedLoopbackPort::Reserve();
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  UvPoolOptions options = PoolOptionsFor(refused->port());
+  options.max_connections_per_destination = 1;
+  options.max_connect_failures = 2;
+  UvPool pool(&loop_, options);
+  int failed = 0;
+  for (int i = 0; i < 3; ++i) {
+    pool.Send(EnvelopeFor(i), BodyFor(i),
+              [&](DeliveryOutcome o) { failed += !o.ok(); });
+  }
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  EXPECT_EQ(failed, 3);
+  EXPECT_EQ(pool.stats().connections_opened, 2);
   EXPECT_EQ(pool.stats().connections_failed, 2);
   EXPECT_EQ(pool.stats().messages_failed, 3);
   EXPECT_EQ(pool.connections(), 0u);

@@ -1,9 +1,5 @@
 #include "transports/testing/loopback_fixtures.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <utility>
 
 #include "absl/status/statusor.h"
@@ -36,19 +32,6 @@ Envelope ThreeRecipients() {
       .AddRecipient("nobody@example.org")
       .AddRecipient("carol@example.org");
   return envelope;
-}
-
-uint16_t UnusedLoopbackPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address = {};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)),
-            0);
-  socklen_t len = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &len);
-  close(fd);
-  return ntohs(address.sin_port);
 }
 
 }  // namespace smtpcore

@@ -30,11 +30,6 @@ ClientOptions LoopbackClientOptions(uint16_t port);
 // Never fails.
 Envelope ThreeRecipients();
 
-// UnusedLoopbackPort returns a 127.0.0.1 TCP port with nothing listening on
-// it: it binds port 0, reads the port the kernel chose and closes the
-// socket. Records a non-fatal gtest failure if the bind fails.
-uint16_t UnusedLoopbackPort();
-
 }  // namespace smtpcore
 
 #endif  // SMTP_TRANSPORTS_TESTING_LOOPBACK_FIXTURES_H_

@@ -121,6 +121,7 @@ void AppendOptions(const SessionOptions& o, std::string* out) {
       {"data_block", t.data_block},
       {"data_termination", t.data_termination},
       {"tls_handshake", t.tls_handshake},
+      {"auth", t.auth},
       {"other", t.other},
   };
   for (const auto& s : stages) {
@@ -403,6 +404,7 @@ absl::Status ParseOption(Cursor& c, SessionOptions* o, bool* needs_auth) {
                        : stage == "data_block"       ? &t.data_block
                        : stage == "data_termination" ? &t.data_termination
                        : stage == "tls_handshake"    ? &t.tls_handshake
+                       : stage == "auth"             ? &t.auth
                        : stage == "other"            ? &t.other
                                                      : nullptr;
     if (target == nullptr) {

@@ -2,8 +2,9 @@
 # postfix.sh start|stop|env DIR: a private Postfix + Dovecot-auth instance under DIR, on 127.0.0.1 only.
 #
 #   start DIR  writes every config under DIR, starts Dovecot (auth only) and Postfix (`postfix -c`), waits
-#              until the three smtpd ports listen, and writes DIR/env (shell syntax, see below). Ports come
-#              from PF_SMTP_PORT / PF_SUBMIT_PORT / PF_SMTPS_PORT when set, else free ports are picked.
+#              until the three smtpd ports greet (SMTP 220 from this instance), and writes DIR/env (shell
+#              syntax, see below). Ports come from PF_SMTP_PORT / PF_SUBMIT_PORT / PF_SMTPS_PORT when set,
+#              else free ports are picked (and picked again, up to 3 times, if another program takes one first).
 #   stop DIR   stops Postfix's master and Dovecot's master (and their children) by PID.
 #   env DIR    prints DIR/env.
 #
@@ -220,41 +221,72 @@ cmd_start() {
   if [[ -f $root/postfix/queue/pid/master.pid ]] || [[ -f $root/dovecot/run/master.pid ]]; then
     cmd_stop "$root"
   fi
-  local smtp=${PF_SMTP_PORT:-} submit=${PF_SUBMIT_PORT:-} smtps=${PF_SMTPS_PORT:-}
-  if [[ -z $smtp || -z $submit || -z $smtps ]]; then
-    local ports
-    mapfile -t ports < <(pick_free_ports 3)
-    smtp=${smtp:-${ports[0]}} submit=${submit:-${ports[1]}} smtps=${smtps:-${ports[2]}}
-  fi
   make_test_pki "$root/pki"
   write_dovecot_config "$root"
-  write_postfix_config "$root" "$smtp" "$submit" "$smtps"
 
   # Dovecot first: smtpd connects to its auth socket on the first AUTH.
   dovecot -c "$root/dovecot/dovecot.conf" </dev/null >>"$root/dovecot/dovecot.log" 2>&1 ||
     { tail -20 "$root/dovecot/dovecot.log" >&2; die "dovecot did not start"; }
+  # A poll for the socket (the limit only stops a hung start).
   local i
-  for ((i = 0; i < 200; i++)); do
+  for ((i = 0; i < 1200; i++)); do
     [[ -S $root/dovecot/run/auth-postfix && -s $root/dovecot/run/master.pid ]] && break
     sleep 0.05
   done
   [[ -S $root/dovecot/run/auth-postfix ]] ||
-    { tail -20 "$root/dovecot/dovecot.log" >&2; die "dovecot auth socket did not appear"; }
+    { tail -20 "$root/dovecot/dovecot.log" >&2; cmd_stop "$root"; die "dovecot auth socket did not appear"; }
 
-  # `postfix -c DIR start` runs post-install create-missing (queue subdirectories, ownership), checks the
-  # instance and starts master(8) in the background; master writes queue/pid/master.pid.
-  if ! postfix -c "$root/postfix/etc" start </dev/null >>"$root/postfix/start.log" 2>&1; then
-    cat "$root/postfix/start.log" >&2
-    [[ -f $root/postfix/maillog ]] && tail -20 "$root/postfix/maillog" >&2
+  # Ports we pick may be taken by another program before master(8) binds them: then start again on new
+  # ones. Ports given in PF_*_PORT are used as they are.
+  local picked=0 attempt smtp submit smtps
+  [[ -z ${PF_SMTP_PORT:-} || -z ${PF_SUBMIT_PORT:-} || -z ${PF_SMTPS_PORT:-} ]] && picked=1
+  for attempt in 1 2 3; do
+    smtp=${PF_SMTP_PORT:-} submit=${PF_SUBMIT_PORT:-} smtps=${PF_SMTPS_PORT:-}
+    if [[ $picked -eq 1 ]]; then
+      local ports
+      mapfile -t ports < <(pick_free_ports 3)
+      smtp=${smtp:-${ports[0]}} submit=${submit:-${ports[1]}} smtps=${smtps:-${ports[2]}}
+    fi
+    write_postfix_config "$root" "$smtp" "$submit" "$smtps"
+    start_postfix_once "$root" "$smtp" "$submit" "$smtps" && break
+    if [[ $picked -eq 1 && $attempt -lt 3 ]] && port_taken "$root/postfix/attempt.log"; then
+      log "postfix: a picked port was taken meanwhile; starting again on new ports"
+      continue
+    fi
+    cat "$root/postfix/attempt.log" >&2
     cmd_stop "$root"
     die "postfix did not start"
-  fi
-  local port
-  for port in "$smtp" "$submit" "$smtps"; do
-    wait_for_listen "$port" 15 || { cmd_stop "$root"; die "postfix is not listening on 127.0.0.1:$port"; }
   done
   write_env "$root" "$smtp" "$submit" "$smtps"
   log "postfix up: smtp=$smtp submission=$submit smtps=$smtps (env: $root/env)"
+}
+
+# start_postfix_once ROOT SMTP SUBMIT SMTPS: starts master(8) and waits until the three ports greet as our
+# instance (mx.test.example). On failure master is stopped and ROOT/postfix/attempt.log holds what this
+# attempt logged.
+start_postfix_once() {
+  local root=$1 port offset ok=1
+  shift
+  offset=$(stat -c %s "$root/postfix/maillog" 2>/dev/null || echo 0)
+  : >"$root/postfix/start.log"
+  # `postfix -c DIR start` runs post-install create-missing (queue subdirectories, ownership), checks the
+  # instance and starts master(8) in the background (and waits for its start-up: a port in use fails here);
+  # master writes queue/pid/master.pid.
+  if postfix -c "$root/postfix/etc" start </dev/null >>"$root/postfix/start.log" 2>&1; then
+    # Ready by protocol: each port greets (the first greeting waits for smtpd to start).
+    for port in "$1" "$2"; do
+      wait_for_banner "$port" 60 --expect "mx.$TEST_DOMAIN" 2>>"$root/postfix/start.log" || { ok=0; break; }
+    done
+    [[ $ok -eq 1 ]] &&
+      { wait_for_banner "$3" 60 --tls --expect "mx.$TEST_DOMAIN" 2>>"$root/postfix/start.log" || ok=0; }
+  else
+    ok=0
+  fi
+  { cat "$root/postfix/start.log"; tail -c +$((offset + 1)) "$root/postfix/maillog" 2>/dev/null; } \
+    >"$root/postfix/attempt.log"
+  [[ $ok -eq 1 ]] && return 0
+  stop_pidfile "$root/postfix/queue/pid/master.pid" 15
+  return 1
 }
 
 cmd_stop() {
