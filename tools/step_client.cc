@@ -168,10 +168,9 @@ absl::Status StepClient::RunUntil(Done done) {
     DrainEvents();
     if (done()) return absl::OkStatus();
     if (closed_) return Failed();
-    bool want_write =
-        tls_ != nullptr ? !tls_->PendingCiphertext().empty()
-                        : connection_->PollTransmit(
-                              absl::MakeSpan(slices_.data(), 1)) > 0;
+    const bool want_write = tls_ != nullptr
+                                ? !tls_->PendingCiphertext().empty()
+                                : connection_->transmit_pending() > 0;
     absl::StatusOr<SocketReadiness> ready =
         socket_->Wait(true, want_write, connection_->NextDeadline());
     if (!ready.ok()) {
