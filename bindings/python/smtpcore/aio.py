@@ -71,9 +71,26 @@ class Client:
                  tls_server_name: Optional[str] = None,
                  ssl_context: Optional[ssl.SSLContext] = None,
                  timeout: Optional[float] = None,
+                 local_address: Optional[str] = None,
+                 proxy: Optional[str] = None,
                  **session_options) -> None:
-        self._host, self._port = split_server(
-            server, 465 if tls == "implicit" else 25)
+        if proxy is not None:
+            # TODO(issue 14): a SOCKS5 / HTTP CONNECT handshake over asyncio
+            # streams; smtpcore.send supports `proxy` (the C transport).
+            raise ValueError("smtpcore.aio does not support proxy= yet; "
+                             "use smtpcore.send(..., proxy=...)")
+        self._unix_socket: Optional[str] = None
+        self._local_address = local_address
+        if server.startswith("unix:"):
+            self._unix_socket = server[len("unix:"):]
+            if not self._unix_socket:
+                raise ValueError("server 'unix:' needs a socket path")
+            if local_address is not None:
+                raise ValueError("local_address does not go with unix:")
+            self._host, self._port = "localhost", 25
+        else:
+            self._host, self._port = split_server(
+                server, 465 if tls == "implicit" else 25)
         self._tls = tls_mode_for(tls, self._port)
         self._sni = tls_server_name or self._host
         self._ssl = ssl_context or (
@@ -108,6 +125,11 @@ class Client:
 
     # --- connection ------------------------------------------------------
 
+    def _where(self) -> str:
+        if self._unix_socket is not None:
+            return f"unix:{self._unix_socket}"
+        return f"{self._host}:{self._port}"
+
     async def connect(self) -> None:
         """Connects and runs greeting, EHLO, STARTTLS and AUTH.
 
@@ -118,10 +140,18 @@ class Client:
         loop = asyncio.get_running_loop()
         implicit = self._tls == "implicit"
         try:
-            coro = asyncio.open_connection(
-                self._host, self._port, ssl=self._ssl if implicit else None,
+            tls_args = dict(
+                ssl=self._ssl if implicit else None,
                 server_hostname=self._sni if implicit else None,
                 ssl_handshake_timeout=self._timeout if implicit else None)
+            if self._unix_socket is not None:
+                coro = asyncio.open_unix_connection(self._unix_socket,
+                                                    **tls_args)
+            else:
+                local = ((self._local_address, 0)
+                         if self._local_address is not None else None)
+                coro = asyncio.open_connection(self._host, self._port,
+                                               local_addr=local, **tls_args)
             self._reader, self._writer = await asyncio.wait_for(
                 coro, self._timeout)
         except ssl.SSLCertVerificationError as e:
@@ -136,7 +166,7 @@ class Client:
             detail = ("timeout" if isinstance(e, asyncio.TimeoutError)
                       else "io")
             raise SmtpConnectError(
-                f"cannot connect to {self._host}:{self._port}: "
+                f"cannot connect to {self._where()}: "
                 f"{e or 'timed out'}", command="CONNECT",
                 detail=detail) from e
         options = dict(self._session_options)
@@ -144,6 +174,8 @@ class Client:
             # As the C transports do: credentials may stay in plaintext on
             # a loopback connection, never elsewhere.
             peer = self._writer.get_extra_info("peername")
+            if self._unix_socket is not None:
+                peer = ("127.0.0.1",)  # a Unix socket is this machine
             try:
                 options["allow_insecure_auth"] = ipaddress.ip_address(
                     peer[0]).is_loopback
