@@ -29,6 +29,7 @@ from typing import Optional, Sequence, Union
 
 from smtpcore.errors import (SendResult, SmtpConnectError, SmtpError,
                              SmtpTlsError)
+from smtpcore._proxy import open_tunnel, parse_proxy_url
 from smtpcore.message import Message, prepare, split_server
 from smtpcore.session import Session, now_ns, tls_mode_for
 
@@ -74,19 +75,18 @@ class Client:
                  local_address: Optional[str] = None,
                  proxy: Optional[str] = None,
                  **session_options) -> None:
-        if proxy is not None:
-            # TODO(issue 14): a SOCKS5 / HTTP CONNECT handshake over asyncio
-            # streams; smtpcore.send supports `proxy` (the C transport).
-            raise ValueError("smtpcore.aio does not support proxy= yet; "
-                             "use smtpcore.send(..., proxy=...)")
+        # proxy: SOCKS5 or HTTP CONNECT (smtpcore/_proxy.py); ValueError
+        # for a bad URL.
+        self._proxy = parse_proxy_url(proxy) if proxy is not None else None
         self._unix_socket: Optional[str] = None
         self._local_address = local_address
         if server.startswith("unix:"):
             self._unix_socket = server[len("unix:"):]
             if not self._unix_socket:
                 raise ValueError("server 'unix:' needs a socket path")
-            if local_address is not None:
-                raise ValueError("local_address does not go with unix:")
+            if local_address is not None or proxy is not None:
+                raise ValueError("local_address and proxy do not go with "
+                                 "unix:")
             self._host, self._port = "localhost", 25
         else:
             self._host, self._port = split_server(
@@ -125,6 +125,19 @@ class Client:
 
     # --- connection ------------------------------------------------------
 
+    async def _open_through_proxy(self, implicit: bool):
+        assert self._proxy is not None
+        reader, writer = await open_tunnel(self._proxy, self._host,
+                                           self._port, self._local_address)
+        if implicit:
+            try:
+                await writer.start_tls(self._ssl, server_hostname=self._sni,
+                                       ssl_handshake_timeout=self._timeout)
+            except BaseException:
+                writer.close()
+                raise
+        return reader, writer
+
     def _where(self) -> str:
         if self._unix_socket is not None:
             return f"unix:{self._unix_socket}"
@@ -147,6 +160,8 @@ class Client:
             if self._unix_socket is not None:
                 coro = asyncio.open_unix_connection(self._unix_socket,
                                                     **tls_args)
+            elif self._proxy is not None:
+                coro = self._open_through_proxy(implicit)
             else:
                 local = ((self._local_address, 0)
                          if self._local_address is not None else None)
@@ -176,6 +191,8 @@ class Client:
             peer = self._writer.get_extra_info("peername")
             if self._unix_socket is not None:
                 peer = ("127.0.0.1",)  # a Unix socket is this machine
+            elif self._proxy is not None:
+                peer = (self._host,)  # loopback only if the destination is
             try:
                 options["allow_insecure_auth"] = ipaddress.ip_address(
                     peer[0]).is_loopback

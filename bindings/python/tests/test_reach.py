@@ -1,5 +1,5 @@
 """Issue 14 in the Python package: Unix-domain sockets with LMTP, a source
-address, and proxies (smtpcore.send), against the real aiosmtpd, a scripted
+address, and proxies (smtpcore.send and smtpcore.aio), against the real aiosmtpd, a scripted
 LMTP server on a Unix socket and a minimal SOCKS5 relay (both in-process,
 loopback only; the real Dovecot, microsocks and tinyproxy are exercised by
 tests/integration/reach_test.sh)."""
@@ -231,6 +231,49 @@ def test_bad_proxy_url_is_invalid_argument(aiosmtpd):
                       timeout=30)
 
 
-def test_aio_refuses_proxy():
+def test_aio_socks5_proxy_with_credentials_and_starttls(aiosmtpd):
+    relay = Socks5Relay()
+    try:
+        token = uuid.uuid4().hex
+        result = asyncio.run(aio.send(
+            aiosmtpd.server, "a@example.org", [aiosmtpd.rcpt], message(token),
+            tls="starttls", ca_file=aiosmtpd.ca_file,
+            proxy=f"socks5://u:p@127.0.0.1:{relay.port}", timeout=30))
+        assert result.all_delivered and result.tls_version
+        assert aiosmtpd.record_with(token)["tls"]
+    finally:
+        relay.close()
+
+
+def test_aio_socks5_wrong_password_is_typed(aiosmtpd):
+    relay = Socks5Relay()
+    try:
+        with pytest.raises(smtpcore.SmtpConnectError) as info:
+            asyncio.run(aio.send(
+                aiosmtpd.server, "a@example.org", [aiosmtpd.rcpt],
+                message("w"), tls="none",
+                proxy=f"socks5://u:wrong@127.0.0.1:{relay.port}",
+                timeout=30))
+        assert info.value.detail == "proxy_auth_failed"
+    finally:
+        relay.close()
+
+
+def test_aio_bad_proxy_url():
     with pytest.raises(ValueError):
-        aio.Client("127.0.0.1:25", tls="none", proxy="socks5://127.0.0.1:1")
+        aio.Client("127.0.0.1:25", tls="none", proxy="ftp://127.0.0.1:21")
+    with pytest.raises(ValueError):
+        aio.Client("unix:/x", tls="none", proxy="socks5://127.0.0.1:1")
+
+
+def test_parse_proxy_url():
+    from smtpcore._proxy import parse_proxy_url
+    p = parse_proxy_url("socks5h://us%3Aer:p%40ss@127.0.0.1")
+    assert (p.kind, p.host, p.port, p.user, p.password) == (
+        "socks5", "127.0.0.1", 1080, "us:er", "p@ss")
+    p = parse_proxy_url("http://[::1]:3128")
+    assert (p.kind, p.host, p.port, p.user) == ("http", "::1", 3128, None)
+    for bad in ("http://127.0.0.1", "socks4://127.0.0.1:1080",
+                "socks5://127.0.0.1:1080/path", "socks5://:1080"):
+        with pytest.raises(ValueError):
+            parse_proxy_url(bad)
