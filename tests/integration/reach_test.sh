@@ -12,9 +12,10 @@
 #   quit_*      `--quit-after` each stage, checked in the server's log of the client's lines
 #   vrfy_*, expn_*, etrn_*  exit statuses of the service commands (servers/wire_server.py)
 #
-# Every server runs unprivileged (Dovecot as root drops each delivery to nobody), with its own config in a
-# temp dir, on ports the kernel picks at run time (a server that loses its port to another program is started
-# again on a new one), ready when it answers by protocol, stopped by PID on any exit.
+# Every server runs unprivileged: as root, microsocks and the wire server run as nobody (setpriv), tinyproxy and
+# Dovecot drop to nobody (Dovecot's master keeps root to deliver as each mail user, here nobody); each has its
+# own config in a temp dir, ports the kernel picks at run time (a server that loses its port to another program
+# is started again on a new one), is ready when it answers by protocol, and is stopped by PID on any exit.
 #
 # Environment: SMTPC (default bazel-bin/tools/smtpc), REACH_ONLY (a regex of scenario names), KEEP_WORK=1.
 # Ends with "N passed, M failed"; exit 1 when any failed.
@@ -87,10 +88,20 @@ source "$WORK/aiosmtpd/env"
 "$HERE/servers/dovecot_lmtp.sh" start "$WORK/lmtp" || die "dovecot lmtp did not start"
 LMTP_SOCKET=$WORK/lmtp/run/lmtp
 
+# UNPRIV: the prefix that runs a server as nobody when we are root (microsocks and the wire server cannot drop
+# privileges themselves; Dovecot and tinyproxy do, from their configs).
+UNPRIV=()
+if [[ $IS_ROOT -eq 1 ]]; then
+  UNPRIV=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+  chown nobody:nogroup "$WORK/wire"
+fi
+
 # wire server: binds port 0 itself and writes it; ready when it greets as wire.test.
 make_test_pki "$WORK/pki"
-setsid "$PYTHON" "$HERE/servers/wire_server.py" "$WORK/wire" "$WORK/pki/server.pem" "$WORK/pki/server.key" \
-  </dev/null >"$WORK/wire/log" 2>&1 &
+cp "$WORK/pki/server.pem" "$WORK/pki/server.key" "$WORK/wire/"
+[[ $IS_ROOT -eq 1 ]] && chown nobody:nogroup "$WORK/wire/server.pem" "$WORK/wire/server.key"
+setsid "${UNPRIV[@]}" "$PYTHON" "$HERE/servers/wire_server.py" "$WORK/wire" "$WORK/wire/server.pem" \
+  "$WORK/wire/server.key" </dev/null >"$WORK/wire/log" 2>&1 &
 echo $! >"$WORK/wire/pid"
 for _ in $(seq 200); do [[ -s $WORK/wire/port ]] && break; kill -0 "$(cat "$WORK/wire/pid")" 2>/dev/null || break
   sleep 0.05; done  # poll for the file the server writes once bound
@@ -148,7 +159,7 @@ start_proxy() {
   for attempt in 1 2 3; do
     port=$(pick_free_ports 1)
     if [[ $kind == socks5 ]]; then
-      setsid microsocks -i 127.0.0.1 -p "$port" -u "$PROXY_USER" -P "$PROXY_PASSWORD" \
+      setsid "${UNPRIV[@]}" microsocks -i 127.0.0.1 -p "$port" -u "$PROXY_USER" -P "$PROXY_PASSWORD" \
         </dev/null >"$dir/log" 2>&1 &
     else
       {
