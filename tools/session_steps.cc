@@ -131,7 +131,17 @@ class Walker {
         (plan_.tls == TlsChoice::kOpportunistic && offered)) {
       start = MonotonicNow();
       absl::StatusOr<Reply> tls = client_->StartTls();
-      if (!tls.ok() || tls->code() != 220) {
+      if (tls.ok() && tls->code() != 220 && tls->code() != 421 &&
+          plan_.tls == TlsChoice::kOpportunistic) {
+        // Opportunistic: a refused STARTTLS leaves the session in plaintext
+        // (RFC 3207 §4: the client may go on without TLS).
+        StepRecord r;
+        r.name = "starttls";
+        r.elapsed = MonotonicNow() - start;
+        r.reply = *tls;
+        r.ok = false;
+        out_.steps.push_back(std::move(r));
+      } else if (!tls.ok() || tls->code() != 220) {
         Record("starttls", start, tls, CommandKind::kStartTls);
         if (tls.ok()) {
           out_.steps.back().ok = false;
@@ -139,11 +149,12 @@ class Walker {
                                             tls->view());
         }
         return;
+      } else {
+        Record("starttls", start, tls, CommandKind::kStartTls);
+        if (client_->tls_info() != nullptr) out_.tls = *client_->tls_info();
+        if (!Hello("ehlo_tls")) return;
+        out_.capabilities_after_tls = client_->capabilities();
       }
-      Record("starttls", start, tls, CommandKind::kStartTls);
-      if (client_->tls_info() != nullptr) out_.tls = *client_->tls_info();
-      if (!Hello("ehlo_tls")) return;
-      out_.capabilities_after_tls = client_->capabilities();
     }
     if (Stop(QuitAfter::kTls)) return;
 

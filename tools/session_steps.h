@@ -9,7 +9,9 @@
 // the options carry a SASL chooser], [MAIL], [RCPT for each recipient],
 // QUIT. A step that fails (an error, or a reply that refuses it) ends the
 // walk with the exit status of `smtpc send` (tools/exit_status.h); QUIT is
-// still sent while the connection works.
+// still sent while the connection works. With `--tls opportunistic` a
+// STARTTLS refused with a reply other than 421 is recorded (ok false) and
+// the walk goes on in plaintext (RFC 3207 §4).
 
 #ifndef SMTP_TOOLS_SESSION_STEPS_H_
 #define SMTP_TOOLS_SESSION_STEPS_H_

@@ -423,11 +423,18 @@ probe_postfix_submission() {
   expect_exit 0
   expect_json status=ok 'banner~^220 ' 'capabilities_after_tls~AUTH' tls.verified=true auth.ok=true
 }
+probe_opportunistic_refused() {
+  # --tls opportunistic: a 454 to STARTTLS is recorded and the session goes on in plaintext.
+  run probe --server "127.0.0.1:$WIRE_PORT" --tls opportunistic --ehlo refuse-tls.test
+  expect_exit 0
+  expect_json status=ok tls=null steps.3.name=starttls steps.3.ok=false 'steps.3.reply~^454' steps.4.name=quit
+}
 scenario probe_aiosmtpd_starttls_auth probe_aiosmtpd_starttls_auth
 scenario probe_aiosmtpd_text probe_aiosmtpd_text
 scenario probe_aiosmtpd_bad_password probe_aiosmtpd_bad_password
 scenario probe_aiosmtpd_unverified probe_aiosmtpd_unverified
 scenario probe_postfix_submission probe_postfix_submission postfix
+scenario probe_opportunistic_refused probe_opportunistic_refused
 
 # --- --local-address ------------------------------------------------------------------------------------
 local_address_aiosmtpd() {

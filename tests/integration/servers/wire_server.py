@@ -9,7 +9,7 @@ Binds 127.0.0.1 port 0 and writes the port to DIR/port (the caller then waits fo
 (AUTH payloads included: the test credentials are throwaway), and "END" when the connection closed. Replies:
 
     EHLO/LHLO   250 with STARTTLS (before TLS), AUTH PLAIN, ETRN, 8BITMIME
-    STARTTLS    220, then TLS with CERT/KEY
+    STARTTLS    220, then TLS with CERT/KEY (454 after EHLO refuse-tls.test)
     AUTH PLAIN  235
     MAIL        250
     RCPT        550 5.1.1 for a local part "unknown", 450 4.2.0 for "tempfail", else 250
@@ -64,6 +64,8 @@ class Handler(socketserver.StreamRequestHandler):
             self.log.write("C: %s\n" % text)
             verb, _, arg = text.partition(" ")
             verb = verb.upper()
+            if verb in ("EHLO", "LHLO", "HELO"):
+                self.ehlo_name = arg.strip()
             if verb in ("EHLO", "LHLO"):
                 lines = ["wire.test"]
                 if not self.tls:
@@ -73,6 +75,8 @@ class Handler(socketserver.StreamRequestHandler):
                     self.send(("250 " if i == len(lines) - 1 else "250-") + l)
             elif verb == "HELO":
                 self.send("250 wire.test")
+            elif verb == "STARTTLS" and getattr(self, "ehlo_name", "") == "refuse-tls.test":
+                self.send("454 4.7.0 TLS not available")
             elif verb == "STARTTLS" and not self.tls:
                 self.send("220 2.0.0 go ahead")
                 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
