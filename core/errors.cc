@@ -55,6 +55,21 @@ absl::string_view ErrorDetailName(ErrorDetail detail) {
     case ErrorDetail::kDnsTemporary: return "dns_temporary";
     case ErrorDetail::kDnssecBogus: return "dnssec_bogus";
     case ErrorDetail::kMtaStsMismatch: return "mta_sts_mismatch";
+    case ErrorDetail::kProxyFailure: return "proxy_failure";
+    case ErrorDetail::kProxyNotAllowed: return "proxy_not_allowed";
+    case ErrorDetail::kProxyNetworkUnreachable:
+      return "proxy_network_unreachable";
+    case ErrorDetail::kProxyHostUnreachable: return "proxy_host_unreachable";
+    case ErrorDetail::kProxyConnectionRefused:
+      return "proxy_connection_refused";
+    case ErrorDetail::kProxyTimeout: return "proxy_timeout";
+    case ErrorDetail::kProxyCommandNotSupported:
+      return "proxy_command_not_supported";
+    case ErrorDetail::kProxyAddressNotSupported:
+      return "proxy_address_not_supported";
+    case ErrorDetail::kProxyAuthRequired: return "proxy_auth_required";
+    case ErrorDetail::kProxyAuthFailed: return "proxy_auth_failed";
+    case ErrorDetail::kProxyProtocol: return "proxy_protocol";
   }
   return "unknown";
 }

@@ -80,6 +80,22 @@ enum class ErrorDetail : int {
   kDnsTemporary = 102,      // a DNS lookup failed (SERVFAIL, timeout)
   kDnssecBogus = 103,       // a signed DNS answer failed DNSSEC validation
   kMtaStsMismatch = 104,    // MX host not allowed by an enforced MTA-STS policy
+  // Proxies (transports/proxy: SOCKS5 RFC 1928 §6 reply codes, RFC 1929
+  // username/password, HTTP CONNECT RFC 9110 §9.3.6 status codes). The
+  // SMTP server was never reached.
+  kProxyFailure = 110,             // SOCKS5 X'01' general failure; HTTP 5xx
+  kProxyNotAllowed = 111,          // SOCKS5 X'02' not allowed by ruleset; 403
+  kProxyNetworkUnreachable = 112,  // SOCKS5 X'03'
+  kProxyHostUnreachable = 113,     // SOCKS5 X'04'; HTTP 502/503 (name or
+                                   // host not reachable from the proxy)
+  kProxyConnectionRefused = 114,   // SOCKS5 X'05'
+  kProxyTimeout = 115,             // SOCKS5 X'06' TTL expired; HTTP 504
+  kProxyCommandNotSupported = 116, // SOCKS5 X'07'; HTTP 405, 501
+  kProxyAddressNotSupported = 117, // SOCKS5 X'08' address type
+  kProxyAuthRequired = 118,        // SOCKS5 method X'FF'; HTTP 407, none sent
+  kProxyAuthFailed = 119,          // RFC 1929 status != 0; HTTP 407 after
+                                   // credentials were sent
+  kProxyProtocol = 120,            // malformed or unexpected proxy reply
 };
 
 // ErrorDetailName returns a stable lowercase name ("start_tls_injection") for

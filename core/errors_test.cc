@@ -34,5 +34,31 @@ TEST(ErrorsTest, RoutingDetailsHaveStableNames) {
             "mta_sts_mismatch");
 }
 
+TEST(ErrorsTest, ProxyDetailsHaveStableValuesAndNames) {
+  const struct {
+    ErrorDetail detail;
+    int value;
+    const char* name;
+  } kCases[] = {
+      {ErrorDetail::kProxyFailure, 110, "proxy_failure"},
+      {ErrorDetail::kProxyNotAllowed, 111, "proxy_not_allowed"},
+      {ErrorDetail::kProxyNetworkUnreachable, 112, "proxy_network_unreachable"},
+      {ErrorDetail::kProxyHostUnreachable, 113, "proxy_host_unreachable"},
+      {ErrorDetail::kProxyConnectionRefused, 114, "proxy_connection_refused"},
+      {ErrorDetail::kProxyTimeout, 115, "proxy_timeout"},
+      {ErrorDetail::kProxyCommandNotSupported, 116,
+       "proxy_command_not_supported"},
+      {ErrorDetail::kProxyAddressNotSupported, 117,
+       "proxy_address_not_supported"},
+      {ErrorDetail::kProxyAuthRequired, 118, "proxy_auth_required"},
+      {ErrorDetail::kProxyAuthFailed, 119, "proxy_auth_failed"},
+      {ErrorDetail::kProxyProtocol, 120, "proxy_protocol"},
+  };
+  for (const auto& c : kCases) {
+    EXPECT_EQ(static_cast<int>(c.detail), c.value) << c.name;
+    EXPECT_EQ(ErrorDetailName(c.detail), c.name);
+  }
+}
+
 }  // namespace
 }  // namespace smtpcore

@@ -40,6 +40,13 @@ struct TlsInfo {
   std::string channel_binding_type;  // "tls-exporter" or "tls-unique"
   std::string channel_binding;
   bool client_certificate = false;  // a client certificate was sent
+  // The peer's leaf certificate, for reports (`smtpc probe`): subject and
+  // issuer as RFC 2253 strings ("CN=mx.example.org,O=Example"), notAfter
+  // as RFC 3339 UTC ("2030-01-31T23:59:59Z"). Empty when the peer sent no
+  // certificate (or the adapter does not say).
+  std::string peer_subject;
+  std::string peer_issuer;
+  std::string peer_not_after;
 };
 
 // SaslMechanism is one client-side SASL mechanism instance, used for one

@@ -81,6 +81,29 @@ absl::string_view Advice(const SmtpError& e) {
     case ErrorDetail::kMtaStsMismatch:
       return "the domain's MTA-STS policy does not allow this MX: retry "
              "later";
+    case ErrorDetail::kProxyFailure:
+    case ErrorDetail::kProxyNetworkUnreachable:
+    case ErrorDetail::kProxyHostUnreachable:
+    case ErrorDetail::kProxyConnectionRefused:
+    case ErrorDetail::kProxyTimeout:
+      return "the proxy could not reach the server: check the server "
+             "address, or retry later";
+    case ErrorDetail::kProxyNotAllowed:
+      return "the proxy's rules forbid this destination: check the proxy "
+             "configuration";
+    case ErrorDetail::kProxyCommandNotSupported:
+    case ErrorDetail::kProxyAddressNotSupported:
+      return "the proxy does not support this kind of connection: use "
+             "another proxy";
+    case ErrorDetail::kProxyAuthRequired:
+      return "the proxy requires credentials: give user:password in the "
+             "proxy URL";
+    case ErrorDetail::kProxyAuthFailed:
+      return "the proxy refused the credentials: check the user and "
+             "password in the proxy URL";
+    case ErrorDetail::kProxyProtocol:
+      return "the proxy broke its protocol: check that the URL names a "
+             "proxy of that kind (socks5:// or http://)";
     case ErrorDetail::kBroken:
       return "the connection failed earlier: open a new one";
     case ErrorDetail::kClosed:

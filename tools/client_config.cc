@@ -32,6 +32,7 @@ absl::StatusOr<ClientConfig> MakeClientConfig(const ConnectionFlags& flags) {
   ClientOptions& o = config.options;
   o.host = flags.server.host;
   o.port = flags.server.port;
+  o.unix_socket = flags.server.unix_path;
   o.session.ehlo_domain = flags.ehlo;
   o.session.tls_mode = SessionTlsMode(flags.tls);
   o.session.pipelining = flags.pipelining;

@@ -72,7 +72,11 @@ const FlagSpec kSendFlags[] = {
     SMTPC_MX_FLAGS,
     {"driver", "blocking|libuv",
      "with --mx: which MX driver runs the delivery (default blocking)"},
+    SMTPC_REACH_FLAG_SPECS,
+    SMTPC_QUIT_AFTER_FLAG_SPEC,
 };
+
+const FlagSpec kConnectionFlags[] = {SMTPC_CONNECTION_FLAGS};
 
 const FlagSpec kRouteFlags[] = {
     SMTPC_MX_FLAGS,
@@ -331,6 +335,7 @@ TlsMode SessionTlsMode(TlsChoice choice) {
 }
 
 std::string ServerAddress::ToString() const {
+  if (!unix_path.empty()) return absl::StrCat("unix:", unix_path);
   if (host.find(':') != std::string::npos) {
     return absl::StrCat("[", host, "]:", port);
   }
@@ -341,6 +346,14 @@ absl::StatusOr<ServerAddress> ParseServerAddress(absl::string_view text,
                                                  uint16_t default_port) {
   ServerAddress out;
   out.port = default_port;
+  if (absl::StartsWith(text, "unix:")) {
+    out.unix_path = std::string(text.substr(5));
+    if (out.unix_path.empty()) {
+      return Usage("--server unix:PATH needs the socket's path");
+    }
+    out.host = "localhost";
+    return out;
+  }
   absl::string_view host = text;
   absl::string_view port;
   bool has_port = false;
@@ -437,6 +450,12 @@ Timeouts CappedTimeouts(absl::optional<Duration> cap) {
 }
 
 absl::Span<const FlagSpec> SendFlagSpecs() { return kSendFlags; }
+absl::Span<const FlagSpec> ConnectionFlagSpecs() { return kConnectionFlags; }
+
+absl::Status ParseConnectionFlagsFrom(const ParsedFlags& f,
+                                      ConnectionFlags* out) {
+  return ParseConnectionFlags(f, out);
+}
 absl::Span<const FlagSpec> BulkFlagSpecs() { return kBulkFlags; }
 absl::Span<const FlagSpec> DemoFlagSpecs() { return kDemoFlags; }
 absl::Span<const FlagSpec> RouteFlagSpecs() { return kRouteFlags; }
@@ -526,6 +545,17 @@ absl::StatusOr<SendFlags> ParseSendFlags(absl::Span<const std::string> args) {
     out.envid = v;
   }
   out.json = f.has("json");
+  if (absl::Status s = ParseReachFlags(f, out.connection.server.unix_path,
+                                       /*with_quit_after=*/true, &out.reach);
+      !s.ok()) {
+    return s;
+  }
+  if (!out.mx.domain.empty() &&
+      (f.has("lmtp") || f.has("proxy") || f.has("local-address") ||
+       f.has("quit-after"))) {
+    return Usage(
+        "--lmtp, --proxy, --local-address and --quit-after need --server");
+  }
   return out;
 }
 

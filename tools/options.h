@@ -28,6 +28,7 @@
 #include "core/session.h"
 #include "core/timers.h"
 #include "tools/flags.h"
+#include "tools/reach_flags.h"
 
 namespace smtpcore {
 namespace cli {
@@ -53,20 +54,25 @@ TlsChoice DefaultTlsForPort(uint16_t port);
 // SessionTlsMode maps a TlsChoice to the core's TlsMode.
 TlsMode SessionTlsMode(TlsChoice choice);
 
-// ServerAddress is a host (name or IP literal without brackets) and port.
+// ServerAddress is a host (name or IP literal without brackets) and port,
+// or a Unix-domain socket ("unix:/path": `unix_path` set, host
+// "localhost").
 struct ServerAddress {
   std::string host;
   uint16_t port = 25;
   // port_given is true when the text named a port.
   bool port_given = false;
+  // unix_path is the socket path of "unix:PATH", else "".
+  std::string unix_path;
 
-  // ToString gives "host:port", "[v6]:port" for IPv6 literals.
+  // ToString gives "host:port", "[v6]:port" for IPv6 literals, "unix:PATH"
+  // for a Unix-domain socket.
   std::string ToString() const;
 };
 
-// ParseServerAddress parses `text` (see the file comment). Fails with
-// kInvalidArgument for an empty host, a bad or zero port, or unbalanced
-// brackets.
+// ParseServerAddress parses `text` (see the file comment, and "unix:PATH"
+// with a non-empty PATH). Fails with kInvalidArgument for an empty host, a
+// bad or zero port, unbalanced brackets, or "unix:" without a path.
 absl::StatusOr<ServerAddress> ParseServerAddress(absl::string_view text,
                                                  uint16_t default_port = 25);
 
@@ -150,6 +156,9 @@ struct SendFlags {
   absl::optional<DsnRet> dsn_ret;
   absl::optional<std::string> envid;
   bool json = false;
+  // reach: --lmtp, --proxy, --local-address, --quit-after
+  // (tools/reach_flags.h).
+  ReachFlags reach;
 };
 
 // RouteFlags are the flags of `smtpc route DOMAIN`.
@@ -211,6 +220,17 @@ absl::Span<const FlagSpec> BulkFlagSpecs();
 absl::Span<const FlagSpec> DemoFlagSpecs();
 absl::Span<const FlagSpec> SinkFlagSpecs();
 absl::Span<const FlagSpec> RouteFlagSpecs();
+
+// ConnectionFlagSpecs are the flag rows of ConnectionFlags (--server ...
+// --trace), for the commands that only talk to a server (`probe`, `vrfy`,
+// `expn`, `etrn`). Static storage.
+absl::Span<const FlagSpec> ConnectionFlagSpecs();
+
+// ParseConnectionFlagsFrom reads the ConnectionFlagSpecs() flags of `f`
+// with the rules of ParseSendFlags (--server required). kInvalidArgument
+// with a user-facing message otherwise.
+absl::Status ParseConnectionFlagsFrom(const ParsedFlags& f,
+                                      ConnectionFlags* out);
 
 // ParseSendFlags parses `smtpc send` arguments. With `--help` it returns
 // `help = true` and skips the other checks. Fails with kInvalidArgument and

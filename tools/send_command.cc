@@ -17,6 +17,8 @@
 #include "tools/message.h"
 #include "tools/mx_send.h"
 #include "tools/options.h"
+#include "tools/quit_after.h"
+#include "tools/reach_flags.h"
 #include "tools/send_report.h"
 #include "tools/trace_printer.h"
 
@@ -115,7 +117,13 @@ std::string SendUsage() {
       "      --from alice@example.org --to bob@example.org --data "
       "message.eml\n"
       "  smtpc send --server 127.0.0.1:2525 --tls none --from a@x --to b@y "
-      "--trace --json\n");
+      "--trace --json\n"
+      "  smtpc send --server unix:/run/dovecot/lmtp --lmtp --from a@x --to "
+      "bob\n"
+      "  smtpc send --server mx.example.org:25 --proxy "
+      "socks5h://127.0.0.1:1080 --from a@x --to b@y\n"
+      "  smtpc send --server mx.example.org:25 --quit-after rcpt --from a@x "
+      "--to b@y\n");
 }
 
 int RunSendCommand(absl::Span<const std::string> args, const CommandIo& io) {
@@ -151,6 +159,8 @@ int RunSendCommand(absl::Span<const std::string> args, const CommandIo& io) {
   }
 
   if (!f.mx.domain.empty()) return RunMxSend(f, std::move(message), io);
+  // --quit-after sends no message; it is still read above so a bad --data
+  // is reported the same way.
 
   absl::StatusOr<ClientConfig> config = MakeClientConfig(f.connection);
   if (!config.ok()) {
@@ -158,6 +168,10 @@ int RunSendCommand(absl::Span<const std::string> args, const CommandIo& io) {
     return static_cast<int>(ExitStatus::kUsage);
   }
   ClientOptions& options = config->options;
+  ApplyReachFlags(f.reach, f.connection.server.unix_path, &options);
+  if (f.reach.quit_after != QuitAfter::kNone) {
+    return RunSendQuitAfter(f, *config, io);
+  }
   DialHistory history;
   options.dial_history = &history;
   options.session.trace = f.connection.trace;

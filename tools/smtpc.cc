@@ -5,6 +5,8 @@
 //   smtpc demo   a full session against an embedded sink (libuv)
 //   smtpc sink   run the embedded sink as a server
 //   smtpc route  print how mail to a domain would be delivered
+//   smtpc probe  what a server offers, step by step (no mail)
+//   smtpc vrfy, expn, etrn  the service commands (RFC 5321 §3.5, RFC 1985)
 //
 // Each subcommand lives in tools/<name>_command.{h,cc}; this file only
 // dispatches. Exit status 64 (EX_USAGE) for an unknown command.
@@ -18,8 +20,10 @@
 #include "tools/bulk_command.h"
 #include "tools/command_io.h"
 #include "tools/demo_command.h"
+#include "tools/probe_command.h"
 #include "tools/route_command.h"
 #include "tools/send_command.h"
+#include "tools/service_command.h"
 #include "tools/sink_command.h"
 
 namespace {
@@ -37,6 +41,11 @@ constexpr char kUsage[] =
     "  demo    run a complete session against an embedded loopback sink\n"
     "  sink    run the embedded SMTP sink on 127.0.0.1\n"
     "  route   print how mail to a domain is delivered (MX, DANE, MTA-STS)\n"
+    "  probe   show what a server offers: banner, EHLO, TLS, certificate, "
+    "AUTH\n"
+    "  vrfy    ask whether an address is a mailbox (VRFY)\n"
+    "  expn    ask for the members of a mailing list (EXPN)\n"
+    "  etrn    ask a server to deliver its queue for a domain (ETRN)\n"
     "  help    this text; `smtpc help COMMAND` or `smtpc COMMAND --help` "
     "for details\n"
     "\n"
@@ -64,6 +73,10 @@ int main(int argc, char** argv) {
       if (sub == "demo") return smtpcore::cli::RunDemoCommand(args, io);
       if (sub == "sink") return smtpcore::cli::RunSinkCommand(args, io);
       if (sub == "route") return smtpcore::cli::RunRouteCommand(args, io);
+      if (sub == "probe") return smtpcore::cli::RunProbeCommand(args, io);
+      if (sub == "vrfy" || sub == "expn" || sub == "etrn") {
+        return smtpcore::cli::RunServiceCommand(sub, args, io);
+      }
     }
     std::fputs(kUsage, stdout);
     return 0;
@@ -73,6 +86,10 @@ int main(int argc, char** argv) {
   if (command == "demo") return smtpcore::cli::RunDemoCommand(args, io);
   if (command == "sink") return smtpcore::cli::RunSinkCommand(args, io);
   if (command == "route") return smtpcore::cli::RunRouteCommand(args, io);
+  if (command == "probe") return smtpcore::cli::RunProbeCommand(args, io);
+  if (command == "vrfy" || command == "expn" || command == "etrn") {
+    return smtpcore::cli::RunServiceCommand(command, args, io);
+  }
   if (command == "--version") {
     std::puts("smtpc (smtpcore)");
     return 0;

@@ -1026,7 +1026,8 @@ SMTPC_EXPORT int smtpc_session_event_error(const smtpc_session* session,
  * the call. */
 typedef struct smtpc_send_options {
   size_t struct_size;
-  /* host: a DNS name or an IP literal ("127.0.0.1", "[::1]"). Required. */
+  /* host: a DNS name or an IP literal ("127.0.0.1", "[::1]"). Required,
+   * except with `unix_socket` (version 2). */
   const char* host;
   /* port: 0 picks 465 with SMTPC_TLS_IMPLICIT, 25 otherwise. */
   int port;
@@ -1052,10 +1053,39 @@ typedef struct smtpc_send_options {
   /* connect_timeout_ms: bound on each TCP connect attempt; 0: 30 s;
    * negative: the kernel's. */
   int64_t connect_timeout_ms;
+
+  /* --- Version 2 (issue 14) --- */
+
+  /* unix_socket: the path of a Unix-domain stream socket to connect to
+   * instead of TCP (an LMTP server such as Dovecot's; set the session's
+   * `lmtp`). `host` may then be NULL ("localhost": it only names the
+   * server); `port` is not used; the peer counts as loopback. With
+   * `proxy_url` or `local_address`: SMTPC_ERR_INVALID_ARGUMENT. NULL: TCP.
+   * Default NULL. */
+  const char* unix_socket;
+  /* local_address: a numeric IP the connection is bound to before it
+   * connects (the source address); only destination addresses of its
+   * family are dialed. Not numeric: SMTPC_ERR_INVALID_ARGUMENT; not an
+   * address of this machine: SMTPC_ERR_INVALID_ARGUMENT at connect. With a
+   * proxy it binds the connection to the proxy. NULL: the kernel's choice.
+   * Default NULL. */
+  const char* local_address;
+  /* proxy_url: connect through a proxy: "socks5://[user:pass@]host[:port]"
+   * (RFC 1928, RFC 1929 credentials; port 1080 by default), "socks5h://..."
+   * (the same: the proxy always resolves the destination's name) or
+   * "http://[user:pass@]host:port" (HTTP CONNECT, RFC 9110 §9.3.6, Basic
+   * credentials). User and password may be percent-encoded. TLS runs
+   * inside the tunnel, verified against `host`. A bad URL:
+   * SMTPC_ERR_INVALID_ARGUMENT; a refusal by the proxy is typed (detail
+   * proxy_*: proxy_connection_refused, proxy_auth_failed, ...). NULL: no
+   * proxy. Default NULL. */
+  const char* proxy_url;
 } smtpc_send_options;
 
 #define SMTPC_SEND_OPTIONS_V1_SIZE \
   (offsetof(smtpc_send_options, connect_timeout_ms) + sizeof(int64_t))
+#define SMTPC_SEND_OPTIONS_V2_SIZE \
+  (offsetof(smtpc_send_options, proxy_url) + sizeof(const char*))
 
 /* smtpc_send_options_init fills `size` bytes of `*options` with the
  * defaults (all zero/NULL) and sets `struct_size`. Returns 0,

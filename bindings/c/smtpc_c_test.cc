@@ -743,7 +743,8 @@ TEST(SmtpcTest, OptionsVersion3) {
   EXPECT_EQ(SMTPC_ENVELOPE_V1_SIZE, sizeof(smtpc_envelope));
   EXPECT_EQ(SMTPC_RECIPIENT_RESULT_V1_SIZE, sizeof(smtpc_recipient_result));
   EXPECT_EQ(SMTPC_ERROR_INFO_V1_SIZE, sizeof(smtpc_error_info));
-  EXPECT_EQ(SMTPC_SEND_OPTIONS_V1_SIZE, sizeof(smtpc_send_options));
+  EXPECT_EQ(SMTPC_SEND_OPTIONS_V2_SIZE, sizeof(smtpc_send_options));
+  EXPECT_LT(SMTPC_SEND_OPTIONS_V1_SIZE, SMTPC_SEND_OPTIONS_V2_SIZE);
   EXPECT_EQ(SMTPC_TLS_SESSION_INFO_V1_SIZE, sizeof(smtpc_tls_session_info));
 }
 

@@ -24,6 +24,7 @@
 #include "transports/common/client_options.h"
 #include "transports/common/delivery_outcome.h"
 #include "transports/common/transport_error.h"
+#include "transports/proxy/proxy_config.h"
 
 struct smtpc_send_result {
   std::vector<smtpcore::capi::RecipientOut> recipients;
@@ -82,7 +83,21 @@ int Send(const smtpc_send_options& o, const smtpc_envelope* c_envelope,
   }
 
   ClientOptions options;
-  options.host = o.host;
+  options.host = o.host != nullptr ? o.host : "localhost";
+  // Version 2: Unix-domain socket, source address, proxy.
+  if (o.unix_socket != nullptr) options.unix_socket = o.unix_socket;
+  if (o.local_address != nullptr) options.local_address = o.local_address;
+  if (o.proxy_url != nullptr) {
+    absl::StatusOr<ProxyConfig> proxy = ParseProxyUrl(o.proxy_url);
+    if (!proxy.ok()) {
+      return LocalFailure(r, ErrorDetail::kInvalidArgument,
+                          absl::StrCat("proxy_url: ", proxy.status().message()));
+    }
+    options.proxy = *std::move(proxy);
+  }
+  if (absl::Status valid = ValidateClientOptions(options); !valid.ok()) {
+    return LocalFailure(r, ErrorDetail::kInvalidArgument, valid.message());
+  }
   if (o.port < 0 || o.port > 65535) {
     return LocalFailure(r, ErrorDetail::kInvalidArgument, "port out of range");
   }
@@ -186,7 +201,9 @@ int smtpc_send(const smtpc_send_options* options,
   smtpc_send_options o;
   smtpc_send_options_init(&o, sizeof(o));
   std::memcpy(static_cast<void*>(&o), options, options->struct_size);
-  if (o.host == nullptr) return SMTPC_ERR_NULL_POINTER;
+  if (o.host == nullptr && o.unix_socket == nullptr) {
+    return SMTPC_ERR_NULL_POINTER;
+  }
   smtpc_send_result* result = nullptr;
   int rc = smtpcore::capi::Guard([&]() -> int {
     result = new smtpc_send_result();

@@ -11,7 +11,9 @@ set -euo pipefail
 
 # nsd + ldnsutils: the signed test zones of mx_test.sh (an authoritative server started privately, never the
 # system service: policy-rc.d below keeps the package from starting it).
-PKGS=(postfix dovecot-core python3-aiosmtpd openssl python3 nsd ldnsutils)
+# dovecot-lmtpd, microsocks, tinyproxy: reach_test.sh (LMTP on a Unix socket, SOCKS5 with RFC 1929
+# credentials, HTTP CONNECT), each started privately on 127.0.0.1 with its own config, never as a service.
+PKGS=(postfix dovecot-core python3-aiosmtpd openssl python3 nsd ldnsutils dovecot-lmtpd microsocks tinyproxy)
 missing=()
 for p in "${PKGS[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

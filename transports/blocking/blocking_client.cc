@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
+#include "transports/socket/socket_dialer.h"
 
 namespace smtpcore {
 namespace {
@@ -12,29 +13,39 @@ namespace {
 constexpr size_t kReadBufferSize = 64 * 1024;
 constexpr size_t kMaxSlices = 64;
 
+// DroppedDuringAuthRetry: the connection ended, not by an AUTH refusal,
+// while the session's one AUTH retry ran.
+bool DroppedDuringAuthRetry(ErrorDetail cause) {
+  return cause == ErrorDetail::kConnectionClosed ||
+         cause == ErrorDetail::kServiceClosing || cause == ErrorDetail::kIo;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<BlockingClient>> BlockingClient::Connect(
     ClientOptions options) {
+  if (options.host.empty() && !options.unix_socket.empty()) {
+    options.host = "localhost";
+  }
   if (options.host.empty()) {
     return TransportError(ErrorDetail::kInvalidArgument,
                           "no server host given")
         .ToStatus();
   }
-  absl::StatusOr<std::unique_ptr<SocketTransport>> socket =
-      SocketTransport::Dial(options);
-  if (!socket.ok()) return socket.status();
-  if (options.loopback_allows_insecure_auth && (*socket)->peer().is_loopback()) {
-    options.session.allow_insecure_auth = true;
+  absl::StatusOr<std::unique_ptr<BlockingClient>> client =
+      ConnectOnce(options);
+  if (client.ok() && !(*client)->ready_ && (*client)->auth_retried_ &&
+      options.reconnect_after_auth_retry &&
+      (*client)->failure_.has_value() &&
+      DroppedDuringAuthRetry((*client)->failure_->cause)) {
+    // The token provider already holds the renewed token (docs/reach.md):
+    // a new session on a new connection authenticates with it. Once.
+    (*client)->FinishSocket();
+    client = ConnectOnce(options);
+    if (client.ok()) (*client)->reconnected_ = true;
   }
-  Instant now = MonotonicNow();
-  std::unique_ptr<BlockingClient> client(
-      new BlockingClient(std::move(options), *std::move(socket), now));
-  if (client->options_.session.tls_mode == TlsMode::kImplicit) {
-    client->StartTls(now);
-  }
-  BlockingClient* c = client.get();
-  c->RunUntil([c] { return c->ready_; });
+  if (!client.ok()) return client.status();
+  BlockingClient* c = client->get();
   if (!c->ready_) {
     absl::Status status = c->close_status();
     if (status.ok()) {
@@ -45,6 +56,27 @@ absl::StatusOr<std::unique_ptr<BlockingClient>> BlockingClient::Connect(
     }
     return status;
   }
+  return client;
+}
+
+absl::StatusOr<std::unique_ptr<BlockingClient>> BlockingClient::ConnectOnce(
+    const ClientOptions& given) {
+  ClientOptions options = given;
+  absl::StatusOr<std::unique_ptr<SocketTransport>> socket =
+      DialSocket(options);
+  if (!socket.ok()) return socket.status();
+  if (options.loopback_allows_insecure_auth &&
+      PeerIsLocal(options, (*socket)->peer())) {
+    options.session.allow_insecure_auth = true;
+  }
+  Instant now = MonotonicNow();
+  std::unique_ptr<BlockingClient> client(
+      new BlockingClient(std::move(options), *std::move(socket), now));
+  if (client->options_.session.tls_mode == TlsMode::kImplicit) {
+    client->StartTls(now);
+  }
+  BlockingClient* c = client.get();
+  c->RunUntil([c] { return c->ready_; });
   return client;
 }
 
@@ -105,6 +137,58 @@ DeliveryOutcome BlockingClient::Deliver(Envelope envelope, absl::Cord body) {
   DeliveryOutcome outcome = std::move(it->second);
   outcomes_.erase(it);
   return outcome;
+}
+
+template <typename DoneEvent>
+absl::StatusOr<DoneEvent> BlockingClient::WaitForRequest(
+    absl::StatusOr<RequestId> id) {
+  if (!id.ok()) return id.status();
+  const RequestId want = *id;
+  RunUntil([this, want] { return request_replies_.count(want) != 0; });
+  auto it = request_replies_.find(want);
+  if (it == request_replies_.end()) {
+    SmtpError e = failure_.has_value()
+                      ? *failure_
+                      : TransportError(ErrorDetail::kConnectionClosed,
+                                       "the connection closed before the "
+                                       "reply");
+    return e.ToStatus();
+  }
+  DoneEvent done = std::get<DoneEvent>(std::move(it->second));
+  request_replies_.erase(it);
+  return done;
+}
+
+absl::StatusOr<VrfyDone> BlockingClient::Vrfy(std::string argument) {
+  if (failure_.has_value() || closed_) {
+    return UnusableConnectionError(failure_).ToStatus();
+  }
+  return WaitForRequest<VrfyDone>(
+      session_->Vrfy(std::move(argument), MonotonicNow()));
+}
+
+absl::StatusOr<ExpnDone> BlockingClient::Expn(std::string argument) {
+  if (failure_.has_value() || closed_) {
+    return UnusableConnectionError(failure_).ToStatus();
+  }
+  return WaitForRequest<ExpnDone>(
+      session_->Expn(std::move(argument), MonotonicNow()));
+}
+
+absl::StatusOr<HelpDone> BlockingClient::Help(std::string topic) {
+  if (failure_.has_value() || closed_) {
+    return UnusableConnectionError(failure_).ToStatus();
+  }
+  return WaitForRequest<HelpDone>(
+      session_->Help(std::move(topic), MonotonicNow()));
+}
+
+absl::StatusOr<EtrnDone> BlockingClient::Etrn(std::string node) {
+  if (failure_.has_value() || closed_) {
+    return UnusableConnectionError(failure_).ToStatus();
+  }
+  return WaitForRequest<EtrnDone>(
+      session_->Etrn(std::move(node), MonotonicNow()));
 }
 
 absl::Status BlockingClient::Close() {
@@ -171,6 +255,16 @@ void BlockingClient::DrainEvents(Instant now) {
       StartTls(now);
     } else if (std::holds_alternative<SessionReady>(*event)) {
       ready_ = true;
+    } else if (std::holds_alternative<AuthRetry>(*event)) {
+      auth_retried_ = true;
+    } else if (auto* v = std::get_if<VrfyDone>(&*event)) {
+      request_replies_.emplace(v->request, *event);
+    } else if (auto* x = std::get_if<ExpnDone>(&*event)) {
+      request_replies_.emplace(x->request, *event);
+    } else if (auto* h = std::get_if<HelpDone>(&*event)) {
+      request_replies_.emplace(h->request, *event);
+    } else if (auto* t = std::get_if<EtrnDone>(&*event)) {
+      request_replies_.emplace(t->request, *event);
     } else if (absl::optional<DeliveryOutcome> outcome =
                    TakeDeliveryOutcome(*event)) {
       DeliveryId id = outcome->id;
@@ -179,7 +273,8 @@ void BlockingClient::DrainEvents(Instant now) {
       closed_ = true;
       if (!c->status.ok()) {
         failure_ = c->error;
-        if (options_.dial_history != nullptr) {
+        if (options_.dial_history != nullptr && !options_.proxy.enabled() &&
+            options_.unix_socket.empty()) {
           options_.dial_history->UpdateLast(options_.host, socket_->peer().ip,
                                             DialOutcome::kSessionFailed);
         }

@@ -1,7 +1,9 @@
 // BlockingClient: the synchronous SMTP client. One object is one connection:
 // Connect (resolve, dial, greeting, EHLO, STARTTLS, AUTH), then any number
 // of Deliver calls, then Close (QUIT). It is the reference driver of the
-// sans-I/O core: a poll() loop moving bytes between a `SocketTransport`,
+// sans-I/O core: a poll() loop moving bytes between a `SocketTransport`
+// (transports/socket: TCP or a Unix-domain socket, optionally through a
+// SOCKS5 or HTTP CONNECT proxy, from a chosen source address),
 // an optional `TlsPump` (transports/common/tls_pump.h: STARTTLS after
 // `TlsUpgradeRequired`, or implicit TLS before the greeting) and a
 // `Session`, arming its deadline from `Session::NextDeadline()`.
@@ -30,6 +32,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -43,31 +46,36 @@
 #include "core/io_slice.h"
 #include "core/sasl_mechanism.h"
 #include "core/session.h"
-#include "transports/blocking/socket_transport.h"
 #include "transports/common/client_options.h"
 #include "transports/common/delivery_outcome.h"
 #include "transports/common/dial_history.h"
 #include "transports/common/tls_pump.h"
 #include "transports/common/transport_error.h"
+#include "transports/socket/socket_transport.h"
 
 namespace smtpcore {
 
 // BlockingClient is one SMTP connection driven synchronously. Create it with
 // `Connect`. Method categories:
 //   construction  Connect
-//   operations    Deliver (repeatable), Close
+//   operations    Deliver (repeatable), Vrfy, Expn, Help, Etrn, Close
 //   getters       capabilities, tls_info, peer, host, session, usable,
 //                 close_status
 class BlockingClient {
  public:
-  // Connect dials `options.host` (see SocketTransport::Dial), runs the
-  // session until it is ready (greeting, EHLO/HELO, STARTTLS or implicit
-  // TLS per `options.session.tls_mode`, AUTH when configured) and returns
-  // the client. Fails with the typed error as a status
+  // Connect dials as `options` say (transports/socket/socket_dialer.h:
+  // TCP addresses in order, a Unix-domain socket, a source address, a
+  // proxy), runs the session until it is ready (greeting, EHLO/HELO/LHLO,
+  // STARTTLS or implicit TLS per `options.session.tls_mode`, AUTH when
+  // configured) and returns the client. When the server drops the
+  // connection after the session's AUTH retry (an OAuth token refresh,
+  // `ClientOptions::reconnect_after_auth_retry`), it dials once more and
+  // starts over with a new session. Fails with the typed error as a status
   // (`ErrorFromStatus(status)` restores the `SmtpError`): connect and
-  // resolve errors (kIo / kTimeout), a refused greeting (code 421/554),
-  // TLS failures (kTlsHandshake, kTlsVerification, kNeedsStartTls), AUTH
-  // failures (kAuthFailed, kNeedsAuth, kInsecureAuth), timeouts.
+  // resolve errors (kIo / kTimeout), bad options (kInvalidArgument), proxy
+  // refusals (kProxy*), a refused greeting (code 421/554), TLS failures
+  // (kTlsHandshake, kTlsVerification, kNeedsStartTls), AUTH failures
+  // (kAuthFailed, kNeedsAuth, kInsecureAuth), timeouts.
   static absl::StatusOr<std::unique_ptr<BlockingClient>> Connect(
       ClientOptions options);
 
@@ -89,6 +97,22 @@ class BlockingClient {
   // connection usable.
   DeliveryOutcome Deliver(Envelope envelope, absl::Cord body);
 
+  // Vrfy, Expn, Help and Etrn send VRFY <argument> (RFC 5321 §4.1.1.6),
+  // EXPN <argument> (§4.1.1.7), HELP [<topic>] (§4.1.1.8, "" for plain
+  // HELP) or ETRN <node> (RFC 1985) and block until the reply, returned as
+  // the session's typed event (core/event.h, core/service_reply.h: the
+  // outcome of each reply code). ETRN to a server that does not list ETRN
+  // returns an EtrnDone with kNotOffered without sending anything. Errors:
+  // the argument refused locally (kInvalidArgument / kControlCharacter,
+  // kLineTooLong; the connection stays usable), or the connection failed
+  // before the reply (its typed error, e.g. kServiceClosing for a 421;
+  // `usable()` is false afterwards), or kFailedPrecondition / kBroken or
+  // kClosed on a connection already unusable.
+  absl::StatusOr<VrfyDone> Vrfy(std::string argument);
+  absl::StatusOr<ExpnDone> Expn(std::string argument);
+  absl::StatusOr<HelpDone> Help(std::string topic);
+  absl::StatusOr<EtrnDone> Etrn(std::string node);
+
   // Close sends QUIT, waits for the 221 (or EOF) within the session's
   // deadline, sends a TLS close_notify when TLS is on and closes the socket.
   // Returns OK, or the typed error status of the session (also when it had
@@ -101,7 +125,8 @@ class BlockingClient {
   }
   // tls_info describes the TLS session, or is nullptr without TLS.
   const TlsInfo* tls_info() const;
-  // peer is the address that was dialed and connected.
+  // peer is the address that was dialed and connected: the proxy's when
+  // one was used, the path for a Unix-domain socket.
   const DialAddress& peer() const ABSL_ATTRIBUTE_LIFETIME_BOUND {
     return socket_->peer();
   }
@@ -116,10 +141,22 @@ class BlockingClient {
   // close_status is OK while usable or after a clean Close, else the typed
   // error status of the failure.
   absl::Status close_status() const;
+  // reconnected is true when Connect dialed a second time after the server
+  // dropped the connection during the AUTH retry.
+  bool reconnected() const { return reconnected_; }
 
  private:
   BlockingClient(ClientOptions options,
                  std::unique_ptr<SocketTransport> socket, Instant now);
+
+  // ConnectOnce dials and runs one session until ready or over; the client
+  // is returned either way (check `ready_`), or the dial error.
+  static absl::StatusOr<std::unique_ptr<BlockingClient>> ConnectOnce(
+      const ClientOptions& options);
+  // WaitForRequest runs until the reply to request `id` arrived and returns
+  // its event, or the connection's failure.
+  template <typename DoneEvent>
+  absl::StatusOr<DoneEvent> WaitForRequest(absl::StatusOr<RequestId> id);
 
   // RunUntil drives I/O until `done()` is true or the session is over.
   template <typename Done>
@@ -140,8 +177,11 @@ class BlockingClient {
   bool closed_ = false;         // ConnectionClosed seen
   bool socket_done_ = false;    // socket closed by us
   bool read_eof_ = false;
+  bool auth_retried_ = false;  // AuthRetry seen
+  bool reconnected_ = false;
   absl::optional<SmtpError> failure_;
   std::map<DeliveryId, DeliveryOutcome> outcomes_;
+  std::map<RequestId, Event> request_replies_;
   std::vector<IoSlice> slices_;
   std::vector<char> read_buffer_;
 };

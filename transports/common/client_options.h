@@ -17,6 +17,7 @@
 #include "core/instant.h"
 #include "core/session.h"
 #include "transports/common/dial_history.h"
+#include "transports/proxy/proxy_config.h"
 #include "transports/tls/tls_layer.h"
 
 namespace smtpcore {
@@ -76,7 +77,71 @@ struct ClientOptions {
   bool loopback_allows_insecure_auth = true;
   // on_event, when set, receives every session event (see EventCallback).
   EventCallback on_event;
+
+  // unix_socket, when not empty, is the path of a Unix-domain stream socket
+  // to connect to instead of TCP (LMTP servers such as Dovecot's listen on
+  // one; `smtpc --server unix:/path`). Then `addresses`, `port`, `family`,
+  // `max_addresses` and `dial_history` are not used, `host` only names the
+  // server (messages, TLS server name; "localhost" when empty), and the
+  // peer counts as loopback. With `proxy` or `local_address` it is
+  // kInvalidArgument (`ValidateClientOptions`).
+  std::string unix_socket;
+  // local_address, when not empty, is the numeric IP the client side is
+  // bound to before connecting (the source address; like swaks
+  // --local-interface or curl --interface). Only destination addresses of
+  // its family are dialed. Not numeric: kInvalidArgument; not an address of
+  // this machine (EADDRNOTAVAIL): kInvalidArgument at connect; another bind
+  // failure: kIo. With a proxy it binds the connection to the proxy.
+  std::string local_address;
+  // proxy, when enabled, is a SOCKS5 or HTTP CONNECT proxy the connection
+  // goes through (transports/proxy). The proxy's host is resolved here and
+  // its addresses are dialed (in order, each bounded by `connect_timeout`,
+  // which also bounds the proxy's handshake); the destination sent to it is
+  // the first of `addresses` when given, else `host` as given, so a name is
+  // resolved by the proxy. Implicit TLS and STARTTLS run inside the tunnel,
+  // verified against `host`. Proxied attempts are not recorded in
+  // `dial_history` (the addresses dialed are the proxy's), and
+  // `loopback_allows_insecure_auth` applies only when the destination is a
+  // loopback IP literal. Refusals are typed (core/errors.h, kProxy*).
+  ProxyConfig proxy;
+  // happy_eyeballs_delay is the libuv transport's "Connection Attempt
+  // Delay" (RFC 8305 §5): while one address is still connecting, the next
+  // is started after this long (a failed attempt starts the next at once);
+  // the first to connect wins and the others are cancelled. Zero or
+  // negative: one address at a time, like the blocking transport, which
+  // always dials sequentially. RFC 8305 §8 recommends 250 ms; at least
+  // 10 ms is used.
+  Duration happy_eyeballs_delay = absl::Milliseconds(250);
+  // reconnect_after_auth_retry: when the server closes the connection
+  // after the session's one AUTH retry started (the `AuthRetry` event of
+  // an OAuth token refresh, docs/reach.md) and before the session was
+  // ready, dial once more and run a new session with the same options: the
+  // token provider then hands out the renewed token. At most one
+  // reconnection per Connect. Default true.
+  bool reconnect_after_auth_retry = true;
 };
+
+// ValidateClientOptions checks the connection target of `options`: a
+// `unix_socket` path that fits a sockaddr_un and is used without `proxy`
+// or `local_address`; a numeric `local_address` whose family `family`
+// allows; a proxy with a host and a port. Fails with kInvalidArgument /
+// kInvalidArgument (the typed `TransportError` status) naming the problem.
+absl::Status ValidateClientOptions(const ClientOptions& options);
+
+// ProxyDestination returns the destination to give to the proxy: the first
+// of `options.addresses` when given, else `options.host` without brackets.
+std::string ProxyDestination(const ClientOptions& options);
+
+// PeerIsLocal says whether credentials sent to `peer` (the connected
+// address) stay on this machine, for `loopback_allows_insecure_auth`: a
+// Unix-domain socket or a loopback IP; through a proxy, only a loopback IP
+// literal as the destination (the proxy itself may be local while the
+// server is not).
+bool PeerIsLocal(const ClientOptions& options, const DialAddress& peer);
+
+// LocalAddressFamily restricts `family` to the family of
+// `options.local_address` (unchanged when it is empty or not numeric).
+AddressFamily LocalAddressFamily(const ClientOptions& options);
 
 // EffectivePort returns `options.port`, or the default for its TLS mode
 // (465 for TlsMode::kImplicit, 25 otherwise). Never fails.

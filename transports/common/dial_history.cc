@@ -2,8 +2,10 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/un.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -13,11 +15,13 @@
 namespace smtpcore {
 
 std::string DialAddress::ToString() const {
+  if (family == AF_UNIX) return absl::StrCat("unix:", ip);
   if (family == AF_INET6) return absl::StrCat("[", ip, "]:", port);
   return absl::StrCat(ip, ":", port);
 }
 
 bool DialAddress::is_loopback() const {
+  if (family == AF_UNIX) return true;
   if (family == AF_INET) {
     const auto* sin = reinterpret_cast<const sockaddr_in*>(&sockaddr);
     return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
@@ -66,6 +70,27 @@ absl::StatusOr<DialAddress> MakeDialAddress(absl::string_view ip,
   } else {
     address.ip = text;
   }
+  return address;
+}
+
+absl::StatusOr<DialAddress> MakeUnixDialAddress(absl::string_view path) {
+  DialAddress address;
+  auto* sun = reinterpret_cast<sockaddr_un*>(&address.sockaddr);
+  if (path.empty() || path.find('\0') != absl::string_view::npos) {
+    return absl::InvalidArgumentError("bad Unix-domain socket path");
+  }
+  if (path.size() >= sizeof(sun->sun_path)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Unix-domain socket path too long (", path.size(), " octets, at most ",
+        sizeof(sun->sun_path) - 1, "): ", path));
+  }
+  sun->sun_family = AF_UNIX;
+  std::memcpy(sun->sun_path, path.data(), path.size());
+  sun->sun_path[path.size()] = '\0';
+  address.ip = std::string(path);
+  address.family = AF_UNIX;
+  address.sockaddr_len =
+      static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + 1);
   return address;
 }
 

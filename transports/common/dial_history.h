@@ -21,12 +21,13 @@
 
 namespace smtpcore {
 
-// DialAddress is one resolved socket address of a host. A value type.
+// DialAddress is one resolved socket address of a host, or the path of a
+// Unix-domain socket (`MakeUnixDialAddress`). A value type.
 struct DialAddress {
   // ip is the numeric address without brackets or port ("192.0.2.1",
-  // "2001:db8::1").
+  // "2001:db8::1"); for AF_UNIX the socket's path.
   std::string ip;
-  // family is AF_INET or AF_INET6.
+  // family is AF_INET, AF_INET6 or AF_UNIX.
   int family = AF_UNSPEC;
   uint16_t port = 0;
   // sockaddr holds the full socket address (port included), `sockaddr_len`
@@ -34,9 +35,11 @@ struct DialAddress {
   sockaddr_storage sockaddr = {};
   socklen_t sockaddr_len = 0;
 
-  // ToString returns "192.0.2.1:25" or "[2001:db8::1]:25".
+  // ToString returns "192.0.2.1:25", "[2001:db8::1]:25" or
+  // "unix:/run/dovecot/lmtp".
   std::string ToString() const;
-  // is_loopback is true for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104.
+  // is_loopback is true for 127.0.0.0/8, ::1, ::ffff:127.0.0.0/104 and
+  // every Unix-domain socket (the peer is on this machine).
   bool is_loopback() const;
 };
 
@@ -45,6 +48,11 @@ struct DialAddress {
 // a numeric address. No DNS.
 absl::StatusOr<DialAddress> MakeDialAddress(absl::string_view ip,
                                             uint16_t port);
+
+// MakeUnixDialAddress returns the address of the Unix-domain stream socket
+// at `path` (port 0). Fails with kInvalidArgument for an empty path, a NUL
+// in it, or a path too long for `sockaddr_un` (107 octets on Linux).
+absl::StatusOr<DialAddress> MakeUnixDialAddress(absl::string_view path);
 
 // OrderDialAddresses returns `addresses` filtered by `family` and ordered by
 // the rules of route/dial_history.h (`OrderIpAddressIndices`), using

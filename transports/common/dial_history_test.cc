@@ -47,6 +47,20 @@ TEST(DialAddressTest, ParsesAndFormats) {
   EXPECT_FALSE(MakeDialAddress("mail.example.org", 25).ok());
 }
 
+TEST(DialAddressTest, UnixSocketPaths) {
+  absl::StatusOr<DialAddress> u = MakeUnixDialAddress("/run/dovecot/lmtp");
+  ASSERT_TRUE(u.ok()) << u.status();
+  EXPECT_EQ(u->family, AF_UNIX);
+  EXPECT_EQ(u->ip, "/run/dovecot/lmtp");
+  EXPECT_EQ(u->ToString(), "unix:/run/dovecot/lmtp");
+  EXPECT_TRUE(u->is_loopback());
+  EXPECT_GT(u->sockaddr_len, 0);
+  EXPECT_FALSE(MakeUnixDialAddress("").ok());
+  EXPECT_FALSE(MakeUnixDialAddress(std::string("a\0b", 3)).ok());
+  EXPECT_FALSE(MakeUnixDialAddress("/" + std::string(107, 'x')).ok());
+  EXPECT_TRUE(MakeUnixDialAddress("/" + std::string(106, 'x')).ok());
+}
+
 TEST(OrderDialAddressesTest, InterleavesFamiliesInResolverOrder) {
   std::vector<DialAddress> in =
       Addresses({"2001:db8::1", "2001:db8::2", "192.0.2.1", "192.0.2.2",

@@ -143,4 +143,16 @@ SmtpError IoError(absl::string_view during, absl::string_view peer,
   return TransportError(cause, std::move(what));
 }
 
+SmtpError BindError(absl::string_view local_address, int error_number) {
+  const bool not_ours = error_number == EADDRNOTAVAIL ||
+                        error_number == EINVAL ||
+                        error_number == EAFNOSUPPORT;
+  std::string what = absl::StrCat("bind to local address ", local_address,
+                                  ": ", ErrnoText(error_number));
+  if (not_ours) absl::StrAppend(&what, "; is it an address of this machine?");
+  return TransportError(
+      not_ours ? ErrorDetail::kInvalidArgument : ErrorDetail::kIo,
+      std::move(what));
+}
+
 }  // namespace smtpcore

@@ -77,6 +77,14 @@ SmtpError ResolveError(absl::string_view host, absl::string_view detail);
 SmtpError IoError(absl::string_view during, absl::string_view peer,
                   int error_number);
 
+// BindError returns the error for binding the client side to
+// `local_address` (ClientOptions::local_address) with errno `error_number`:
+// kInvalidArgument (permanent) when the address is not one of this machine
+// or not usable (EADDRNOTAVAIL, EINVAL, EAFNOSUPPORT), else kIo. Example:
+// "bind to local address 192.0.2.9: cannot assign requested address; is it
+// an address of this machine?".
+SmtpError BindError(absl::string_view local_address, int error_number);
+
 }  // namespace smtpcore
 
 #endif  // SMTP_TRANSPORTS_COMMON_TRANSPORT_ERROR_H_

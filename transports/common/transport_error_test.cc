@@ -127,5 +127,17 @@ TEST(IoErrorTest, ResetAndPipeAreConnectionClosed) {
       << other.what;
 }
 
+TEST(BindErrorTest, ForeignAddressIsInvalidArgument) {
+  SmtpError e = BindError("192.0.2.9", EADDRNOTAVAIL);
+  EXPECT_EQ(e.cause, ErrorDetail::kInvalidArgument);
+  EXPECT_TRUE(e.permanent);
+  EXPECT_EQ(e.what,
+            "bind to local address 192.0.2.9: address not available; is it an "
+            "address of this machine?");
+  SmtpError busy = BindError("127.0.0.2", EADDRINUSE);
+  EXPECT_EQ(busy.cause, ErrorDetail::kIo);
+  EXPECT_FALSE(busy.permanent);
+}
+
 }  // namespace
 }  // namespace smtpcore

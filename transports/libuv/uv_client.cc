@@ -24,6 +24,7 @@
 #include "core/reply.h"
 #include "core/smtp_error.h"
 #include "transports/common/tls_pump.h"
+#include "transports/libuv/uv_dialer.h"
 
 namespace smtpcore {
 
@@ -133,55 +134,15 @@ class UvClient::Impl {
     uv_timer_init(loop_, timer_);
     timer_->data = this;
     ++pending_;
+    if (options_.host.empty() && !options_.unix_socket.empty()) {
+      options_.host = "localhost";
+    }
     if (options_.host.empty()) {
       FailConnect(TransportError(ErrorDetail::kInvalidArgument,
                                  "no server host given"));
       return;
     }
-    port_ = EffectivePort(options_);
-    if (!options_.addresses.empty()) {  // resolved by the caller
-      std::vector<DialAddress> given;
-      for (const std::string& ip : options_.addresses) {
-        absl::StatusOr<DialAddress> a = MakeDialAddress(ip, port_);
-        if (!a.ok()) {
-          FailConnect(TransportError(ErrorDetail::kInvalidArgument,
-                                     std::string(a.status().message())));
-          return;
-        }
-        given.push_back(*std::move(a));
-      }
-      UseAddresses(given);
-      return;
-    }
-    if (IsIpLiteral(options_.host)) {
-      absl::StatusOr<DialAddress> a =
-          MakeDialAddress(HostWithoutBrackets(options_.host), port_);
-      if (!a.ok()) {
-        FailConnect(ResolveError(options_.host, a.status().message()));
-        return;
-      }
-      std::vector<DialAddress> one = {*std::move(a)};
-      UseAddresses(one);
-      return;
-    }
-    addrinfo hints = {};
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_protocol = IPPROTO_TCP;
-    hints.ai_family = options_.family == AddressFamily::kIpv4Only ? AF_INET
-                      : options_.family == AddressFamily::kIpv6Only
-                          ? AF_INET6
-                          : AF_UNSPEC;
-    hints.ai_flags = AI_ADDRCONFIG;
-    gai_req_.data = this;
-    std::string host(HostWithoutBrackets(options_.host));
-    int rc = uv_getaddrinfo(loop_, &gai_req_, &Impl::OnResolved, host.c_str(),
-                            nullptr, &hints);
-    if (rc < 0) {
-      FailConnect(ResolveError(options_.host, uv_strerror(rc)));
-      return;
-    }
-    gai_pending_ = true;
-    ++pending_;
+    StartDial();
   }
 
   void Deliver(Envelope envelope, absl::Cord body, DeliverCallback done) {
@@ -191,7 +152,9 @@ class UvClient::Impl {
                          UnusableConnectionError(failure_)));
       return;
     }
-    if (session_ == nullptr) {
+    if (session_ == nullptr || !ready_) {
+      // Submitted at SessionReady: a session that ends before it (and is
+      // replaced after a dropped AUTH retry) must not take them along.
       pre_session_.push_back(
           PendingDelivery{std::move(envelope), std::move(body),
                           std::move(done)});
@@ -269,6 +232,11 @@ class UvClient::Impl {
     }
   }
 
+  const std::vector<UvDialAttempt>& dial_attempts() const {
+    return dial_attempts_;
+  }
+  bool reconnected() const { return reconnected_; }
+
   // Detach is ~UvClient: no more callbacks, close everything.
   void Detach() {
     detached_ = true;
@@ -327,165 +295,56 @@ class UvClient::Impl {
     absl::Cord body;
     DeliverCallback done;
   };
-  struct ConnectReq {
-    uv_connect_t req;
-    Impl* impl;
-    DialAddress address;
-  };
-
   // --- resolve and dial ---------------------------------------------------
 
-  static void OnResolved(uv_getaddrinfo_t* req, int status, addrinfo* res) {
-    Impl* self = static_cast<Impl*>(req->data);
-    Entry entry(self);
-    --self->pending_;
-    self->gai_pending_ = false;
-    std::vector<DialAddress> addresses;
-    for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
-      char buffer[64] = {};
-      if (ai->ai_family == AF_INET) {
-        uv_ip4_name(reinterpret_cast<const sockaddr_in*>(ai->ai_addr), buffer,
-                    sizeof(buffer));
-      } else if (ai->ai_family == AF_INET6) {
-        uv_ip6_name(reinterpret_cast<const sockaddr_in6*>(ai->ai_addr), buffer,
-                    sizeof(buffer));
-      } else {
-        continue;
+  void StartDial() {
+    dialer_ = std::make_unique<UvDialer>(loop_, options_);
+    ++pending_;  // the dial's callback refers to this Impl
+    dialer_->Start([this](absl::StatusOr<UvDialResult> result) {
+      Entry entry(this);
+      --pending_;
+      dial_attempts_ = dialer_->attempts();
+      // The dialer is done; destroying it inside its callback is allowed.
+      std::unique_ptr<UvDialer> dialer = std::move(dialer_);
+      dialer.reset();
+      if (detached_ || state_ != UvClientState::kConnecting) {
+        if (result.ok()) CloseUvStream(result->stream, nullptr, nullptr);
+        return;
       }
-      absl::StatusOr<DialAddress> a = MakeDialAddress(buffer, self->port_);
-      if (a.ok()) addresses.push_back(*std::move(a));
-    }
-    if (res != nullptr) uv_freeaddrinfo(res);
-    if (self->detached_ || self->state_ != UvClientState::kConnecting) return;
-    if (status < 0) {
-      self->FailConnect(ResolveError(self->options_.host, uv_strerror(status)));
-      return;
-    }
-    self->UseAddresses(addresses);
+      if (!result.ok()) {
+        FailConnect(ErrorFromStatus(result.status()));
+        return;
+      }
+      Connected(*std::move(result));
+    });
   }
 
-  void UseAddresses(const std::vector<DialAddress>& resolved) {
-    addresses_ = OrderDialAddresses(options_.host, resolved,
-                                    options_.dial_history, options_.family);
-    if (options_.max_addresses > 0 &&
-        addresses_.size() > static_cast<size_t>(options_.max_addresses)) {
-      addresses_.resize(options_.max_addresses);
-    }
-    if (addresses_.empty()) {
-      FailConnect(TransportError(
-          ErrorDetail::kIo,
-          absl::StrCat("resolve ", options_.host,
-                       ": no usable address; check the host name")));
-      return;
-    }
-    DialNext();
-  }
-
-  void DialNext() {
-    if (next_address_ >= addresses_.size()) {
-      FailConnect(ConnectError(options_.host, port_, tried_,
-                               all_timed_out_ ? ETIMEDOUT : last_errno_));
-      return;
-    }
-    const DialAddress& address = addresses_[next_address_++];
-    tried_.push_back(address.ip);
-    tcp_ = new uv_tcp_t;
-    uv_tcp_init(loop_, tcp_);
-    tcp_->data = this;
-    ++pending_;
-    auto* req = new ConnectReq;
-    req->impl = this;
-    req->address = address;
-    int rc = uv_tcp_connect(
-        &req->req, tcp_,
-        reinterpret_cast<const sockaddr*>(&address.sockaddr), &Impl::OnConnect);
-    if (rc < 0) {
-      delete req;
-      AttemptFailed(address, -rc);
-      return;
-    }
-    ++pending_;
-    connect_req_ = req;
-    if (options_.connect_timeout > absl::ZeroDuration()) {
-      uv_update_time(loop_);
-      uv_timer_start(timer_, &Impl::OnConnectTimeout,
-                     DelayMs(UvNow() + options_.connect_timeout), 0);
-    }
-  }
-
-  void AttemptFailed(const DialAddress& address, int error_number) {
-    if (options_.dial_history != nullptr) {
-      options_.dial_history->Record(options_.host, address.ip,
-                                    DialOutcome::kConnectFailed);
-    }
-    if (error_number != ETIMEDOUT) {
-      all_timed_out_ = false;
-      last_errno_ = error_number;
-    }
-    CloseTcp();
-    DialNext();
-  }
-
-  static void OnConnectTimeout(uv_timer_t* timer) {
-    Impl* self = static_cast<Impl*>(timer->data);
-    Entry entry(self);
-    if (self->state_ != UvClientState::kConnecting ||
-        self->connect_req_ == nullptr) {
-      return;
-    }
-    ConnectReq* req = self->connect_req_;
-    self->connect_req_ = nullptr;  // its callback will see ECANCELED
-    self->AttemptFailed(req->address, ETIMEDOUT);
-  }
-
-  static void OnConnect(uv_connect_t* raw, int status) {
-    ConnectReq* req = reinterpret_cast<ConnectReq*>(raw);
-    Impl* self = req->impl;
-    Entry entry(self);
-    --self->pending_;
-    bool current = self->connect_req_ == req;
-    DialAddress address = req->address;
-    delete req;
-    if (!current || status == UV_ECANCELED || self->detached_ ||
-        self->handles_closing_) {
-      return;
-    }
-    self->connect_req_ = nullptr;
-    uv_timer_stop(self->timer_);
-    if (status < 0) {
-      self->AttemptFailed(address, -status);
-      return;
-    }
-    if (self->options_.dial_history != nullptr) {
-      self->options_.dial_history->Record(self->options_.host, address.ip,
-                                          DialOutcome::kConnected);
-    }
-    self->Connected(address);
-  }
-
-  void Connected(const DialAddress& address) {
-    peer_ = address;
-    uv_tcp_nodelay(tcp_, 1);
+  void Connected(UvDialResult dialed) {
+    peer_ = dialed.peer;
+    stream_ = dialed.stream;
+    stream_->data = this;
+    ++pending_;  // the stream, until its close callback
     SessionOptions session_options = options_.session;
-    if (options_.loopback_allows_insecure_auth && peer_.is_loopback()) {
+    if (options_.loopback_allows_insecure_auth && PeerIsLocal(options_, peer_)) {
       session_options.allow_insecure_auth = true;
     }
     Instant now = UvNow();
     session_ = std::make_unique<Session>(session_options, now);
     tls_ = std::make_unique<TlsPump>(session_.get());
     state_ = UvClientState::kSession;
-    int rc = uv_read_start(reinterpret_cast<uv_stream_t*>(tcp_),
-                           &Impl::OnAlloc, &Impl::OnRead);
+    int rc = uv_read_start(stream_, &Impl::OnAlloc, &Impl::OnRead);
     if (rc < 0) {
       session_->Abort(IoError("read", peer_.ToString(), -rc).ToStatus(), now);
-    } else if (options_.session.tls_mode == TlsMode::kImplicit) {
-      StartTls(now);
-    }
-    std::deque<PendingDelivery> queued;
-    queued.swap(pre_session_);
-    for (PendingDelivery& d : queued) {
-      SubmitDelivery(std::move(d.envelope), std::move(d.body),
-                     std::move(d.done));
+    } else {
+      if (options_.session.tls_mode == TlsMode::kImplicit) StartTls(now);
+      // Bytes the proxy read past its reply belong to the tunnel.
+      if (!dialed.leftover.empty()) {
+        if (!tls_->active()) {
+          session_->Receive(dialed.leftover, now).IgnoreError();
+        } else {
+          tls_->ReceiveCiphertext(dialed.leftover, now).IgnoreError();
+        }
+      }
     }
     if (close_requested_ && !closed_) {
       session_->Close(now).IgnoreError();
@@ -511,9 +370,21 @@ class UvClient::Impl {
             cb(std::move(outcome));
           });
     }
-    if (gai_pending_) uv_cancel(reinterpret_cast<uv_req_t*>(&gai_req_));
     CloseHandles();
     FireCompletions();
+  }
+
+  // FailQueued fails the deliveries waiting for SessionReady with `error`.
+  void FailQueued(const SmtpError& error) {
+    std::deque<PendingDelivery> queued;
+    queued.swap(pre_session_);
+    for (PendingDelivery& d : queued) {
+      completions_.push_back(
+          [cb = std::move(d.done),
+           outcome = FailedOutcome(d.envelope.recipients, error)]() mutable {
+            cb(std::move(outcome));
+          });
+    }
   }
 
   // --- deliveries ---------------------------------------------------------
@@ -595,18 +466,36 @@ class UvClient::Impl {
           });
           connect_cb_ = nullptr;
         }
+        std::deque<PendingDelivery> queued;
+        queued.swap(pre_session_);
+        for (PendingDelivery& d : queued) {
+          SubmitDelivery(std::move(d.envelope), std::move(d.body),
+                         std::move(d.done));
+        }
+      } else if (std::holds_alternative<AuthRetry>(*event)) {
+        auth_retried_ = true;
       } else if (absl::optional<DeliveryOutcome> outcome =
                      TakeDeliveryOutcome(*event)) {
         Finished(*std::move(outcome));
       } else if (auto* c = std::get_if<ConnectionClosed>(&*event)) {
         closed_ = true;
+        if (ShouldReconnect(c->error)) {
+          // The token provider holds the renewed token: one new connection
+          // and session (docs/reach.md). MaybeTeardown starts it.
+          reconnect_requested_ = true;
+          continue;
+        }
         if (!c->status.ok()) {
           failure_ = c->error;
-          if (options_.dial_history != nullptr) {
+          if (options_.dial_history != nullptr && !options_.proxy.enabled() &&
+              options_.unix_socket.empty()) {
             options_.dial_history->UpdateLast(options_.host, peer_.ip,
                                               DialOutcome::kSessionFailed);
           }
         }
+        if (!ready_) FailQueued(failure_.has_value()
+                                    ? *failure_
+                                    : UnusableConnectionError(failure_));
         if (connect_cb_) {
           absl::Status status =
               failure_.has_value()
@@ -651,11 +540,11 @@ class UvClient::Impl {
   // (also given to the session) or an error (the session is aborted).
   // Returns true when it gave the session anything (bytes, EOF or error).
   bool ReadWaiting(Instant now) {
-    if (tcp_ == nullptr || handles_closing_ || read_eof_ || closed_) {
+    if (stream_ == nullptr || handles_closing_ || read_eof_ || closed_) {
       return false;
     }
     uv_os_fd_t fd;
-    if (uv_fileno(reinterpret_cast<uv_handle_t*>(tcp_), &fd) != 0) {
+    if (uv_fileno(reinterpret_cast<uv_handle_t*>(stream_), &fd) != 0) {
       return false;
     }
     bool fed = false;
@@ -674,13 +563,13 @@ class UvClient::Impl {
         continue;
       }
       if (n == 0) {
-        uv_read_stop(reinterpret_cast<uv_stream_t*>(tcp_));
+        uv_read_stop(stream_);
         OnEof(now);
         return true;
       }
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return fed;
-      uv_read_stop(reinterpret_cast<uv_stream_t*>(tcp_));
+      uv_read_stop(stream_);
       FailIo(IoError("read", peer_.ToString(), errno), now);
       return true;
     }
@@ -713,8 +602,8 @@ class UvClient::Impl {
   // So a message whose bytes fit in the socket buffer costs no uv_write
   // request and no loop iteration.
   void StartWrite(Instant now) {
-    if (write_in_flight_ || handles_closing_ || tcp_ == nullptr) return;
-    uv_stream_t* stream = reinterpret_cast<uv_stream_t*>(tcp_);
+    if (write_in_flight_ || handles_closing_ || stream_ == nullptr) return;
+    uv_stream_t* stream = stream_;
     std::vector<IoSlice>& slices = ThreadScratch().slices;
     if (!tls_->active()) {
       for (;;) {
@@ -894,7 +783,56 @@ class UvClient::Impl {
 
   // --- teardown -----------------------------------------------------------
 
+  // ShouldReconnect: the server dropped the connection during the one AUTH
+  // retry of this session, before it was ready, and no reconnection was
+  // made yet (ClientOptions::reconnect_after_auth_retry).
+  bool ShouldReconnect(const SmtpError& error) const {
+    return options_.reconnect_after_auth_retry && auth_retried_ && !ready_ &&
+           !reconnected_ && !abort_ && !close_requested_ && !detached_ &&
+           (error.cause == ErrorDetail::kConnectionClosed ||
+            error.cause == ErrorDetail::kServiceClosing ||
+            error.cause == ErrorDetail::kIo);
+  }
+
+  // Reconnect closes the old stream; once it is closed (its pending write
+  // callbacks have run), a new dial starts with a new session.
+  void Reconnect() {
+    reconnect_requested_ = false;
+    reconnected_ = true;
+    reconnecting_ = true;
+    state_ = UvClientState::kConnecting;
+    uv_timer_stop(timer_);
+    uv_stream_t* old = stream_;
+    stream_ = nullptr;
+    CloseUvStream(old, &Impl::OnReconnectStreamClosed, this);
+  }
+
+  static void OnReconnectStreamClosed(void* data) {
+    Impl* self = static_cast<Impl*>(data);
+    Entry entry(self);
+    --self->pending_;
+    self->reconnecting_ = false;
+    if (self->detached_ || self->abort_ || self->handles_closing_) {
+      self->MaybeClosed();
+      return;
+    }
+    self->tls_.reset();
+    self->session_.reset();
+    self->closed_ = false;
+    self->read_eof_ = false;
+    self->io_failed_ = false;
+    self->write_in_flight_ = false;
+    self->auth_retried_ = false;
+    self->failure_.reset();
+    self->StartDial();
+  }
+
   void MaybeTeardown() {
+    if (reconnecting_) return;
+    if (reconnect_requested_ && !handles_closing_) {
+      Reconnect();
+      return;
+    }
     if (!closed_ || handles_closing_) return;
     // After a failure nothing more is owed to the peer: close at once (a
     // write stuck on a peer that stopped reading must not hold the handles).
@@ -911,16 +849,15 @@ class UvClient::Impl {
     CloseHandles();
   }
 
-  void CloseTcp() {
-    if (tcp_ == nullptr) return;
-    uv_tcp_t* tcp = tcp_;
-    tcp_ = nullptr;
-    uv_close(reinterpret_cast<uv_handle_t*>(tcp), &Impl::OnTcpClosed);
+  void CloseStream() {
+    if (stream_ == nullptr) return;
+    uv_stream_t* stream = stream_;
+    stream_ = nullptr;
+    CloseUvStream(stream, &Impl::OnStreamClosed, this);
   }
 
-  static void OnTcpClosed(uv_handle_t* handle) {
-    Impl* self = static_cast<Impl*>(handle->data);
-    delete reinterpret_cast<uv_tcp_t*>(handle);
+  static void OnStreamClosed(void* data) {
+    Impl* self = static_cast<Impl*>(data);
     Entry entry(self);
     --self->pending_;
     self->MaybeClosed();
@@ -938,8 +875,13 @@ class UvClient::Impl {
     if (handles_closing_) return;
     handles_closing_ = true;
     state_ = UvClientState::kClosing;
-    if (gai_pending_) uv_cancel(reinterpret_cast<uv_req_t*>(&gai_req_));
-    CloseTcp();
+    if (dialer_ != nullptr) {
+      // Cancelled: its callback will not come.
+      dial_attempts_ = dialer_->attempts();
+      dialer_.reset();
+      --pending_;
+    }
+    CloseStream();
     if (timer_ != nullptr) {
       uv_timer_t* timer = timer_;
       timer_ = nullptr;
@@ -950,7 +892,7 @@ class UvClient::Impl {
 
   void MaybeClosed() {
     if (!handles_closing_ || state_ == UvClientState::kClosed) return;
-    if (tcp_ != nullptr || timer_ != nullptr || pending_ != 0) return;
+    if (stream_ != nullptr || timer_ != nullptr || pending_ != 0) return;
     state_ = UvClientState::kClosed;
     // Deliveries that never got an outcome (aborted before the session
     // could report them) fail with the close status.
@@ -982,20 +924,15 @@ class UvClient::Impl {
   ClientOptions options_;
   UvClientState state_ = UvClientState::kIdle;
 
-  // Resolve and dial.
-  uint16_t port_ = 0;
-  uv_getaddrinfo_t gai_req_ = {};
-  bool gai_pending_ = false;
-  std::vector<DialAddress> addresses_;
-  size_t next_address_ = 0;
-  std::vector<std::string> tried_;
-  int last_errno_ = EHOSTUNREACH;
-  bool all_timed_out_ = true;
-  ConnectReq* connect_req_ = nullptr;
+  // Dial (transports/libuv/uv_dialer.h): Happy Eyeballs, Unix sockets,
+  // source address, proxy handshake.
+  std::unique_ptr<UvDialer> dialer_;
+  std::vector<UvDialAttempt> dial_attempts_;
   DialAddress peer_;
 
-  // Handles (heap: freed by their close callbacks).
-  uv_tcp_t* tcp_ = nullptr;
+  // Handles (heap: freed by their close callbacks). stream_ is the
+  // uv_tcp_t or uv_pipe_t handed over by the dialer.
+  uv_stream_t* stream_ = nullptr;
   uv_timer_t* timer_ = nullptr;
   bool handles_closing_ = false;
   // pending_ counts open handles and outstanding requests.
@@ -1007,6 +944,10 @@ class UvClient::Impl {
   std::unique_ptr<Session> session_;
   std::unique_ptr<TlsPump> tls_;  // with the session; active once TLS starts
   bool ready_ = false;
+  bool auth_retried_ = false;       // AuthRetry seen in this session
+  bool reconnect_requested_ = false;
+  bool reconnected_ = false;        // the one reconnection was made
+  bool reconnecting_ = false;       // the old stream is closing
   bool closed_ = false;  // ConnectionClosed seen
   bool close_requested_ = false;
   bool abort_ = false;
@@ -1091,5 +1032,9 @@ const DialAddress& UvClient::peer() const { return impl_->peer(); }
 absl::Status UvClient::close_status() const { return impl_->CloseStatus(); }
 int UvClient::finished_deliveries() const { return impl_->finished(); }
 const ClientOptions& UvClient::options() const { return impl_->options(); }
+const std::vector<UvDialAttempt>& UvClient::dial_attempts() const {
+  return impl_->dial_attempts();
+}
+bool UvClient::reconnected() const { return impl_->reconnected(); }
 
 }  // namespace smtpcore

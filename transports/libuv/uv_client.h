@@ -1,6 +1,9 @@
 // UvClient: the asynchronous SMTP client on a caller-owned libuv loop. Same
 // capabilities as `BlockingClient` (transports/blocking/blocking_client.h):
-// uv_getaddrinfo + alternating address families + `DialHistory`, a
+// dialing by `UvDialer` (transports/libuv/uv_dialer.h: uv_getaddrinfo,
+// Happy Eyeballs over alternating address families (RFC 8305), a
+// `DialHistory`, Unix-domain sockets, a source address, SOCKS5 and HTTP
+// CONNECT proxies), a
 // `uv_timer_t` armed from `Session::NextDeadline()`, uv_write of the core's
 // slices as uv_buf_t without copying the body (layout static_assert in the
 // .cc), a `TlsPump` (transports/common/tls_pump.h) in between when TLS is
@@ -35,6 +38,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/cord.h"
@@ -47,6 +51,7 @@
 #include "transports/common/delivery_outcome.h"
 #include "transports/common/dial_history.h"
 #include "transports/common/transport_error.h"
+#include "transports/libuv/uv_dialer.h"
 
 namespace smtpcore {
 
@@ -70,7 +75,8 @@ absl::string_view UvClientStateName(UvClientState state);
 //   operations  Connect, Deliver, CheckAlive, Close, Abort
 //   handlers    set_closed_handler
 //   getters     state, ready, idle, capabilities, tls_info, peer,
-//               close_status, finished_deliveries, options
+//               close_status, finished_deliveries, options, dial_attempts,
+//               reconnected
 // Call order: Connect once, then Deliver any number of times (also before
 // the session is ready: deliveries queue and run in order), then Close or
 // Abort (or destroy).
@@ -96,14 +102,21 @@ class UvClient {
   UvClient& operator=(const UvClient&) = delete;
 
   // Connect resolves and dials `options.host` (or dials
-  // `options.addresses` as given), then runs the session until
-  // ready; `done` is called exactly once: OK when ready, else the typed
-  // error (resolve/connect kIo or kTimeout, refused greeting, TLS, AUTH
-  // ...). Calling it twice fails the second `done` with kFailedPrecondition
-  // / kWrongState.
+  // `options.addresses` as given, or `options.unix_socket`; through
+  // `options.proxy` when set; Happy Eyeballs with
+  // `options.happy_eyeballs_delay`), then runs the session until ready;
+  // `done` is called exactly once: OK when ready, else the typed error
+  // (resolve/connect kIo or kTimeout, bad options kInvalidArgument, proxy
+  // refusals kProxy*, refused greeting, TLS, AUTH ...). When the server
+  // drops the connection during the session's AUTH retry (an OAuth token
+  // refresh), it dials once more with a new session
+  // (`options.reconnect_after_auth_retry`). Calling it twice fails the
+  // second `done` with kFailedPrecondition / kWrongState.
   void Connect(ConnectCallback done);
 
-  // Deliver queues one message (`body` not copied; kept until `done`).
+  // Deliver queues one message (`body` not copied; kept until `done`);
+  // messages queued before the session is ready are handed to it at
+  // SessionReady, in order.
   // `done` is called exactly once with the outcome; when the envelope is
   // refused locally (bad address, no recipients, client closed) it is
   // called before Deliver returns.
@@ -158,6 +171,14 @@ class UvClient {
   int finished_deliveries() const;
   // options returns the options given to the constructor.
   const ClientOptions& options() const;
+  // dial_attempts lists the connection attempts of the last dial (each
+  // address with its outcome: connected, failed, timed out, or cancelled
+  // when another attempt won; see uv_dialer.h). Empty before the dial
+  // ended.
+  const std::vector<UvDialAttempt>& dial_attempts() const;
+  // reconnected is true when the session was replaced once after the
+  // server dropped the connection during the AUTH retry.
+  bool reconnected() const;
 
  private:
   class Impl;

@@ -9,10 +9,11 @@
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
 #include "route/dns_name.h"
-#include "transports/blocking/socket_transport.h"
 #include "transports/common/dial_history.h"
 #include "transports/common/transport_error.h"
 #include "transports/mta_sts/http_response_reader.h"
+#include "transports/socket/socket_dialer.h"
+#include "transports/socket/socket_transport.h"
 #include "transports/tls/tls_layer.h"
 
 namespace smtpcore {
@@ -146,7 +147,7 @@ StsFetchResult FetchStsPolicy(absl::string_view domain,
     Duration left = deadline - MonotonicNow();
     if (left <= absl::ZeroDuration()) return Fail(StsFetchFailure::kFetchError, Timeout(host));
     absl::StatusOr<std::unique_ptr<SocketTransport>> socket =
-        SocketTransport::ConnectTo(host, *address, left);
+        ConnectSocketTo(host, *address, left);
     if (!socket.ok()) {
       last = socket.status();
       continue;

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -160,6 +161,29 @@ absl::StatusOr<std::unique_ptr<LoopbackServer>> LoopbackServer::Start(
     LoopbackServerOptions options) {
   std::unique_ptr<LoopbackServer> server(
       new LoopbackServer(std::move(options)));
+  const std::string& path = server->options_.unix_path;
+  if (!path.empty()) {
+    sockaddr_un address = {};
+    if (path.size() >= sizeof(address.sun_path)) {
+      return absl::InvalidArgumentError("Unix socket path too long");
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return absl::InternalError(strerror(errno));
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path, path.data(), path.size());
+    unlink(path.c_str());
+    if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+        listen(fd, 64) != 0) {
+      std::string error = strerror(errno);
+      close(fd);
+      return absl::InternalError(absl::StrCat("bind ", path, ": ", error));
+    }
+    server->listen_fd_ = fd;
+    server->port_ = 0;
+    server->accept_thread_ =
+        std::thread([s = server.get()] { s->AcceptLoop(); });
+    return server;
+  }
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return absl::InternalError(strerror(errno));
   int one = 1;
@@ -204,11 +228,15 @@ void LoopbackServer::Stop() {
   for (std::thread& t : threads) t.join();
   if (listen_fd_ >= 0) close(listen_fd_);
   listen_fd_ = -1;
+  if (!options_.unix_path.empty()) unlink(options_.unix_path.c_str());
 }
 
 void LoopbackServer::AcceptLoop() {
   for (;;) {
-    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    sockaddr_storage peer = {};
+    socklen_t peer_len = sizeof(peer);
+    int fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &peer_len,
+                     SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       return;  // shut down
@@ -218,8 +246,14 @@ void LoopbackServer::AcceptLoop() {
       close(fd);
       return;
     }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    char text[INET6_ADDRSTRLEN] = "unix";
+    if (peer.ss_family == AF_INET) {
+      int one = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&peer)->sin_addr,
+                text, sizeof(text));
+    }
+    peer_ips_.push_back(text);
     int index = accepted_++;
     commands_.emplace_back();
     fds_.push_back(fd);
@@ -240,6 +274,11 @@ void LoopbackServer::RecordMessage(LoopbackMessage message) {
 int LoopbackServer::connections() const {
   std::lock_guard<std::mutex> lock(mu_);
   return accepted_;
+}
+
+std::vector<std::string> LoopbackServer::peer_ips() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return peer_ips_;
 }
 
 std::vector<LoopbackMessage> LoopbackServer::messages() const {
@@ -323,7 +362,7 @@ void LoopbackServer::Serve(int fd, int index) {
     std::string verb = absl::AsciiStrToUpper(
         absl::string_view(*line).substr(0, line->find(' ')));
     bool keep = true;
-    if (verb == "EHLO") {
+    if (verb == "EHLO" || (options_.lmtp && verb == "LHLO")) {
       std::vector<std::string> caps = options_.extensions;
       if (options_.tls == LoopbackTls::kStartTls && !conn.tls()) {
         caps.push_back("STARTTLS");
@@ -392,7 +431,16 @@ void LoopbackServer::Serve(int fd, int index) {
         }
         if (!complete) break;
         message.data = std::move(data);
-        keep = reply(".", "250 2.0.0 Ok: queued");
+        if (options_.lmtp) {
+          // RFC 2033 §4.2: one reply per accepted recipient, in order.
+          for (const std::string& rcpt : message.recipients) {
+            keep = reply(absl::StrCat(".", rcpt),
+                         absl::StrCat("250 2.0.0 <", rcpt, "> delivered"));
+            if (!keep) break;
+          }
+        } else {
+          keep = reply(".", "250 2.0.0 Ok: queued");
+        }
         if (keep) RecordMessage(message);
         in_transaction = false;
       }

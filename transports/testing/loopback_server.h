@@ -72,6 +72,14 @@ struct LoopbackServerOptions {
   // silent: accept connections and never send a byte.
   bool silent = false;
   LoopbackHook hook;
+  // unix_path, when set, makes the server listen on a Unix-domain socket at
+  // this path (created by Start, removed by Stop) instead of 127.0.0.1.
+  std::string unix_path;
+  // lmtp: answer LHLO like EHLO and, after the end of data, send one reply
+  // per accepted recipient (RFC 2033 §4.2): "250 2.0.0 <rcpt> delivered",
+  // or the hook's reply for the command line "." + the recipient
+  // (".bob@example.org").
+  bool lmtp = false;
 };
 
 // LoopbackMessage is one message the server accepted (250 after data).
@@ -86,8 +94,8 @@ struct LoopbackMessage {
 // LoopbackServer serves on 127.0.0.1 until stopped.
 class LoopbackServer {
  public:
-  // Start binds 127.0.0.1:0 and starts accepting. Fails with the errno
-  // text if the socket cannot be bound.
+  // Start binds 127.0.0.1:0 (or `unix_path`) and starts accepting. Fails
+  // with the errno text if the socket cannot be bound.
   static absl::StatusOr<std::unique_ptr<LoopbackServer>> Start(
       LoopbackServerOptions options);
 
@@ -96,7 +104,7 @@ class LoopbackServer {
   LoopbackServer(const LoopbackServer&) = delete;
   LoopbackServer& operator=(const LoopbackServer&) = delete;
 
-  // port is the bound TCP port.
+  // port is the bound TCP port (0 on a Unix-domain socket).
   uint16_t port() const { return port_; }
 
   // Stop closes the listening socket and every connection, and joins the
@@ -105,6 +113,9 @@ class LoopbackServer {
 
   // connections counts accepted connections so far.
   int connections() const;
+  // peer_ips returns the client address of each accepted connection, in
+  // order ("127.0.0.2"; "unix" on a Unix-domain socket).
+  std::vector<std::string> peer_ips() const;
   // messages returns copies of the accepted messages, in acceptance order.
   std::vector<LoopbackMessage> messages() const;
   // commands returns the command lines received on connection `index` (no
@@ -133,6 +144,7 @@ class LoopbackServer {
   std::vector<std::thread> threads_;
   std::vector<int> fds_;  // open connection descriptors
   int accepted_ = 0;
+  std::vector<std::string> peer_ips_;
   std::vector<std::vector<std::string>> commands_;
   std::vector<LoopbackMessage> messages_;
 };

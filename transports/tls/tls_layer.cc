@@ -152,6 +152,46 @@ absl::Status LoadTrustAnchors(SSL_CTX* ctx, const TlsOptions& options) {
 // overrides every verification error (the result is still recorded).
 int AcceptAnyCertificate(int ok, X509_STORE_CTX* store_ctx) { return 1; }
 
+// NameText renders an X509_NAME as an RFC 2253 string.
+std::string NameText(const X509_NAME* name) {
+  bssl::UniquePtr<BIO> bio(BIO_new(BIO_s_mem()));
+  if (bio == nullptr || name == nullptr ||
+      X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253) < 0) {
+    return "";
+  }
+  const uint8_t* data = nullptr;
+  size_t len = 0;
+  if (!BIO_mem_contents(bio.get(), &data, &len)) return "";
+  return std::string(reinterpret_cast<const char*>(data), len);
+}
+
+// TimeText renders an ASN1_TIME as RFC 3339 UTC ("2030-01-31T23:59:59Z").
+std::string TimeText(const ASN1_TIME* time) {
+  if (time == nullptr) return "";
+  bssl::UniquePtr<ASN1_GENERALIZEDTIME> g(
+      ASN1_TIME_to_generalizedtime(time, nullptr));
+  if (g == nullptr) return "";
+  // YYYYMMDDHHMMSSZ (RFC 5280 §4.1.2.5.2: no fractions, always Z).
+  std::string t(reinterpret_cast<const char*>(ASN1_STRING_get0_data(g.get())),
+                ASN1_STRING_length(g.get()));
+  if (t.size() != 15 || t.back() != 'Z') return t;
+  return t.substr(0, 4) + "-" + t.substr(4, 2) + "-" + t.substr(6, 2) + "T" +
+         t.substr(8, 2) + ":" + t.substr(10, 2) + ":" + t.substr(12, 2) + "Z";
+}
+
+// FillPeerCertificate copies the peer leaf's subject, issuer and expiry
+// into `info` (cleared when there is none).
+void FillPeerCertificate(SSL* ssl, TlsInfo* info) {
+  info->peer_subject.clear();
+  info->peer_issuer.clear();
+  info->peer_not_after.clear();
+  bssl::UniquePtr<X509> peer(SSL_get_peer_certificate(ssl));
+  if (peer == nullptr) return;
+  info->peer_subject = NameText(X509_get_subject_name(peer.get()));
+  info->peer_issuer = NameText(X509_get_issuer_name(peer.get()));
+  info->peer_not_after = TimeText(X509_get0_notAfter(peer.get()));
+}
+
 // NoteCertificateRequest runs (client side) when the server sent a
 // CertificateRequest; it records that our certificate, if any, is sent.
 int NoteCertificateRequest(SSL* ssl, void* arg) {
@@ -630,6 +670,7 @@ void TlsLayer::FillInfo() {
     info_.verify_error =
         info_.verified ? "" : X509_verify_cert_error_string(result);
   }
+  FillPeerCertificate(ssl, &info_);
   info_.client_certificate =
       role_ == TlsRole::kServer
           ? peer_has_cert

@@ -202,6 +202,84 @@ static void test_null_arguments(void) {
   smtpc_send_result_free(NULL);
 }
 
+/* test_reach_options: version 2 of smtpc_send_options (unix_socket,
+ * local_address, proxy_url), without delivering anything. */
+static void test_reach_options(int port) {
+  smtpc_session_options so;
+  smtpc_send_options o;
+  smtpc_envelope e;
+  smtpc_send_result* r = NULL;
+  smtpc_error_info info;
+  const char* rcpts[1];
+  int rc;
+
+  CHECK(SMTPC_SEND_OPTIONS_V2_SIZE == sizeof(smtpc_send_options));
+  CHECK(SMTPC_SEND_OPTIONS_V1_SIZE < SMTPC_SEND_OPTIONS_V2_SIZE);
+  smtpc_session_options_init(&so, sizeof(so));
+  so.tls_mode = SMTPC_TLS_NONE;
+  so.timeout_other_ms = 20000;
+  smtpc_envelope_init(&e, sizeof(e));
+  rcpts[0] = env("AI_REJECTED_RCPT");
+  e.from = "a@example.org";
+  e.rcpts = rcpts;
+  e.num_rcpts = 1;
+
+  /* A version 1 caller: the new fields are not read (garbage there is
+   * ignored), so the send reaches the server. */
+  smtpc_send_options_init(&o, SMTPC_SEND_OPTIONS_V1_SIZE);
+  o.host = "127.0.0.1";
+  o.port = port;
+  o.session = &so;
+  o.proxy_url = "not a url";
+  rc = smtpc_send(&o, &e, (const uint8_t*)kMessage, strlen(kMessage), &r);
+  CHECK_EQ_INT(rc, SMTPC_ERR_WRONG_STATE); /* 550 to the only RCPT */
+  smtpc_send_result_free(r);
+  r = NULL;
+
+  /* A bad proxy URL: refused before connecting, with a result. */
+  smtpc_send_options_init(&o, sizeof(o));
+  o.host = "127.0.0.1";
+  o.port = port;
+  o.session = &so;
+  o.proxy_url = "ftp://127.0.0.1:21";
+  rc = smtpc_send(&o, &e, (const uint8_t*)kMessage, strlen(kMessage), &r);
+  CHECK_EQ_INT(rc, SMTPC_ERR_INVALID_ARGUMENT);
+  CHECK(r != NULL);
+  if (r != NULL) {
+    smtpc_error_info_init(&info, sizeof(info));
+    CHECK_EQ_INT(smtpc_send_result_error(r, &info), 1);
+    CHECK(strstr(info.message, "proxy") != NULL);
+    printf("  bad proxy_url: %s\n", info.message);
+  }
+  smtpc_send_result_free(r);
+  r = NULL;
+
+  /* unix_socket with local_address: refused, host may be NULL. */
+  o.host = NULL;
+  o.proxy_url = NULL;
+  o.unix_socket = "/nonexistent/smtpc-test.sock";
+  o.local_address = "127.0.0.1";
+  rc = smtpc_send(&o, &e, (const uint8_t*)kMessage, strlen(kMessage), &r);
+  CHECK_EQ_INT(rc, SMTPC_ERR_INVALID_ARGUMENT);
+  smtpc_send_result_free(r);
+  r = NULL;
+
+  /* A Unix socket that does not exist: a connect failure. */
+  o.local_address = NULL;
+  rc = smtpc_send(&o, &e, (const uint8_t*)kMessage, strlen(kMessage), &r);
+  CHECK_EQ_INT(rc, SMTPC_ERR_UNAVAILABLE);
+  smtpc_send_result_free(r);
+  r = NULL;
+
+  /* A source address: the session reaches the server (550 to the RCPT). */
+  o.unix_socket = NULL;
+  o.host = "127.0.0.1";
+  o.local_address = "127.0.0.2";
+  rc = smtpc_send(&o, &e, (const uint8_t*)kMessage, strlen(kMessage), &r);
+  CHECK_EQ_INT(rc, SMTPC_ERR_WRONG_STATE);
+  smtpc_send_result_free(r);
+}
+
 int main(void) {
   int port = atoi(env("AI_PORT"));
   test_partial_delivery(port);
@@ -209,6 +287,7 @@ int main(void) {
   test_wrong_password(port);
   test_connection_refused();
   test_null_arguments();
+  test_reach_options(port);
   printf("send_test: %d passed, %d failed\n", g_checks - g_failed, g_failed);
   return g_failed == 0 ? 0 : 1;
 }

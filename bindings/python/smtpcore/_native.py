@@ -186,6 +186,10 @@ class SendOptions(ctypes.Structure):
         ("insecure", c_int),
         ("tls_server_name", c_char_p),
         ("connect_timeout_ms", c_int64),
+        # Version 2: Unix-domain socket, source address, proxy URL.
+        ("unix_socket", c_char_p),
+        ("local_address", c_char_p),
+        ("proxy_url", c_char_p),
     ]
 
 

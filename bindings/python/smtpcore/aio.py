@@ -29,6 +29,7 @@ from typing import Optional, Sequence, Union
 
 from smtpcore.errors import (SendResult, SmtpConnectError, SmtpError,
                              SmtpTlsError)
+from smtpcore._proxy import open_tunnel, parse_proxy_url
 from smtpcore.message import Message, prepare, split_server
 from smtpcore.session import Session, now_ns, tls_mode_for
 
@@ -71,9 +72,25 @@ class Client:
                  tls_server_name: Optional[str] = None,
                  ssl_context: Optional[ssl.SSLContext] = None,
                  timeout: Optional[float] = None,
+                 local_address: Optional[str] = None,
+                 proxy: Optional[str] = None,
                  **session_options) -> None:
-        self._host, self._port = split_server(
-            server, 465 if tls == "implicit" else 25)
+        # proxy: SOCKS5 or HTTP CONNECT (smtpcore/_proxy.py); ValueError
+        # for a bad URL.
+        self._proxy = parse_proxy_url(proxy) if proxy is not None else None
+        self._unix_socket: Optional[str] = None
+        self._local_address = local_address
+        if server.startswith("unix:"):
+            self._unix_socket = server[len("unix:"):]
+            if not self._unix_socket:
+                raise ValueError("server 'unix:' needs a socket path")
+            if local_address is not None or proxy is not None:
+                raise ValueError("local_address and proxy do not go with "
+                                 "unix:")
+            self._host, self._port = "localhost", 25
+        else:
+            self._host, self._port = split_server(
+                server, 465 if tls == "implicit" else 25)
         self._tls = tls_mode_for(tls, self._port)
         self._sni = tls_server_name or self._host
         self._ssl = ssl_context or (
@@ -108,6 +125,24 @@ class Client:
 
     # --- connection ------------------------------------------------------
 
+    async def _open_through_proxy(self, implicit: bool):
+        assert self._proxy is not None
+        reader, writer = await open_tunnel(self._proxy, self._host,
+                                           self._port, self._local_address)
+        if implicit:
+            try:
+                await writer.start_tls(self._ssl, server_hostname=self._sni,
+                                       ssl_handshake_timeout=self._timeout)
+            except BaseException:
+                writer.close()
+                raise
+        return reader, writer
+
+    def _where(self) -> str:
+        if self._unix_socket is not None:
+            return f"unix:{self._unix_socket}"
+        return f"{self._host}:{self._port}"
+
     async def connect(self) -> None:
         """Connects and runs greeting, EHLO, STARTTLS and AUTH.
 
@@ -118,10 +153,20 @@ class Client:
         loop = asyncio.get_running_loop()
         implicit = self._tls == "implicit"
         try:
-            coro = asyncio.open_connection(
-                self._host, self._port, ssl=self._ssl if implicit else None,
+            tls_args = dict(
+                ssl=self._ssl if implicit else None,
                 server_hostname=self._sni if implicit else None,
                 ssl_handshake_timeout=self._timeout if implicit else None)
+            if self._unix_socket is not None:
+                coro = asyncio.open_unix_connection(self._unix_socket,
+                                                    **tls_args)
+            elif self._proxy is not None:
+                coro = self._open_through_proxy(implicit)
+            else:
+                local = ((self._local_address, 0)
+                         if self._local_address is not None else None)
+                coro = asyncio.open_connection(self._host, self._port,
+                                               local_addr=local, **tls_args)
             self._reader, self._writer = await asyncio.wait_for(
                 coro, self._timeout)
         except ssl.SSLCertVerificationError as e:
@@ -136,7 +181,7 @@ class Client:
             detail = ("timeout" if isinstance(e, asyncio.TimeoutError)
                       else "io")
             raise SmtpConnectError(
-                f"cannot connect to {self._host}:{self._port}: "
+                f"cannot connect to {self._where()}: "
                 f"{e or 'timed out'}", command="CONNECT",
                 detail=detail) from e
         options = dict(self._session_options)
@@ -144,6 +189,10 @@ class Client:
             # As the C transports do: credentials may stay in plaintext on
             # a loopback connection, never elsewhere.
             peer = self._writer.get_extra_info("peername")
+            if self._unix_socket is not None:
+                peer = ("127.0.0.1",)  # a Unix socket is this machine
+            elif self._proxy is not None:
+                peer = (self._host,)  # loopback only if the destination is
             try:
                 options["allow_insecure_auth"] = ipaddress.ip_address(
                     peer[0]).is_loopback

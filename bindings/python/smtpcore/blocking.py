@@ -35,12 +35,15 @@ def send(server: str, mail_from: Optional[str] = None,
          notify: Optional[Sequence[str]] = None,
          dsn_ret: Optional[str] = None, envid: Optional[str] = None,
          smtputf8: bool = False, requiretls: bool = False,
-         body: Optional[str] = None, **session_options) -> SendResult:
+         body: Optional[str] = None, proxy: Optional[str] = None,
+         local_address: Optional[str] = None,
+         **session_options) -> SendResult:
     """Sends one message and returns the per-recipient results.
 
     Args:
         server: "host:port", "[2001:db8::1]:port" or "host" (port 25, or
-            465 with tls="implicit").
+            465 with tls="implicit"), or "unix:/path" for a Unix-domain
+            socket (an LMTP server: pass lmtp=True).
         mail_from, rcpt_to: the envelope. Both may be omitted when
             `message` is an email.message.Message: they are then taken
             from its headers as smtplib's send_message does (Bcc is used
@@ -64,6 +67,10 @@ def send(server: str, mail_from: Optional[str] = None,
             (each restarts on progress); None: the RFC 5321 defaults.
         notify, dsn_ret, envid: DSN (RFC 3461) for every recipient.
         smtputf8, requiretls, body: MAIL parameters ("8bitmime", ...).
+        proxy: connect through "socks5://[user:pass@]host[:port]",
+            "socks5h://..." or "http://[user:pass@]host:port" (HTTP
+            CONNECT); TLS runs inside the tunnel. Not with "unix:".
+        local_address: a numeric source IP to bind the connection to.
         **session_options: the other Session options (pipelining,
             chunking, lmtp, idna, capability_ignore, timeouts, ...).
 
@@ -80,7 +87,14 @@ def send(server: str, mail_from: Optional[str] = None,
     if message is None:
         raise ValueError("message is required")
     sender, rcpts, data, utf8 = prepare(message, mail_from, rcpt_to)
-    host, port = split_server(server, 465 if tls == "implicit" else 25)
+    unix_socket = None
+    if server.startswith("unix:"):
+        unix_socket = server[len("unix:"):]
+        if not unix_socket:
+            raise ValueError("server 'unix:' needs a socket path")
+        host, port = "localhost", 25
+    else:
+        host, port = split_server(server, 465 if tls == "implicit" else 25)
     mode = tls_mode_for(tls, port)
     options = _Options(tls=mode, ehlo_domain=ehlo_domain, user=user,
                        password=password, oauth_token=oauth_token,
@@ -95,9 +109,11 @@ def send(server: str, mail_from: Optional[str] = None,
     _native.init(so, "smtpc_send_options_init")
     strings = [host.encode("utf-8"), _native.encode(ca_file),
                _native.encode(client_cert), _native.encode(client_key),
-               _native.encode(tls_server_name)]
+               _native.encode(tls_server_name), _native.encode(unix_socket),
+               _native.encode(local_address), _native.encode(proxy)]
     (so.host, so.ca_file, so.client_cert_file, so.client_key_file,
-     so.tls_server_name) = strings
+     so.tls_server_name, so.unix_socket, so.local_address,
+     so.proxy_url) = strings
     so.port = port
     so.session = ctypes.pointer(options.struct)
     so.insecure = int(insecure)

@@ -1,9 +1,12 @@
-// SocketTransport: an owned, non-blocking TCP socket with the few
-// operations a synchronous SMTP driver needs: resolve + dial with a timeout
-// (alternating address families, recording a `DialHistory`), gather-write
-// of the core's `IoSlice`s with writev semantics, read, and poll() until a
-// deadline. It knows nothing about SMTP or TLS; `BlockingClient` puts the
-// core and the TlsLayer on top.
+// SocketTransport: an owned, connected, non-blocking stream socket (TCP or
+// Unix-domain) with the few operations a synchronous driver needs:
+// gather-write of the core's `IoSlice`s with writev semantics, read, and
+// poll() until a deadline. It knows nothing about SMTP, TLS or proxies;
+// transports/socket/socket_dialer.h makes one (resolve, bind, connect,
+// proxy handshake), `BlockingClient` (transports/blocking) and the MTA-STS
+// fetcher (transports/mta_sts) put their protocols on top. No driver
+// depends on another driver: this package is their shared floor for
+// poll-based I/O.
 //
 // The clock is read here (`MonotonicNow`, std::chrono::steady_clock mapped
 // to the core's `Instant`), never in core/.
@@ -15,14 +18,13 @@
 // SIGPIPE: writes use sendmsg/send with MSG_NOSIGNAL; a closed peer is an
 // error return, never a signal.
 
-#ifndef SMTP_TRANSPORTS_BLOCKING_SOCKET_TRANSPORT_H_
-#define SMTP_TRANSPORTS_BLOCKING_SOCKET_TRANSPORT_H_
+#ifndef SMTP_TRANSPORTS_SOCKET_SOCKET_TRANSPORT_H_
+#define SMTP_TRANSPORTS_SOCKET_SOCKET_TRANSPORT_H_
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -31,7 +33,6 @@
 #include "absl/types/span.h"
 #include "core/instant.h"
 #include "core/io_slice.h"
-#include "transports/common/client_options.h"
 #include "transports/common/dial_history.h"
 
 namespace smtpcore {
@@ -40,15 +41,6 @@ namespace smtpcore {
 // `Instant` (epoch: the clock's). The only clock the blocking transport
 // reads. Never fails.
 Instant MonotonicNow();
-
-// ResolveHost resolves `host` (name or IP literal, brackets allowed) for TCP
-// port `port` with getaddrinfo (blocking), keeping the resolver's order.
-// Fails with the `ResolveError` status ("resolve mail.example.org: Name or
-// service not known; check the host name") or, when nothing of `family` is
-// left, kUnavailable / kIo naming the family.
-absl::StatusOr<std::vector<DialAddress>> ResolveHost(absl::string_view host,
-                                                     uint16_t port,
-                                                     AddressFamily family);
 
 // SocketReadiness is what `SocketTransport::Wait` saw.
 struct SocketReadiness {
@@ -65,34 +57,22 @@ struct SocketReadResult {
   bool would_block = false;
 };
 
-// SocketTransport owns one connected non-blocking TCP socket (closed by the
-// destructor). Move-only. Not thread-safe.
+// SocketTransport owns one connected non-blocking stream socket (closed by
+// the destructor). Not copyable or movable. Not thread-safe.
 class SocketTransport {
  public:
-  // Dial resolves `host` (or takes `options.addresses` as they are) and
-  // connects to its addresses in the order of
-  // `OrderDialAddresses` (history and family from `options`), each attempt
-  // bounded by `options.connect_timeout`, at most `options.max_addresses`
-  // attempts. Every attempt is recorded in `options.dial_history` (if set).
-  // Returns the connected socket, or the typed error of the last attempt
-  // (`ConnectError`: kUnavailable/kIo, or kDeadlineExceeded/kTimeout when
-  // every attempt timed out; `ResolveError`; kInvalidArgument for an empty
-  // host).
-  static absl::StatusOr<std::unique_ptr<SocketTransport>> Dial(
-      const ClientOptions& options);
+  // Adopt takes ownership of the connected non-blocking socket `fd`, dialed
+  // as `host` and connected to `peer` (for messages and getters).
+  static std::unique_ptr<SocketTransport> Adopt(int fd, std::string host,
+                                                DialAddress peer);
 
-  // ConnectTo connects to the single numeric `address` with `timeout` (no
-  // DNS, no history). Errors as `Dial`, with `host` in the message.
-  static absl::StatusOr<std::unique_ptr<SocketTransport>> ConnectTo(
-      absl::string_view host, const DialAddress& address, Duration timeout);
-
-  SocketTransport(SocketTransport&&) = delete;
-  SocketTransport& operator=(SocketTransport&&) = delete;
+  SocketTransport(const SocketTransport&) = delete;
+  SocketTransport& operator=(const SocketTransport&) = delete;
   ~SocketTransport();
 
   // fd is the socket descriptor (still owned by this object).
   int fd() const { return fd_; }
-  // peer is the connected address.
+  // peer is the connected address (a proxy's, when one was used).
   const DialAddress& peer() const { return peer_; }
   // host is the name the socket was dialed with.
   const std::string& host() const { return host_; }
@@ -107,9 +87,15 @@ class SocketTransport {
   // Write is `Writev` of one buffer.
   absl::StatusOr<size_t> Write(absl::string_view bytes);
 
-  // Read reads what is available into `buffer` without blocking. Fails
-  // with `IoError` on a socket error.
+  // Read reads what is available into `buffer` without blocking: first
+  // the bytes given to `Unread`, then the socket's. Fails with `IoError` on
+  // a socket error.
   absl::StatusOr<SocketReadResult> Read(absl::Span<char> buffer);
+
+  // Unread puts `bytes` before whatever the socket will deliver (a proxy's
+  // handshake may read the first bytes of the tunnel, transports/proxy);
+  // the next `Read` calls return them and `Wait` reports readable at once.
+  void Unread(absl::string_view bytes);
 
   // Wait polls until the socket is readable (`want_read`) or writable
   // (`want_write`), or until `deadline` (nullopt: no deadline; the clock is
@@ -130,8 +116,14 @@ class SocketTransport {
   int fd_;
   std::string host_;
   DialAddress peer_;
+  std::string unread_;  // returned by Read before the socket's bytes
 };
+
+// PollTimeoutMs converts `deadline` into a poll() timeout from `now`,
+// rounding up so that a wake-up is never early by a fraction of a
+// millisecond; -1 without a deadline, 0 when it has passed.
+int PollTimeoutMs(absl::optional<Instant> deadline, Instant now);
 
 }  // namespace smtpcore
 
-#endif  // SMTP_TRANSPORTS_BLOCKING_SOCKET_TRANSPORT_H_
+#endif  // SMTP_TRANSPORTS_SOCKET_SOCKET_TRANSPORT_H_
