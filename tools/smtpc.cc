@@ -5,6 +5,8 @@
 //   smtpc demo   a full session against an embedded sink (libuv)
 //   smtpc sink   run the embedded sink as a server
 //   smtpc route  print how mail to a domain would be delivered
+//   smtpc sendmail  a drop-in /usr/sbin/sendmail (also run when invoked
+//                through a link named `sendmail`)
 //
 // Each subcommand lives in tools/<name>_command.{h,cc}; this file only
 // dispatches. Exit status 64 (EX_USAGE) for an unknown command.
@@ -20,6 +22,7 @@
 #include "tools/demo_command.h"
 #include "tools/route_command.h"
 #include "tools/send_command.h"
+#include "tools/sendmail_command.h"
 #include "tools/sink_command.h"
 
 namespace {
@@ -37,6 +40,8 @@ constexpr char kUsage[] =
     "  demo    run a complete session against an embedded loopback sink\n"
     "  sink    run the embedded SMTP sink on 127.0.0.1\n"
     "  route   print how mail to a domain is delivered (MX, DANE, MTA-STS)\n"
+    "  sendmail  send standard input like /usr/sbin/sendmail, with an "
+    "account\n            of ~/.config/smtpc/config or ~/.msmtprc\n"
     "  help    this text; `smtpc help COMMAND` or `smtpc COMMAND --help` "
     "for details\n"
     "\n"
@@ -49,6 +54,13 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   smtpcore::cli::CommandIo io;
   std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  // Run as `sendmail` (a link): every argument is sendmail's.
+  if (argc > 0) {
+    const char* slash = std::strrchr(argv[0], '/');
+    if (std::strcmp(slash == nullptr ? argv[0] : slash + 1, "sendmail") == 0) {
+      return smtpcore::cli::RunSendmailCommand(args, io);
+    }
+  }
   if (args.empty()) {
     std::fputs(kUsage, stderr);
     return 64;
@@ -64,6 +76,9 @@ int main(int argc, char** argv) {
       if (sub == "demo") return smtpcore::cli::RunDemoCommand(args, io);
       if (sub == "sink") return smtpcore::cli::RunSinkCommand(args, io);
       if (sub == "route") return smtpcore::cli::RunRouteCommand(args, io);
+      if (sub == "sendmail") {
+        return smtpcore::cli::RunSendmailCommand(args, io);
+      }
     }
     std::fputs(kUsage, stdout);
     return 0;
@@ -73,6 +88,9 @@ int main(int argc, char** argv) {
   if (command == "demo") return smtpcore::cli::RunDemoCommand(args, io);
   if (command == "sink") return smtpcore::cli::RunSinkCommand(args, io);
   if (command == "route") return smtpcore::cli::RunRouteCommand(args, io);
+  if (command == "sendmail") {
+    return smtpcore::cli::RunSendmailCommand(args, io);
+  }
   if (command == "--version") {
     std::puts("smtpc (smtpcore)");
     return 0;

@@ -9,9 +9,11 @@
 #   policy-rc.d is left alone (and restored if we had to replace it).
 set -euo pipefail
 
+# git-email (+ libmailtools-perl, which git send-email needs but only recommends) and bsd-mailx: real
+# sendmail callers for tools/smtpc_sendmail_test.sh (git send-email, mail).
 # nsd + ldnsutils: the signed test zones of mx_test.sh (an authoritative server started privately, never the
 # system service: policy-rc.d below keeps the package from starting it).
-PKGS=(postfix dovecot-core python3-aiosmtpd openssl python3 nsd ldnsutils)
+PKGS=(postfix dovecot-core python3-aiosmtpd openssl python3 nsd ldnsutils git-email libmailtools-perl bsd-mailx)
 missing=()
 for p in "${PKGS[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
