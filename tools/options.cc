@@ -57,11 +57,23 @@ absl::Status Usage(absl::string_view message) {
       {"mta-sts-port", "N", "fetch MTA-STS policies on port N, not 443 (tests)"}, \
       {"tlsrpt-out", "FILE", "write this run's RFC 8460 TLS report(s) to FILE"}
 
+// Read and removed before parsing (tools/account_args.h); listed for --help.
+#define SMTPC_ACCOUNT_FLAGS                                                   \
+  {"account", "NAME",                                                         \
+   "take server, TLS, credentials (and --from) from this account"},           \
+      {"config", "FILE",                                                      \
+       "account file (default ~/.config/smtpc/config, else ~/.msmtprc)"}
+
 const FlagSpec kSendFlags[] = {
     SMTPC_CONNECTION_FLAGS,
     {"from", "ADDR", "envelope sender (\"\" for the null sender)"},
     {"to", "ADDR", "envelope recipient (repeat for more)", true},
     {"data", "FILE|-", "message to send (default: a generated test message)"},
+    {"subject", "TEXT", "compose the message: its Subject"},
+    {"body", "TEXT|@FILE", "compose the message: its text (@- for stdin)"},
+    {"header", "\"NAME: VALUE\"",
+     "compose the message: add or replace a header field (repeatable)", true},
+    {"attach", "FILE", "compose the message: attach FILE (repeatable)", true},
     {"8bitmime", nullptr, "send BODY=8BITMIME"},
     {"smtputf8", nullptr, "send SMTPUTF8 (also automatic for UTF-8 addresses)"},
     {"requiretls", nullptr, "send REQUIRETLS (RFC 8689)"},
@@ -72,6 +84,7 @@ const FlagSpec kSendFlags[] = {
     SMTPC_MX_FLAGS,
     {"driver", "blocking|libuv",
      "with --mx: which MX driver runs the delivery (default blocking)"},
+    SMTPC_ACCOUNT_FLAGS,
 };
 
 const FlagSpec kRouteFlags[] = {
@@ -93,6 +106,7 @@ const FlagSpec kBulkFlags[] = {
     {"progress", "auto|always|never",
      "live progress line (default: when stderr is a terminal)"},
     {"json", nullptr, "print the summary as one JSON object on stdout"},
+    SMTPC_ACCOUNT_FLAGS,
 };
 
 const FlagSpec kDemoFlags[] = {
@@ -110,6 +124,7 @@ const FlagSpec kSinkFlags[] = {
 
 #undef SMTPC_CONNECTION_FLAGS
 #undef SMTPC_MX_FLAGS
+#undef SMTPC_ACCOUNT_FLAGS
 
 absl::StatusOr<uint16_t> ParsePort(absl::string_view flag,
                                    absl::string_view value) {
@@ -489,6 +504,18 @@ absl::StatusOr<SendFlags> ParseSendFlags(absl::Span<const std::string> args) {
   out.data = f.value("data");
   if (f.has("data") && out.data.empty()) {
     return Usage("--data needs a file name or - for standard input");
+  }
+  // Composition (tools/message_composer.h); --data sends a message as is.
+  out.subject = f.value("subject");
+  if (f.has("body")) out.body = f.value("body");
+  out.headers = f.values("header");
+  out.attach = f.values("attach");
+  out.compose = f.has("subject") || f.has("body") || f.has("header") ||
+                f.has("attach");
+  if (out.compose && f.has("data")) {
+    return Usage(
+        "--subject, --body, --header and --attach compose a message; they do "
+        "not go with --data (which sends a file as it is)");
   }
   out.eight_bit_mime = f.has("8bitmime");
   out.smtputf8 = f.has("smtputf8");

@@ -143,6 +143,13 @@ struct SendFlags {
   // data is the message file, "-" for standard input, empty for the
   // generated test message.
   std::string data;
+  // Composition flags (tools/message_composer.h); `compose` is true when
+  // any was given (never with --data). `body` is TEXT, "@FILE" or "@-".
+  bool compose = false;
+  std::string subject;
+  absl::optional<std::string> body;
+  std::vector<std::string> headers;
+  std::vector<std::string> attach;
   bool eight_bit_mime = false;
   bool smtputf8 = false;
   bool requiretls = false;

@@ -327,6 +327,22 @@ TEST(DefaultEhloNameTest, IsAPlausibleDomain) {
   }
 }
 
+TEST(SendFlagsTest, Composition) {
+  absl::StatusOr<SendFlags> f = ParseSendFlags(
+      Base({"--subject", "s", "--body", "@b.txt", "--header", "X-A: 1",
+            "--header", "X-B: 2", "--attach", "a.pdf"}));
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_TRUE(f->compose);
+  EXPECT_EQ(f->subject, "s");
+  EXPECT_EQ(*f->body, "@b.txt");
+  EXPECT_EQ(f->headers, (std::vector<std::string>{"X-A: 1", "X-B: 2"}));
+  EXPECT_EQ(f->attach, std::vector<std::string>{"a.pdf"});
+  EXPECT_FALSE(ParseSendFlags(Base({}))->compose);
+  EXPECT_NE(SendError(Base({"--subject", "s", "--data", "m.eml"}))
+                .find("do not go with --data"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace cli
 }  // namespace smtpcore

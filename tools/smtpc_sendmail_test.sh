@@ -164,6 +164,46 @@ grep -q '^Message-ID: <' "$R.content" || fail "mail: no Message-ID field added"
 expect_in "$TMP/smtpc.log" "account=default host=127.0.0.1:$AI_PORT tls=starttls from=<sender@example.org> recipients=alice@sink.test,bob@sink.test,hidden@sink.test,hidden2@sink.test"
 expect_in "$TMP/smtpc.log" 'status=EX_OK reply="250 2.0.0 OK: recorded as 1"'
 
+# --- smtpc send with the profile (--account) and composition flags: the stored message parses as MIME with
+# the subject, the body, the header and the attachments (bytes, RFC 2231 file name) intact.
+printf 'Body from a file, caf\xc3\xa9.\n.leading dot\n' >"$TMP/body.txt"
+head -c 3000 /dev/urandom >"$TMP/data.bin"
+printf 'r\xc3\xa9sum\xc3\xa9' >"$TMP/name.txt"
+cp "$TMP/data.bin" "$TMP/$(cat "$TMP/name.txt").pdf"
+SUBJECT=$(printf 'Gr\xc3\xbc\xc3\x9fe \xc3\xa0 test')
+rc=0
+"$SMTPC" send --account sink --to alice@sink.test --subject "$SUBJECT" \
+  --body @"$TMP/body.txt" --header "X-Test: one" --header "Reply-To: Ann <ann@example.org>" \
+  --attach "$TMP/data.bin" --attach "$TMP/$(cat "$TMP/name.txt").pdf" >"$TMP/compose.out" 2>"$TMP/compose.err" || rc=$?
+[[ $rc -eq 0 ]] || fail "send --account with composition: exit $rc"
+R=$(record 4)
+[[ $(json "$R.json" 'r["auth_user"]') == "$AI_USER" ]] || fail "send --account: not authenticated from the profile"
+"$PYTHON" - "$R.content" "$TMP/data.bin" "$TMP/body.txt" <<'PY' || fail "composed message: see above"
+import email, email.policy, sys
+msg = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.default)
+data = open(sys.argv[2], "rb").read()
+body = open(sys.argv[3], "rb").read().decode()
+checks = {
+    "subject": str(msg["Subject"]) == "Gr\u00fc\u00dfe \u00e0 test",
+    "from": str(msg["From"]) == "sender@example.org",
+    "to": str(msg["To"]) == "alice@sink.test",
+    "x-test": str(msg["X-Test"]) == "one",
+    "reply-to": str(msg["Reply-To"]) == "Ann <ann@example.org>",
+    "date": msg["Date"] is not None,
+    "message-id": str(msg["Message-ID"]).endswith("@example.org>"),
+    "multipart": msg.get_content_type() == "multipart/mixed",
+}
+parts = list(msg.iter_parts())
+checks["parts"] = len(parts) == 3
+checks["body"] = parts[0].get_content().replace("\r\n", "\n") == body
+checks["bin"] = parts[1].get_filename() == "data.bin" and parts[1].get_content_type() == "application/octet-stream" and parts[1].get_content() == data
+checks["rfc2231"] = parts[2].get_filename() == "r\u00e9sum\u00e9.pdf" and parts[2].get_content_type() == "application/pdf" and parts[2].get_content() == data
+bad = [k for k, ok in checks.items() if not ok]
+if bad:
+    print("composed message: failed checks:", bad, file=sys.stderr)
+    sys.exit(1)
+PY
+
 # --- a refused connection: EX_TEMPFAIL, logged. The port is held bound without listening.
 coproc HOLDER {
   exec "$PYTHON" -c 'import socket, sys
@@ -190,6 +230,6 @@ rc=0
 printf 'Subject: x\n\nbody\n' | "$SMTPC" sendmail alice@sink.test >"$TMP/perm.out" 2>"$TMP/perm.err" || rc=$?
 [[ $rc -eq 64 ]] || fail "readable password file: exit $rc (want 64 EX_USAGE)"
 expect_in "$TMP/perm.err" "contains a password and can be read by group or others"
-[[ ! -e $AI_RECORD_DIR/0004.json ]] || fail "a message was sent with an insecure configuration file"
+[[ ! -e $AI_RECORD_DIR/0005.json ]] || fail "a message was sent with an insecure configuration file"
 
 echo "PASS"
