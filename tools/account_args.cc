@@ -94,6 +94,9 @@ absl::StatusOr<std::vector<std::string>> ExpandAccountArgs(
   add("tls", std::string(TlsChoiceName(flags->tls)));
   if (!flags->ca_file.empty()) add("ca-file", flags->ca_file);
   if (flags->insecure && !Has(rest, "insecure")) out.push_back("--insecure");
+  if (flags->allow_plaintext_auth && !Has(rest, "allow-plaintext-auth")) {
+    out.push_back("--allow-plaintext-auth");
+  }
   if (!flags->client_cert.empty() && !Has(rest, "client-cert") &&
       !Has(rest, "client-key")) {
     add("client-cert", flags->client_cert);

@@ -60,6 +60,7 @@ constexpr KeyInfo kKeys[] = {
     {"dsn_notify", KeyKind::kString},
     {"dsn_return", KeyKind::kString},
     {"oauth_token_eval", KeyKind::kString},
+    {"allow_plaintext_auth", KeyKind::kBool},
     // msmtp keys about message rewriting, address choice, logging format
     // and GnuTLS tuning: smtpc has its own behaviour for these.
     {"auto_from", KeyKind::kIgnored},
@@ -439,6 +440,7 @@ absl::StatusOr<ConnectionFlags> AccountConnectionFlags(const Account& account,
     flags.tls = starttls ? TlsChoice::kStartTls : TlsChoice::kImplicit;
   }
   flags.insecure = !is_on("tls_certcheck", true);
+  flags.allow_plaintext_auth = is_on("allow_plaintext_auth", false);
   const std::string trust = get("tls_trust_file");
   if (!trust.empty() && trust != "system") {
     flags.ca_file = ExpandHome(trust, env);

@@ -16,7 +16,9 @@
 // tls_certcheck, tls_cert_file, tls_key_file, timeout (off|SECONDS),
 // domain (the EHLO name), logfile, syslog (on|off|LOG_MAIL...),
 // dsn_notify, dsn_return; smtpc's own: oauth_token_eval (a command that
-// prints an OAuth 2.0 access token, for XOAUTH2/OAUTHBEARER). msmtp keys
+// prints an OAuth 2.0 access token, for XOAUTH2/OAUTHBEARER) and
+// allow_plaintext_auth (on: AUTH without TLS; loopback servers never need
+// it). msmtp keys
 // that only shape what msmtp adds to messages or how it picks addresses
 // (auto_from, maildomain, set_*_header, add_missing_*_header,
 // remove_bcc_headers, undisclosed_recipients, tls_priorities,

@@ -31,8 +31,9 @@ absl::Status Usage(absl::string_view message) {
        "none|opportunistic|starttls|implicit (default by port: 465 implicit," \
        " 587 starttls, else opportunistic)"},                                 \
       {"ca-file", "PEM", "trust these CA certificates instead of the system's"}, \
-      {"insecure", nullptr,                                                   \
-       "do not verify the server certificate; allow AUTH without TLS"},      \
+      {"insecure", nullptr, "do not verify the server certificate"},         \
+      {"allow-plaintext-auth", nullptr,                                       \
+       "allow AUTH without TLS (loopback servers need not)"},               \
       {"client-cert", "PEM", "client certificate chain (with --client-key)"}, \
       {"client-key", "PEM", "client private key"},                            \
       {"user", "USER", "authenticate as USER"},                               \
@@ -228,6 +229,7 @@ absl::Status ParseConnectionFlags(const ParsedFlags& f,
   }
   out->ca_file = f.value("ca-file");
   out->insecure = f.has("insecure");
+  out->allow_plaintext_auth = f.has("allow-plaintext-auth");
   if (f.has("ca-file") && out->ca_file.empty()) {
     return Usage("--ca-file needs a file name");
   }
@@ -466,7 +468,8 @@ absl::StatusOr<SendFlags> ParseSendFlags(absl::Span<const std::string> args) {
   }
   if (f.has("mx")) {
     if (f.has("server")) return Usage("--mx and --server exclude each other");
-    for (const char* flag : {"tls", "user", "insecure", "client-cert", "auth"}) {
+    for (const char* flag : {"tls", "user", "insecure", "allow-plaintext-auth",
+                             "client-cert", "auth"}) {
       if (f.has(flag)) {
         return Usage(absl::StrCat(
             "--", flag, " does not go with --mx: the route decides TLS "
@@ -520,6 +523,13 @@ absl::StatusOr<SendFlags> ParseSendFlags(absl::Span<const std::string> args) {
   out.eight_bit_mime = f.has("8bitmime");
   out.smtputf8 = f.has("smtputf8");
   out.requiretls = f.has("requiretls");
+  // RFC 8689 §4: a REQUIRETLS message must only travel over verified TLS.
+  if (out.requiretls && (out.connection.insecure ||
+                         out.connection.allow_plaintext_auth)) {
+    return Usage(
+        "--requiretls cannot be combined with --insecure or "
+        "--allow-plaintext-auth (RFC 8689: the message needs verified TLS)");
+  }
   if (f.has("dsn-notify")) {
     absl::StatusOr<uint8_t> n = ParseDsnNotify(f.value("dsn-notify"));
     if (!n.ok()) return n.status();

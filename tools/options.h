@@ -91,7 +91,11 @@ struct ConnectionFlags {
   ServerAddress server;
   TlsChoice tls = TlsChoice::kOpportunistic;
   std::string ca_file;
+  // insecure: do not verify the server certificate (--insecure).
   bool insecure = false;
+  // allow_plaintext_auth: AUTH without TLS (--allow-plaintext-auth);
+  // loopback peers are allowed without it (ClientOptions).
+  bool allow_plaintext_auth = false;
   std::string client_cert;
   std::string client_key;
   // user and one of password / oauth_token (password_file is read into

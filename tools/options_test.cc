@@ -100,7 +100,7 @@ TEST(SendFlagsTest, Minimal) {
 TEST(SendFlagsTest, Everything) {
   absl::StatusOr<SendFlags> f = ParseSendFlags(Base(
       {"--to", "c@example.org", "--data", "-", "--tls", "implicit",
-       "--ca-file", "/ca.pem", "--insecure", "--client-cert", "c.pem",
+       "--ca-file", "/ca.pem", "--client-cert", "c.pem",
        "--client-key", "k.pem", "--user", "u", "--password", "p", "--auth",
        "scram-sha-256, plain", "--ehlo", "me.example", "--8bitmime",
        "--smtputf8", "--requiretls", "--dsn-notify", "success,failure",
@@ -113,7 +113,8 @@ TEST(SendFlagsTest, Everything) {
   EXPECT_EQ(f->data, "-");
   EXPECT_EQ(c.tls, TlsChoice::kImplicit);
   EXPECT_EQ(c.ca_file, "/ca.pem");
-  EXPECT_TRUE(c.insecure);
+  // --insecure is covered by InsecureSplit (REQUIRETLS refuses it).
+  EXPECT_FALSE(c.insecure);
   EXPECT_EQ(c.client_cert, "c.pem");
   EXPECT_EQ(c.client_key, "k.pem");
   EXPECT_EQ(c.user, "u");
@@ -324,6 +325,24 @@ TEST(DefaultEhloNameTest, IsAPlausibleDomain) {
     EXPECT_TRUE(isalnum(static_cast<unsigned char>(c)) || c == '-' ||
                 c == '.')
         << name;
+  }
+}
+
+TEST(SendFlagsTest, InsecureSplit) {
+  absl::StatusOr<SendFlags> f = ParseSendFlags(Base({"--insecure"}));
+  ASSERT_TRUE(f.ok());
+  EXPECT_TRUE(f->connection.insecure);
+  EXPECT_FALSE(f->connection.allow_plaintext_auth);
+  f = ParseSendFlags(Base({"--allow-plaintext-auth"}));
+  ASSERT_TRUE(f.ok());
+  EXPECT_FALSE(f->connection.insecure);
+  EXPECT_TRUE(f->connection.allow_plaintext_auth);
+  for (const char* flag : {"--insecure", "--allow-plaintext-auth"}) {
+    EXPECT_NE(SendError(Base({"--requiretls", flag}))
+                  .find("--requiretls cannot be combined with --insecure or "
+                        "--allow-plaintext-auth"),
+              std::string::npos)
+        << flag;
   }
 }
 

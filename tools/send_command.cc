@@ -14,6 +14,7 @@
 #include "transports/common/transport_error.h"
 #include "tools/account_args.h"
 #include "tools/client_config.h"
+#include "tools/diagnosis.h"
 #include "tools/exit_status.h"
 #include "tools/message.h"
 #include "tools/mx_send.h"
@@ -84,6 +85,12 @@ void Emit(const SendFlags& f, const SendReport& report, const CommandIo& io) {
     if (report.error.has_value()) {
       std::fprintf(io.err, "smtpc send: error: %s\n",
                    report.error->Message().c_str());
+      const std::string hint =
+          DiagnoseError(*report.error, f.connection.server.port,
+                        f.connection.tls == TlsChoice::kImplicit);
+      if (!hint.empty()) {
+        std::fprintf(io.err, "smtpc send: hint: %s\n", hint.c_str());
+      }
     }
   }
   std::fflush(io.out);

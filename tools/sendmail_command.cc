@@ -19,6 +19,7 @@
 #include "tools/account_config.h"
 #include "tools/client_config.h"
 #include "tools/delivery_log.h"
+#include "tools/diagnosis.h"
 #include "tools/header_encoding.h"
 #include "tools/message.h"
 #include "tools/message_headers.h"
@@ -292,6 +293,10 @@ int RunSendmailCommand(absl::Span<const std::string> args,
     const int status = SendmailExitForConnectError(error);
     PrintError(io, absl::StrCat("error: ", error.Message(), "; not sent to ",
                                 absl::StrJoin(recipients, ", ")));
+    const std::string hint =
+        DiagnoseError(error, connection->server.port,
+                      connection->tls == TlsChoice::kImplicit);
+    if (!hint.empty()) PrintError(io, absl::StrCat("hint: ", hint));
     logger.entry.reply = error.Message();
     logger.Write(status, io);
     return status;
@@ -333,7 +338,15 @@ int RunSendmailCommand(absl::Span<const std::string> args,
   const int status = SendmailExitForDelivery(outcome.result, error);
 
   std::string reply;
+  const bool sender_refused =
+      error != nullptr && error->command == CommandKind::kMailFrom;
+  if (sender_refused) {
+    PrintError(io, absl::StrCat("the sender <", from,
+                                "> was refused; not sent to ",
+                                absl::StrJoin(recipients, ", ")));
+  }
   for (const RecipientResult& r : outcome.result.recipients) {
+    if (sender_refused && r.rcpt_reply.code() == 0) continue;
     if (r.status == RecipientStatus::kDelivered && reply.empty()) {
       reply = std::string(r.data_reply.view().first_line());
       reply = absl::StrCat(r.data_reply.code(), " ", reply);
@@ -349,6 +362,10 @@ int RunSendmailCommand(absl::Span<const std::string> args,
   }
   if (error != nullptr) {
     PrintError(io, absl::StrCat("error: ", error->Message()));
+    const std::string hint =
+        DiagnoseError(*error, connection->server.port,
+                      connection->tls == TlsChoice::kImplicit);
+    if (!hint.empty()) PrintError(io, absl::StrCat("hint: ", hint));
     if (reply.empty()) reply = error->Message();
   }
   logger.entry.reply = reply;

@@ -204,6 +204,18 @@ if bad:
     sys.exit(1)
 PY
 
+# --- the TLS-mode mistake: implicit TLS against the plaintext/STARTTLS port is named, with a hint.
+rc=0
+"$SMTPC" send --server "127.0.0.1:$AI_PORT" --tls implicit --ca-file "$AI_CA_FILE" --from a@example.org \
+  --to alice@sink.test --json >"$TMP/mode.out" 2>"$TMP/mode.err" || rc=$?
+[[ $rc -eq 5 ]] || fail "implicit TLS to the plaintext port: exit $rc (want 5)"
+expect_in "$TMP/mode.out" '"kind":"tls_peer_plaintext"'
+rc=0
+"$SMTPC" send --server "127.0.0.1:$AI_PORT" --tls implicit --ca-file "$AI_CA_FILE" --from a@example.org \
+  --to alice@sink.test >"$TMP/mode.out" 2>"$TMP/mode.err" || rc=$?
+expect_in "$TMP/mode.err" "the server answered in plaintext SMTP"
+expect_in "$TMP/mode.err" "smtpc send: hint: the server answered in plaintext SMTP, so port $AI_PORT does not use implicit TLS: use --tls starttls"
+
 # --- a refused connection: EX_TEMPFAIL, logged. The port is held bound without listening.
 coproc HOLDER {
   exec "$PYTHON" -c 'import socket, sys

@@ -1,10 +1,12 @@
 #include "transports/blocking/blocking_client.h"
 
+#include <algorithm>
 #include <utility>
 #include <variant>
 
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
+#include "transports/common/transport_error.h"
 
 namespace smtpcore {
 namespace {
@@ -24,6 +26,16 @@ absl::StatusOr<std::unique_ptr<BlockingClient>> BlockingClient::Connect(
   absl::StatusOr<std::unique_ptr<SocketTransport>> socket =
       SocketTransport::Dial(options);
   if (!socket.ok()) return socket.status();
+  const uint16_t port = EffectivePort(options);
+  const bool implicit_tls_port =
+      options.session.tls_mode != TlsMode::kImplicit &&
+      std::find(options.implicit_tls_ports.begin(),
+                options.implicit_tls_ports.end(),
+                port) != options.implicit_tls_ports.end();
+  if (implicit_tls_port) {
+    options.session.timeouts.greeting = std::min(
+        options.session.timeouts.greeting, options.implicit_tls_greeting_window);
+  }
   if (options.loopback_allows_insecure_auth && (*socket)->peer().is_loopback()) {
     options.session.allow_insecure_auth = true;
   }
@@ -43,6 +55,7 @@ absl::StatusOr<std::unique_ptr<BlockingClient>> BlockingClient::Connect(
                                            " ended before it was ready"))
                    .ToStatus();
     }
+    if (implicit_tls_port) status = DiagnoseSilentImplicitTlsPort(status, port);
     return status;
   }
   return client;
