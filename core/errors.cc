@@ -45,6 +45,8 @@ absl::string_view ErrorDetailName(ErrorDetail detail) {
     case ErrorDetail::kTlsHandshake: return "tls_handshake";
     case ErrorDetail::kTlsVerification: return "tls_verification";
     case ErrorDetail::kTlsRequired: return "tls_required";
+    case ErrorDetail::kTlsPeerPlaintext: return "tls_peer_plaintext";
+    case ErrorDetail::kTlsPeerExpectsTls: return "tls_peer_expects_tls";
     case ErrorDetail::kAuthFailed: return "auth_failed";
     case ErrorDetail::kAuthMechanism: return "auth_mechanism";
     case ErrorDetail::kBroken: return "broken";

@@ -65,6 +65,12 @@ enum class ErrorDetail : int {
   kTlsHandshake = 60,
   kTlsVerification = 61,
   kTlsRequired = 62,        // TLS mode required but not possible
+  kTlsPeerPlaintext = 63,   // implicit TLS, but the server answered in
+                            // plaintext SMTP ("220 ..."): a STARTTLS or
+                            // plain port
+  kTlsPeerExpectsTls = 64,  // plaintext or STARTTLS, but no greeting came
+                            // within the short window used on port 465:
+                            // the port expects implicit TLS
   // SASL.
   kAuthFailed = 70,         // 535 and friends
   kAuthMechanism = 71,      // the mechanism rejected the server's data

@@ -36,6 +36,12 @@ absl::string_view Advice(const SmtpError& e) {
     case ErrorDetail::kTlsRequired:
       return "TLS is required but not available with this server: do not "
              "fall back to plaintext";
+    case ErrorDetail::kTlsPeerPlaintext:
+      return "the server speaks plaintext SMTP on this port: use STARTTLS "
+             "(usually port 587) instead of implicit TLS";
+    case ErrorDetail::kTlsPeerExpectsTls:
+      return "this port seems to expect implicit TLS (RFC 8314, port 465): "
+             "use implicit TLS instead of STARTTLS or plaintext";
     case ErrorDetail::kNeedsAuth:
       return "no usable authentication mechanism: check the server's AUTH "
              "list and the client configuration";

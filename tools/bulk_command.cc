@@ -12,6 +12,7 @@
 #include "core/errors.h"
 #include "transports/common/delivery_outcome.h"
 #include "transports/libuv/uv_pool.h"
+#include "tools/account_args.h"
 #include "tools/client_config.h"
 #include "tools/exit_status.h"
 #include "tools/json_writer.h"
@@ -166,7 +167,11 @@ std::string BulkUsage() {
 }
 
 int RunBulkCommand(absl::Span<const std::string> args, const CommandIo& io) {
-  absl::StatusOr<BulkFlags> flags = ParseBulkFlags(args);
+  absl::StatusOr<std::vector<std::string>> expanded =
+      ExpandAccountArgs(args, /*with_from=*/true, ProcessEnv());
+  absl::StatusOr<BulkFlags> flags =
+      expanded.ok() ? ParseBulkFlags(*expanded)
+                    : absl::StatusOr<BulkFlags>(expanded.status());
   if (!flags.ok()) {
     std::fprintf(io.err,
                  "smtpc bulk: %s\nTry 'smtpc bulk --help' for more "

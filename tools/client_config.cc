@@ -38,7 +38,7 @@ absl::StatusOr<ClientConfig> MakeClientConfig(const ConnectionFlags& flags) {
   o.session.pipelining = flags.pipelining;
   o.session.chunking = flags.chunking;
   o.session.timeouts = CappedTimeouts(flags.timeout);
-  o.session.allow_insecure_auth = flags.insecure;
+  o.session.allow_insecure_auth = flags.allow_plaintext_auth;
   // Unicode domains as A-labels for servers without SMTPUTF8, and the EHLO
   // name always (UTS #46, libidn2).
   o.session.idna = IdnaToAsciiConverter();

@@ -31,8 +31,9 @@ absl::Status Usage(absl::string_view message) {
        "none|opportunistic|starttls|implicit (default by port: 465 implicit," \
        " 587 starttls, else opportunistic)"},                                 \
       {"ca-file", "PEM", "trust these CA certificates instead of the system's"}, \
-      {"insecure", nullptr,                                                   \
-       "do not verify the server certificate; allow AUTH without TLS"},      \
+      {"insecure", nullptr, "do not verify the server certificate"},         \
+      {"allow-plaintext-auth", nullptr,                                       \
+       "allow AUTH without TLS (loopback servers need not)"},               \
       {"client-cert", "PEM", "client certificate chain (with --client-key)"}, \
       {"client-key", "PEM", "client private key"},                            \
       {"user", "USER", "authenticate as USER"},                               \
@@ -57,11 +58,23 @@ absl::Status Usage(absl::string_view message) {
       {"mta-sts-port", "N", "fetch MTA-STS policies on port N, not 443 (tests)"}, \
       {"tlsrpt-out", "FILE", "write this run's RFC 8460 TLS report(s) to FILE"}
 
+// Read and removed before parsing (tools/account_args.h); listed for --help.
+#define SMTPC_ACCOUNT_FLAGS                                                   \
+  {"account", "NAME",                                                         \
+   "take server, TLS, credentials (and --from) from this account"},           \
+      {"config", "FILE",                                                      \
+       "account file (default ~/.config/smtpc/config, else ~/.msmtprc)"}
+
 const FlagSpec kSendFlags[] = {
     SMTPC_CONNECTION_FLAGS,
     {"from", "ADDR", "envelope sender (\"\" for the null sender)"},
     {"to", "ADDR", "envelope recipient (repeat for more)", true},
     {"data", "FILE|-", "message to send (default: a generated test message)"},
+    {"subject", "TEXT", "compose the message: its Subject"},
+    {"body", "TEXT|@FILE", "compose the message: its text (@- for stdin)"},
+    {"header", "\"NAME: VALUE\"",
+     "compose the message: add or replace a header field (repeatable)", true},
+    {"attach", "FILE", "compose the message: attach FILE (repeatable)", true},
     {"8bitmime", nullptr, "send BODY=8BITMIME"},
     {"smtputf8", nullptr, "send SMTPUTF8 (also automatic for UTF-8 addresses)"},
     {"requiretls", nullptr, "send REQUIRETLS (RFC 8689)"},
@@ -74,6 +87,7 @@ const FlagSpec kSendFlags[] = {
      "with --mx: which MX driver runs the delivery (default blocking)"},
     SMTPC_REACH_FLAG_SPECS,
     SMTPC_QUIT_AFTER_FLAG_SPEC,
+    SMTPC_ACCOUNT_FLAGS,
 };
 
 const FlagSpec kConnectionFlags[] = {SMTPC_CONNECTION_FLAGS};
@@ -102,6 +116,7 @@ const FlagSpec kBulkFlags[] = {
     {"progress", "auto|always|never",
      "live progress line (default: when stderr is a terminal)"},
     {"json", nullptr, "print the summary as one JSON object on stdout"},
+    SMTPC_ACCOUNT_FLAGS,
 };
 
 const FlagSpec kDemoFlags[] = {
@@ -119,6 +134,7 @@ const FlagSpec kSinkFlags[] = {
 
 #undef SMTPC_CONNECTION_FLAGS
 #undef SMTPC_MX_FLAGS
+#undef SMTPC_ACCOUNT_FLAGS
 
 absl::StatusOr<uint16_t> ParsePort(absl::string_view flag,
                                    absl::string_view value) {
@@ -222,6 +238,7 @@ absl::Status ParseConnectionFlags(const ParsedFlags& f,
   }
   out->ca_file = f.value("ca-file");
   out->insecure = f.has("insecure");
+  out->allow_plaintext_auth = f.has("allow-plaintext-auth");
   if (f.has("ca-file") && out->ca_file.empty()) {
     return Usage("--ca-file needs a file name");
   }
@@ -475,7 +492,8 @@ absl::StatusOr<SendFlags> ParseSendFlags(absl::Span<const std::string> args) {
   }
   if (f.has("mx")) {
     if (f.has("server")) return Usage("--mx and --server exclude each other");
-    for (const char* flag : {"tls", "user", "insecure", "client-cert", "auth"}) {
+    for (const char* flag : {"tls", "user", "insecure", "allow-plaintext-auth",
+                             "client-cert", "auth"}) {
       if (f.has(flag)) {
         return Usage(absl::StrCat(
             "--", flag, " does not go with --mx: the route decides TLS "
@@ -514,9 +532,28 @@ absl::StatusOr<SendFlags> ParseSendFlags(absl::Span<const std::string> args) {
   if (f.has("data") && out.data.empty()) {
     return Usage("--data needs a file name or - for standard input");
   }
+  // Composition (tools/message_composer.h); --data sends a message as is.
+  out.subject = f.value("subject");
+  if (f.has("body")) out.body = f.value("body");
+  out.headers = f.values("header");
+  out.attach = f.values("attach");
+  out.compose = f.has("subject") || f.has("body") || f.has("header") ||
+                f.has("attach");
+  if (out.compose && f.has("data")) {
+    return Usage(
+        "--subject, --body, --header and --attach compose a message; they do "
+        "not go with --data (which sends a file as it is)");
+  }
   out.eight_bit_mime = f.has("8bitmime");
   out.smtputf8 = f.has("smtputf8");
   out.requiretls = f.has("requiretls");
+  // RFC 8689 §4: a REQUIRETLS message must only travel over verified TLS.
+  if (out.requiretls && (out.connection.insecure ||
+                         out.connection.allow_plaintext_auth)) {
+    return Usage(
+        "--requiretls cannot be combined with --insecure or "
+        "--allow-plaintext-auth (RFC 8689: the message needs verified TLS)");
+  }
   if (f.has("dsn-notify")) {
     absl::StatusOr<uint8_t> n = ParseDsnNotify(f.value("dsn-notify"));
     if (!n.ok()) return n.status();

@@ -97,7 +97,11 @@ struct ConnectionFlags {
   ServerAddress server;
   TlsChoice tls = TlsChoice::kOpportunistic;
   std::string ca_file;
+  // insecure: do not verify the server certificate (--insecure).
   bool insecure = false;
+  // allow_plaintext_auth: AUTH without TLS (--allow-plaintext-auth);
+  // loopback peers are allowed without it (ClientOptions).
+  bool allow_plaintext_auth = false;
   std::string client_cert;
   std::string client_key;
   // user and one of password / oauth_token (password_file is read into
@@ -149,6 +153,13 @@ struct SendFlags {
   // data is the message file, "-" for standard input, empty for the
   // generated test message.
   std::string data;
+  // Composition flags (tools/message_composer.h); `compose` is true when
+  // any was given (never with --data). `body` is TEXT, "@FILE" or "@-".
+  bool compose = false;
+  std::string subject;
+  absl::optional<std::string> body;
+  std::vector<std::string> headers;
+  std::vector<std::string> attach;
   bool eight_bit_mime = false;
   bool smtputf8 = false;
   bool requiretls = false;

@@ -100,7 +100,7 @@ TEST(SendFlagsTest, Minimal) {
 TEST(SendFlagsTest, Everything) {
   absl::StatusOr<SendFlags> f = ParseSendFlags(Base(
       {"--to", "c@example.org", "--data", "-", "--tls", "implicit",
-       "--ca-file", "/ca.pem", "--insecure", "--client-cert", "c.pem",
+       "--ca-file", "/ca.pem", "--client-cert", "c.pem",
        "--client-key", "k.pem", "--user", "u", "--password", "p", "--auth",
        "scram-sha-256, plain", "--ehlo", "me.example", "--8bitmime",
        "--smtputf8", "--requiretls", "--dsn-notify", "success,failure",
@@ -113,7 +113,8 @@ TEST(SendFlagsTest, Everything) {
   EXPECT_EQ(f->data, "-");
   EXPECT_EQ(c.tls, TlsChoice::kImplicit);
   EXPECT_EQ(c.ca_file, "/ca.pem");
-  EXPECT_TRUE(c.insecure);
+  // --insecure is covered by InsecureSplit (REQUIRETLS refuses it).
+  EXPECT_FALSE(c.insecure);
   EXPECT_EQ(c.client_cert, "c.pem");
   EXPECT_EQ(c.client_key, "k.pem");
   EXPECT_EQ(c.user, "u");
@@ -330,6 +331,40 @@ TEST(DefaultEhloNameTest, IsAPlausibleDomain) {
                 c == '.')
         << name;
   }
+}
+
+TEST(SendFlagsTest, InsecureSplit) {
+  absl::StatusOr<SendFlags> f = ParseSendFlags(Base({"--insecure"}));
+  ASSERT_TRUE(f.ok());
+  EXPECT_TRUE(f->connection.insecure);
+  EXPECT_FALSE(f->connection.allow_plaintext_auth);
+  f = ParseSendFlags(Base({"--allow-plaintext-auth"}));
+  ASSERT_TRUE(f.ok());
+  EXPECT_FALSE(f->connection.insecure);
+  EXPECT_TRUE(f->connection.allow_plaintext_auth);
+  for (const char* flag : {"--insecure", "--allow-plaintext-auth"}) {
+    EXPECT_NE(SendError(Base({"--requiretls", flag}))
+                  .find("--requiretls cannot be combined with --insecure or "
+                        "--allow-plaintext-auth"),
+              std::string::npos)
+        << flag;
+  }
+}
+
+TEST(SendFlagsTest, Composition) {
+  absl::StatusOr<SendFlags> f = ParseSendFlags(
+      Base({"--subject", "s", "--body", "@b.txt", "--header", "X-A: 1",
+            "--header", "X-B: 2", "--attach", "a.pdf"}));
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_TRUE(f->compose);
+  EXPECT_EQ(f->subject, "s");
+  EXPECT_EQ(*f->body, "@b.txt");
+  EXPECT_EQ(f->headers, (std::vector<std::string>{"X-A: 1", "X-B: 2"}));
+  EXPECT_EQ(f->attach, std::vector<std::string>{"a.pdf"});
+  EXPECT_FALSE(ParseSendFlags(Base({}))->compose);
+  EXPECT_NE(SendError(Base({"--subject", "s", "--data", "m.eml"}))
+                .find("do not go with --data"),
+            std::string::npos);
 }
 
 }  // namespace

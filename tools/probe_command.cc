@@ -3,6 +3,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "tools/account_args.h"
+#include "tools/account_config.h"
 #include "tools/client_config.h"
 #include "tools/exit_status.h"
 #include "tools/flags.h"
@@ -16,18 +18,6 @@ namespace smtpcore {
 namespace cli {
 namespace {
 
-const std::vector<FlagSpec>& ProbeFlagSpecs() {
-  static const std::vector<FlagSpec>* specs = [] {
-    auto* v = new std::vector<FlagSpec>();
-    for (const FlagSpec& s : ConnectionFlagSpecs()) v->push_back(s);
-    for (const FlagSpec& s : ReachFlagSpecs()) v->push_back(s);
-    v->push_back({"json", nullptr,
-                  "print one JSON object with the result on stdout"});
-    return v;
-  }();
-  return *specs;
-}
-
 void PrintUsageError(const CommandIo& io, absl::string_view message) {
   std::fprintf(io.err,
                "smtpc probe: %.*s\nTry 'smtpc probe --help' for more "
@@ -36,6 +26,23 @@ void PrintUsageError(const CommandIo& io, absl::string_view message) {
 }
 
 }  // namespace
+
+absl::Span<const FlagSpec> ProbeFlagSpecs() {
+  static const std::vector<FlagSpec>* specs = [] {
+    auto* v = new std::vector<FlagSpec>();
+    for (const FlagSpec& s : ConnectionFlagSpecs()) v->push_back(s);
+    for (const FlagSpec& s : ReachFlagSpecs()) v->push_back(s);
+    v->push_back({"account", "NAME",
+                  "take server, TLS and credentials from this account"});
+    v->push_back({"config", "FILE",
+                  "account file (default ~/.config/smtpc/config, else "
+                  "~/.msmtprc)"});
+    v->push_back({"json", nullptr,
+                  "print one JSON object with the result on stdout"});
+    return v;
+  }();
+  return *specs;
+}
 
 std::string ProbeUsage() {
   return absl::StrCat(
@@ -63,7 +70,13 @@ std::string ProbeUsage() {
 }
 
 int RunProbeCommand(absl::Span<const std::string> args, const CommandIo& io) {
-  absl::StatusOr<ParsedFlags> parsed = ParseFlags(ProbeFlagSpecs(), args);
+  // --account/--config: the profile's server, TLS and credentials
+  // (tools/account_args.h); a probe sends no mail, so no --from.
+  absl::StatusOr<std::vector<std::string>> expanded =
+      ExpandAccountArgs(args, /*with_from=*/false, ProcessEnv());
+  absl::StatusOr<ParsedFlags> parsed =
+      expanded.ok() ? ParseFlags(ProbeFlagSpecs(), *expanded)
+                    : absl::StatusOr<ParsedFlags>(expanded.status());
   if (!parsed.ok()) {
     PrintUsageError(io, parsed.status().message());
     return static_cast<int>(ExitStatus::kUsage);

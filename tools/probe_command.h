@@ -24,12 +24,17 @@
 
 #include "absl/types/span.h"
 #include "tools/command_io.h"
+#include "tools/flags.h"
 
 namespace smtpcore {
 namespace cli {
 
 // ProbeUsage returns the text of `smtpc probe --help`.
 std::string ProbeUsage();
+
+// ProbeFlagSpecs is the flag table of the command (for parsing, --help and
+// the manual page); static storage, never fails.
+absl::Span<const FlagSpec> ProbeFlagSpecs();
 
 // RunProbeCommand runs `smtpc probe` with `args` (after "probe") and
 // returns the exit status. Never throws; failures are reported on `io`.

@@ -12,13 +12,16 @@
 #include "transports/common/delivery_outcome.h"
 #include "transports/common/dial_history.h"
 #include "transports/common/transport_error.h"
+#include "tools/account_args.h"
 #include "tools/client_config.h"
+#include "tools/diagnosis.h"
 #include "tools/exit_status.h"
 #include "tools/message.h"
 #include "tools/mx_send.h"
 #include "tools/options.h"
 #include "tools/quit_after.h"
 #include "tools/reach_flags.h"
+#include "tools/send_composition.h"
 #include "tools/send_report.h"
 #include "tools/trace_printer.h"
 
@@ -84,6 +87,12 @@ void Emit(const SendFlags& f, const SendReport& report, const CommandIo& io) {
     if (report.error.has_value()) {
       std::fprintf(io.err, "smtpc send: error: %s\n",
                    report.error->Message().c_str());
+      const std::string hint =
+          DiagnoseError(*report.error, f.connection.server.port,
+                        f.connection.tls == TlsChoice::kImplicit);
+      if (!hint.empty()) {
+        std::fprintf(io.err, "smtpc send: hint: %s\n", hint.c_str());
+      }
     }
   }
   std::fflush(io.out);
@@ -127,7 +136,13 @@ std::string SendUsage() {
 }
 
 int RunSendCommand(absl::Span<const std::string> args, const CommandIo& io) {
-  absl::StatusOr<SendFlags> parsed = ParseSendFlags(args);
+  absl::StatusOr<std::vector<std::string>> expanded =
+      ExpandAccountArgs(args, /*with_from=*/true, ProcessEnv());
+  if (!expanded.ok()) {
+    PrintUsageError(io, expanded.status().message());
+    return static_cast<int>(ExitStatus::kUsage);
+  }
+  absl::StatusOr<SendFlags> parsed = ParseSendFlags(*expanded);
   if (!parsed.ok()) {
     PrintUsageError(io, parsed.status().message());
     return static_cast<int>(ExitStatus::kUsage);
@@ -139,7 +154,14 @@ int RunSendCommand(absl::Span<const std::string> args, const CommandIo& io) {
   }
 
   std::string message;
-  if (f.data.empty()) {
+  if (f.compose) {
+    absl::StatusOr<std::string> composed = ComposeFromSendFlags(f, io.in);
+    if (!composed.ok()) {
+      PrintUsageError(io, composed.status().message());
+      return static_cast<int>(ExitStatus::kUsage);
+    }
+    message = *std::move(composed);
+  } else if (f.data.empty()) {
     message = GenerateTestMessage(
         f.from, f.to, FormatRfc5322Date(absl::Now(), absl::LocalTimeZone()),
         MakeMessageId(f.connection.ehlo));

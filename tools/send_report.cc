@@ -187,9 +187,14 @@ std::string SendReportToText(const SendReport& r) {
   for (const RecipientResult& rr : r.recipients) {
     width = std::max(width, rr.address.size());
   }
+  // A refused sender (MAIL) is the sender's problem: its recipients were
+  // never offered to the server, they are "not sent", not "rejected".
+  const bool sender_refused = r.error.has_value() &&
+                              r.error->command == CommandKind::kMailFrom;
   for (const RecipientResult& rr : r.recipients) {
     const absl::string_view status =
-        rr.status == RecipientStatus::kPending
+        rr.status == RecipientStatus::kPending ||
+                (sender_refused && rr.rcpt_reply.code() == 0)
             ? (rr.rcpt_reply.view().is_positive() ? "accepted" : "not sent")
             : RecipientStatusName(rr.status);
     absl::StrAppend(

@@ -9,6 +9,8 @@
 #include "core/service_reply.h"
 #include "transports/blocking/blocking_client.h"
 #include "transports/common/transport_error.h"
+#include "tools/account_args.h"
+#include "tools/account_config.h"
 #include "tools/client_config.h"
 #include "tools/exit_status.h"
 #include "tools/flags.h"
@@ -21,20 +23,6 @@
 namespace smtpcore {
 namespace cli {
 namespace {
-
-const std::vector<FlagSpec>& ServiceFlagSpecs() {
-  static const std::vector<FlagSpec>* specs = [] {
-    auto* v = new std::vector<FlagSpec>();
-    for (const FlagSpec& s : ConnectionFlagSpecs()) v->push_back(s);
-    for (const FlagSpec& s : ReachFlagSpecs()) {
-      if (std::string(s.name) != "lmtp") v->push_back(s);
-    }
-    v->push_back({"json", nullptr,
-                  "print one JSON object with the result on stdout"});
-    return v;
-  }();
-  return *specs;
-}
 
 // ServiceResult is one argument's reply.
 struct ServiceResult {
@@ -154,6 +142,25 @@ std::string Json(absl::string_view command, const std::string& server,
 
 }  // namespace
 
+absl::Span<const FlagSpec> ServiceFlagSpecs() {
+  static const std::vector<FlagSpec>* specs = [] {
+    auto* v = new std::vector<FlagSpec>();
+    for (const FlagSpec& s : ConnectionFlagSpecs()) v->push_back(s);
+    for (const FlagSpec& s : ReachFlagSpecs()) {
+      if (std::string(s.name) != "lmtp") v->push_back(s);
+    }
+    v->push_back({"account", "NAME",
+                  "take server, TLS and credentials from this account"});
+    v->push_back({"config", "FILE",
+                  "account file (default ~/.config/smtpc/config, else "
+                  "~/.msmtprc)"});
+    v->push_back({"json", nullptr,
+                  "print one JSON object with the result on stdout"});
+    return v;
+  }();
+  return *specs;
+}
+
 std::string ServiceUsage(absl::string_view command) {
   std::string what;
   if (command == "vrfy") {
@@ -184,8 +191,14 @@ std::string ServiceUsage(absl::string_view command) {
 int RunServiceCommand(absl::string_view command,
                       absl::Span<const std::string> args,
                       const CommandIo& io) {
+  // --account/--config: the profile's server, TLS and credentials
+  // (tools/account_args.h).
+  absl::StatusOr<std::vector<std::string>> expanded =
+      ExpandAccountArgs(args, /*with_from=*/false, ProcessEnv());
   absl::StatusOr<ParsedFlags> parsed =
-      ParseFlags(ServiceFlagSpecs(), args, /*allow_positional=*/true);
+      expanded.ok() ? ParseFlags(ServiceFlagSpecs(), *expanded,
+                                 /*allow_positional=*/true)
+                    : absl::StatusOr<ParsedFlags>(expanded.status());
   if (!parsed.ok()) {
     PrintUsageError(command, io, parsed.status().message());
     return static_cast<int>(ExitStatus::kUsage);

@@ -27,6 +27,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "tools/command_io.h"
+#include "tools/flags.h"
 
 namespace smtpcore {
 namespace cli {
@@ -34,6 +35,10 @@ namespace cli {
 // ServiceUsage returns the `--help` text of `command` ("vrfy", "expn" or
 // "etrn").
 std::string ServiceUsage(absl::string_view command);
+
+// ServiceFlagSpecs is the flag table of the command (for parsing, --help and
+// the manual page); static storage, never fails.
+absl::Span<const FlagSpec> ServiceFlagSpecs();
 
 // RunServiceCommand runs `command` ("vrfy", "expn" or "etrn") with `args`
 // (after the command's name) and returns the exit status. Never throws.

@@ -7,6 +7,8 @@
 //   smtpc route  print how mail to a domain would be delivered
 //   smtpc probe  what a server offers, step by step (no mail)
 //   smtpc vrfy, expn, etrn  the service commands (RFC 5321 §3.5, RFC 1985)
+//   smtpc sendmail  a drop-in /usr/sbin/sendmail (also run when invoked
+//                through a link named `sendmail`)
 //
 // Each subcommand lives in tools/<name>_command.{h,cc}; this file only
 // dispatches. Exit status 64 (EX_USAGE) for an unknown command.
@@ -24,6 +26,7 @@
 #include "tools/route_command.h"
 #include "tools/send_command.h"
 #include "tools/service_command.h"
+#include "tools/sendmail_command.h"
 #include "tools/sink_command.h"
 
 namespace {
@@ -46,6 +49,8 @@ constexpr char kUsage[] =
     "  vrfy    ask whether an address is a mailbox (VRFY)\n"
     "  expn    ask for the members of a mailing list (EXPN)\n"
     "  etrn    ask a server to deliver its queue for a domain (ETRN)\n"
+    "  sendmail  send standard input like /usr/sbin/sendmail, with an "
+    "account\n            of ~/.config/smtpc/config or ~/.msmtprc\n"
     "  help    this text; `smtpc help COMMAND` or `smtpc COMMAND --help` "
     "for details\n"
     "\n"
@@ -58,6 +63,13 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   smtpcore::cli::CommandIo io;
   std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  // Run as `sendmail` (a link): every argument is sendmail's.
+  if (argc > 0) {
+    const char* slash = std::strrchr(argv[0], '/');
+    if (std::strcmp(slash == nullptr ? argv[0] : slash + 1, "sendmail") == 0) {
+      return smtpcore::cli::RunSendmailCommand(args, io);
+    }
+  }
   if (args.empty()) {
     std::fputs(kUsage, stderr);
     return 64;
@@ -77,6 +89,9 @@ int main(int argc, char** argv) {
       if (sub == "vrfy" || sub == "expn" || sub == "etrn") {
         return smtpcore::cli::RunServiceCommand(sub, args, io);
       }
+      if (sub == "sendmail") {
+        return smtpcore::cli::RunSendmailCommand(args, io);
+      }
     }
     std::fputs(kUsage, stdout);
     return 0;
@@ -89,6 +104,9 @@ int main(int argc, char** argv) {
   if (command == "probe") return smtpcore::cli::RunProbeCommand(args, io);
   if (command == "vrfy" || command == "expn" || command == "etrn") {
     return smtpcore::cli::RunServiceCommand(command, args, io);
+  }
+  if (command == "sendmail") {
+    return smtpcore::cli::RunSendmailCommand(args, io);
   }
   if (command == "--version") {
     std::puts("smtpc (smtpcore)");

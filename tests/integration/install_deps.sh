@@ -9,11 +9,14 @@
 #   policy-rc.d is left alone (and restored if we had to replace it).
 set -euo pipefail
 
+# git-email (+ libmailtools-perl, which git send-email needs but only recommends) and bsd-mailx: real
+# sendmail callers for tools/smtpc_sendmail_test.sh (git send-email, mail).
 # nsd + ldnsutils: the signed test zones of mx_test.sh (an authoritative server started privately, never the
 # system service: policy-rc.d below keeps the package from starting it).
 # dovecot-lmtpd, microsocks, tinyproxy: reach_test.sh (LMTP on a Unix socket, SOCKS5 with RFC 1929
 # credentials, HTTP CONNECT), each started privately on 127.0.0.1 with its own config, never as a service.
-PKGS=(postfix dovecot-core python3-aiosmtpd openssl python3 nsd ldnsutils dovecot-lmtpd microsocks tinyproxy)
+PKGS=(postfix dovecot-core python3-aiosmtpd openssl python3 nsd ldnsutils dovecot-lmtpd microsocks tinyproxy
+      git-email libmailtools-perl bsd-mailx)
 missing=()
 for p in "${PKGS[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

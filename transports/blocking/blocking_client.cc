@@ -1,10 +1,12 @@
 #include "transports/blocking/blocking_client.h"
 
+#include <algorithm>
 #include <utility>
 #include <variant>
 
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
+#include "transports/common/transport_error.h"
 #include "transports/socket/socket_dialer.h"
 
 namespace smtpcore {
@@ -32,6 +34,20 @@ absl::StatusOr<std::unique_ptr<BlockingClient>> BlockingClient::Connect(
                           "no server host given")
         .ToStatus();
   }
+  // A server on an implicit-TLS port (465) waiting for our ClientHello while
+  // we wait for its greeting: a short greeting window, then a diagnosis
+  // (transports/common/transport_error.h).
+  const uint16_t port = EffectivePort(options);
+  const bool implicit_tls_port =
+      options.unix_socket.empty() &&
+      options.session.tls_mode != TlsMode::kImplicit &&
+      std::find(options.implicit_tls_ports.begin(),
+                options.implicit_tls_ports.end(),
+                port) != options.implicit_tls_ports.end();
+  if (implicit_tls_port) {
+    options.session.timeouts.greeting = std::min(
+        options.session.timeouts.greeting, options.implicit_tls_greeting_window);
+  }
   absl::StatusOr<std::unique_ptr<BlockingClient>> client =
       ConnectOnce(options);
   if (client.ok() && !(*client)->ready_ && (*client)->auth_retried_ &&
@@ -54,6 +70,7 @@ absl::StatusOr<std::unique_ptr<BlockingClient>> BlockingClient::Connect(
                                            " ended before it was ready"))
                    .ToStatus();
     }
+    if (implicit_tls_port) status = DiagnoseSilentImplicitTlsPort(status, port);
     return status;
   }
   return client;

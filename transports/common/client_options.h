@@ -63,6 +63,13 @@ struct ClientOptions {
   // connect_timeout bounds each TCP connect attempt (each address tried
   // gets this long). Zero or negative: no limit besides the kernel's.
   Duration connect_timeout = absl::Seconds(30);
+  // implicit_tls_ports are the ports that expect TLS from the first byte
+  // (RFC 8314 §3.3: 465). A session that is not TlsMode::kImplicit and
+  // connects to one waits for the greeting at most
+  // `implicit_tls_greeting_window`; no greeting by then fails with
+  // ErrorDetail::kTlsPeerExpectsTls (DiagnoseSilentImplicitTlsPort).
+  std::vector<uint16_t> implicit_tls_ports = {465};
+  Duration implicit_tls_greeting_window = absl::Seconds(10);
   // family restricts the dialed address families.
   AddressFamily family = AddressFamily::kAny;
   // max_addresses caps how many addresses are tried (after ordering).

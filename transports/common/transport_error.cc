@@ -61,6 +61,22 @@ SmtpError ErrorFromStatus(const absl::Status& status) {
   return SmtpError::FromStatus(status, CommandKind::kGreeting);
 }
 
+absl::Status DiagnoseSilentImplicitTlsPort(const absl::Status& status,
+                                           uint16_t port) {
+  SmtpError e = ErrorFromStatus(status);
+  if (e.cause != ErrorDetail::kTimeout ||
+      e.command != CommandKind::kGreeting) {
+    return status;
+  }
+  SmtpError out = TransportError(
+      ErrorDetail::kTlsPeerExpectsTls,
+      absl::StrCat("no SMTP greeting on port ", port,
+                   ", which normally expects implicit TLS (RFC 8314): the "
+                   "server seems to wait for a TLS handshake"));
+  out.permanent = true;
+  return out.ToStatus();
+}
+
 SmtpError TransportError(ErrorDetail cause, std::string what) {
   SmtpError e;
   e.permanent = cause == ErrorDetail::kInvalidArgument;

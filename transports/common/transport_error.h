@@ -44,6 +44,15 @@ SmtpError ErrorFromStatus(const absl::Status& status);
 // become spaces).
 SmtpError TransportError(ErrorDetail cause, std::string what);
 
+// DiagnoseSilentImplicitTlsPort returns `status` unchanged unless it is a
+// timeout waiting for the greeting (ErrorDetail::kTimeout, kGreeting);
+// then, for a session that was not implicit TLS and connected to `port`,
+// one of ClientOptions::implicit_tls_ports, it returns the error with cause
+// kTlsPeerExpectsTls: a TLS server waits silently for the ClientHello, so
+// no greeting means the port expects implicit TLS (RFC 8314 §3.3).
+absl::Status DiagnoseSilentImplicitTlsPort(const absl::Status& status,
+                                           uint16_t port);
+
 // UnusableConnectionError returns the error for an operation on a
 // connection that can no longer carry one: cause kBroken ("the connection
 // failed earlier: <what>") when `earlier_failure` is set, else kClosed

@@ -41,6 +41,30 @@ TEST(TransportErrorTest, WhatIsOneLine) {
   EXPECT_EQ(TransportError(ErrorDetail::kIo, "a\r\nb\nc").what, "a  b c");
 }
 
+TEST(DiagnoseSilentImplicitTlsPortTest, GreetingTimeoutOnly) {
+  SmtpError timeout = TransportError(ErrorDetail::kTimeout,
+                                     "no greeting within 10 s");
+  timeout.command = CommandKind::kGreeting;
+  SmtpError e = ErrorFromStatus(
+      DiagnoseSilentImplicitTlsPort(timeout.ToStatus(), 465));
+  EXPECT_EQ(e.cause, ErrorDetail::kTlsPeerExpectsTls);
+  EXPECT_TRUE(e.permanent);
+  EXPECT_TRUE(absl::StrContains(e.what, "no SMTP greeting on port 465"));
+  // Other errors, and timeouts of later stages, pass unchanged.
+  SmtpError later = timeout;
+  later.command = CommandKind::kEhlo;
+  EXPECT_EQ(ErrorFromStatus(DiagnoseSilentImplicitTlsPort(later.ToStatus(),
+                                                          465))
+                .cause,
+            ErrorDetail::kTimeout);
+  SmtpError closed =
+      TransportError(ErrorDetail::kConnectionClosed, "closed");
+  EXPECT_EQ(ErrorFromStatus(DiagnoseSilentImplicitTlsPort(closed.ToStatus(),
+                                                          465))
+                .cause,
+            ErrorDetail::kConnectionClosed);
+}
+
 TEST(ErrorFromStatusTest, RoundTripsATransportError) {
   SmtpError e = ConnectError("mail.example.org", 25, {"127.0.0.1"},
                              ECONNREFUSED);

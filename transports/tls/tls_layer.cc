@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
@@ -415,6 +416,10 @@ absl::Status TlsLayer::ReceiveCiphertext(absl::string_view bytes) {
     return WrongStateError("TlsLayer: ciphertext after ReceiveCiphertextEof");
   }
   if (!started_) started_ = true;  // a server may skip Start
+  if (first_bytes_.size() < 4) {
+    const absl::string_view head = bytes.substr(0, 4 - first_bytes_.size());
+    first_bytes_.append(head.data(), head.size());
+  }
   if (!bytes.empty()) {
     // A memory BIO grows as needed; a write only fails on allocation failure.
     if (BIO_write(rbio_, bytes.data(), static_cast<int>(bytes.size())) !=
@@ -611,6 +616,21 @@ absl::Status TlsLayer::HandshakeError(int ssl_error) {
                      ErrorDetail::kTlsVerification,
                      absl::StrCat("TLS certificate verification failed: ",
                                   X509_verify_cert_error_string(result)));
+  }
+  // A TLS record starts with its content type (20-24); an SMTP reply with
+  // three digits (RFC 5321 §4.2). A client that gets a reply instead of a
+  // ServerHello talks TLS to a plaintext (or STARTTLS) port.
+  if (role_ == TlsRole::kClient && first_bytes_.size() >= 3 &&
+      absl::ascii_isdigit(static_cast<unsigned char>(first_bytes_[0])) &&
+      absl::ascii_isdigit(static_cast<unsigned char>(first_bytes_[1])) &&
+      absl::ascii_isdigit(static_cast<unsigned char>(first_bytes_[2]))) {
+    return MakeError(
+        absl::StatusCode::kDataLoss, ErrorDetail::kTlsPeerPlaintext,
+        absl::StrCat("TLS handshake failed: the server answered in plaintext "
+                     "SMTP (\"",
+                     absl::CEscape(first_bytes_),
+                     "...\") instead of a TLS handshake: this port does not "
+                     "use implicit TLS"));
   }
   return MakeError(absl::StatusCode::kDataLoss, ErrorDetail::kTlsHandshake,
                    absl::StrCat("TLS handshake failed: ", why));

@@ -275,6 +275,9 @@ class TlsLayer {
   bool session_reused_ = false;
   std::string session_peer_;  // the resumption key; empty: no resumption
   absl::Status status_;
+  // first_bytes_: the first bytes received (at most 4), to tell a server
+  // that answers in plaintext SMTP ("220 ") from a TLS failure.
+  std::string first_bytes_;
   std::string out_;        // pending ciphertext
   size_t out_offset_ = 0;  // consumed prefix of `out_`
   TlsInfo info_;

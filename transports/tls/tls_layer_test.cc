@@ -419,7 +419,8 @@ TEST_F(TlsLayerTest, GarbageDuringHandshakeIsTypedError) {
   absl::Status s =
       (*client)->ReceiveCiphertext("220 mail.example.test ESMTP\r\n");
   EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
-  EXPECT_EQ(GetErrorDetail(s), ErrorDetail::kTlsHandshake);
+  // An SMTP reply where the ServerHello belongs is named (a plaintext port).
+  EXPECT_EQ(GetErrorDetail(s), ErrorDetail::kTlsPeerPlaintext);
   EXPECT_FALSE((*client)->handshake_done());
 }
 
@@ -525,6 +526,34 @@ TEST(TlsLayerCreateTest, RejectsBadOptions) {
   bad_versions.max_version = TlsVersion::kTls12;
   EXPECT_EQ(TlsLayer::Create(bad_versions).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// Implicit TLS against a plaintext SMTP port: the server's greeting arrives
+// where the ServerHello belongs. The error says so (a detail programs test).
+TEST(TlsLayerPeerTest, PlaintextSmtpReplyIsNamed) {
+  for (absl::string_view reply :
+       {"220 mail.example ESMTP ready\r\n", "554 5.7.1 go away\r\n"}) {
+    TlsOptions client;
+    client.server_name = "mail.example";
+    client.insecure = true;
+    absl::StatusOr<std::unique_ptr<TlsLayer>> layer = TlsLayer::Create(client);
+    ASSERT_TRUE(layer.ok()) << layer.status();
+    ASSERT_TRUE((*layer)->Start().ok());
+    absl::Status s = (*layer)->ReceiveCiphertext(reply);
+    EXPECT_EQ(GetErrorDetail(s), ErrorDetail::kTlsPeerPlaintext) << s;
+    EXPECT_TRUE(absl::StrContains(s.message(),
+                                  "answered in plaintext SMTP"))
+        << s;
+  }
+  // Garbage that is not an SMTP reply stays a handshake failure.
+  TlsOptions client;
+  client.server_name = "mail.example";
+  client.insecure = true;
+  absl::StatusOr<std::unique_ptr<TlsLayer>> layer = TlsLayer::Create(client);
+  ASSERT_TRUE(layer.ok());
+  ASSERT_TRUE((*layer)->Start().ok());
+  absl::Status s = (*layer)->ReceiveCiphertext("HTTP/1.1 400 Bad\r\n\r\n");
+  EXPECT_EQ(GetErrorDetail(s), ErrorDetail::kTlsHandshake) << s;
 }
 
 TEST(TlsLayerCreateTest, MissingCaFileIsNamed) {

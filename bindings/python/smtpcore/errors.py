@@ -145,7 +145,7 @@ class SmtpInvalidArgument(SmtpError, ValueError):
 
 
 _TLS_DETAILS = {"tls_handshake", "tls_verification", "tls_required",
-                "needs_starttls"}
+                "needs_starttls", "tls_peer_plaintext", "tls_peer_expects_tls"}
 _AUTH_DETAILS = {"auth_failed", "auth_mechanism", "needs_auth",
                  "insecure_auth", "too_many_challenges"}
 _ARGUMENT_DETAILS = {"invalid_argument", "control_character",
