@@ -18,6 +18,7 @@
 #include "tools/json_writer.h"
 #include "tools/message.h"
 #include "tools/options.h"
+#include "tools/reach_flags.h"
 
 namespace smtpcore {
 namespace cli {
@@ -147,7 +148,8 @@ std::string BulkSummaryToJson(const BulkSummary& r) {
 
 std::string BulkUsage() {
   return absl::StrCat(
-      "Usage: smtpc bulk --server HOST[:PORT] [--count N] [--concurrency C] "
+      "Usage: smtpc bulk --server HOST[:PORT]|unix:PATH [--count N] "
+      "[--concurrency C] "
       "[--size BYTES]\n"
       "                  [--tls ...] [--from ADDR] [--to ADDR] [options]\n"
       "\n"
@@ -163,7 +165,10 @@ std::string BulkUsage() {
       "\n"
       "Example (against `smtpc sink --port 2525` in another terminal):\n"
       "  smtpc bulk --server 127.0.0.1:2525 --tls none --count 10000 "
-      "--concurrency 8 --size 4096\n");
+      "--concurrency 8 --size 4096\n"
+      "Into a local LMTP server on a Unix socket (RFC 2033):\n"
+      "  smtpc bulk --server unix:/run/dovecot/lmtp --lmtp --tls none "
+      "--to user@example.org\n");
 }
 
 int RunBulkCommand(absl::Span<const std::string> args, const CommandIo& io) {
@@ -206,6 +211,8 @@ int RunBulkCommand(absl::Span<const std::string> args, const CommandIo& io) {
 
   UvPoolOptions pool_options;
   pool_options.client = config->options;
+  ApplyReachFlags(flags->reach, flags->connection.server.unix_path,
+                  &pool_options.client);
   pool_options.max_connections_per_destination =
       static_cast<int>(flags->concurrency);
   pool_options.max_messages_per_connection =

@@ -116,6 +116,7 @@ const FlagSpec kBulkFlags[] = {
     {"progress", "auto|always|never",
      "live progress line (default: when stderr is a terminal)"},
     {"json", nullptr, "print the summary as one JSON object on stdout"},
+    SMTPC_REACH_FLAG_SPECS,
     SMTPC_ACCOUNT_FLAGS,
 };
 
@@ -633,6 +634,13 @@ absl::StatusOr<BulkFlags> ParseBulkFlags(absl::Span<const std::string> args) {
     return out;
   }
   if (absl::Status s = ParseConnectionFlags(f, &out.connection); !s.ok()) {
+    return s;
+  }
+  // --lmtp, --proxy and --local-address apply to every pooled connection
+  // (--quit-after is for one `send`, not a load run).
+  if (absl::Status s = ParseReachFlags(f, out.connection.server.unix_path,
+                                       /*with_quit_after=*/false, &out.reach);
+      !s.ok()) {
     return s;
   }
   if (f.has("from")) out.from = f.value("from");

@@ -203,6 +203,9 @@ struct BulkFlags {
   // progress: "auto" (a live line on a terminal), "always" or "never".
   std::string progress = "auto";
   bool json = false;
+  // reach: --lmtp, --proxy, --local-address (tools/reach_flags.h), applied
+  // to every connection of the pool; quit_after is always kNone.
+  ReachFlags reach;
 };
 
 // DemoFlags are the flags of `smtpc demo`.

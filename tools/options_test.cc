@@ -268,6 +268,28 @@ TEST(TimeoutsTest, CapLowersEveryStage) {
   EXPECT_EQ(big.mail, absl::Minutes(4));
 }
 
+TEST(BulkFlagsTest, ReachFlagsOnAUnixSocket) {
+  absl::StatusOr<BulkFlags> f = ParseBulkFlags(
+      {"--server", "unix:/run/lmtp", "--lmtp", "--tls", "none"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(f->connection.server.unix_path, "/run/lmtp");
+  EXPECT_TRUE(f->reach.lmtp);
+  f = ParseBulkFlags({"--server", "127.0.0.1:25", "--proxy",
+                      "socks5://127.0.0.1:1080", "--local-address",
+                      "127.0.0.2"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_TRUE(f->reach.proxy.enabled());
+  EXPECT_EQ(f->reach.local_address, "127.0.0.2");
+  EXPECT_EQ(ParseBulkFlags({"--server", "unix:/run/lmtp", "--proxy",
+                            "socks5://127.0.0.1:1080"})
+                .status()
+                .message(),
+            "--proxy and --local-address do not go with --server unix:PATH");
+  // --quit-after is for `send` only.
+  EXPECT_FALSE(
+      ParseBulkFlags({"--server", "h", "--quit-after", "ehlo"}).ok());
+}
+
 TEST(BulkFlagsTest, DefaultsAndValues) {
   absl::StatusOr<BulkFlags> f = ParseBulkFlags({"--server", "127.0.0.1:2525"});
   ASSERT_TRUE(f.ok()) << f.status();

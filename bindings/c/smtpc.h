@@ -60,9 +60,9 @@ extern "C" {
  * major version whose minor version is at least the header's it was built
  * with (docs/abi.md). */
 #define SMTPC_VERSION_MAJOR 1
-#define SMTPC_VERSION_MINOR 0
+#define SMTPC_VERSION_MINOR 1
 #define SMTPC_VERSION_PATCH 0
-#define SMTPC_VERSION_STRING "1.0.0"
+#define SMTPC_VERSION_STRING "1.1.0"
 
 /* smtpc_version returns the library's version, "MAJOR.MINOR.PATCH"
  * (static storage, valid forever), and stores the numbers in the non-NULL

@@ -2,7 +2,8 @@
 # reach_test.sh: issue 14 ("reach") against real servers on 127.0.0.1 and a private Unix socket:
 #
 #   lmtp_*      `smtpc send --lmtp --server unix:PATH` to Dovecot's LMTP (servers/dovecot_lmtp.sh): the
-#               delivered Maildir bytes, the per-recipient replies (an unknown user refused, the others saved)
+#               delivered Maildir bytes, the per-recipient replies (an unknown user refused, the others saved);
+#               `smtpc probe` and `smtpc bulk` (the libuv pool) on the same Unix socket
 #   socks5_*    through a real microsocks with RFC 1929 username/password (a wrong password is typed)
 #   http_*      through a real tinyproxy (HTTP CONNECT with Basic credentials; a port outside ConnectPort is
 #               refused, typed)
@@ -322,9 +323,28 @@ lmtp_probe() {
   expect_json status=ok peer="unix:$LMTP_SOCKET" 'banner~^220 lmtp.test' 'capabilities_before_tls~CHUNKING' \
     steps.2.name=lhlo tls=null
 }
+# maildir_count USER: how many messages USER's Maildir/new holds (0 before the first delivery).
+maildir_count() { find "$WORK/lmtp/mail/$1/Maildir/new" -type f 2>/dev/null | wc -l; }
+lmtp_bulk() {
+  # `smtpc bulk` over the libuv pool into a Unix socket: 6 messages on 2 reused connections, each LMTP
+  # transaction answered per recipient; Dovecot replies 250 after saving, so the Maildir holds them then.
+  local before after i
+  before=$(maildir_count bob)
+  run bulk --server "unix:$LMTP_SOCKET" --lmtp --tls none --from sender@reach.test --to bob@lmtp.test \
+    --count 6 --concurrency 2 --size 2048 --progress never
+  expect_exit 0
+  expect_json sent=6 failed=0 first_error=null
+  for i in $(seq 200); do
+    after=$(maildir_count bob)
+    [[ $after -ge $((before + 6)) ]] && break
+    sleep 0.05  # poll: normally already there
+  done
+  [[ $after -eq $((before + 6)) ]] || fail "bob's Maildir went from $before to $after messages, expected +6"
+}
 scenario lmtp_partial lmtp_partial
 scenario lmtp_all lmtp_all
 scenario lmtp_probe lmtp_probe
+scenario lmtp_bulk lmtp_bulk
 
 # --- SOCKS5 (RFC 1928/1929) through microsocks ----------------------------------------------------------
 socks5_starttls_auth() {

@@ -37,6 +37,15 @@ for f in include/smtpc.h lib/libsmtpc.so lib/libsmtpc.so.1 lib/pkgconfig/smtpc.p
 done
 soname=$(readelf -d "$prefix/lib/libsmtpc.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [[ $soname == libsmtpc.so.1 ]] || { echo "c_abi_test: SONAME is '$soname', want libsmtpc.so.1"; exit 1; }
+# The version is the header's everywhere: the file name, the links and pkg-config (docs/abi.md).
+version=$(sed -n 's/^#define SMTPC_VERSION_STRING "\(.*\)"$/\1/p' "$header")
+[[ $version == "$(sed -n 's/^#define SMTPC_VERSION_MAJOR //p' "$header").$(sed -n \
+  's/^#define SMTPC_VERSION_MINOR //p' "$header").$(sed -n 's/^#define SMTPC_VERSION_PATCH //p' "$header")" ]] ||
+  { echo "c_abi_test: SMTPC_VERSION_STRING '$version' disagrees with the MAJOR/MINOR/PATCH macros"; exit 1; }
+[[ -f $prefix/lib/libsmtpc.so.$version && $(readlink "$prefix/lib/libsmtpc.so.1") == "libsmtpc.so.$version" ]] ||
+  { echo "c_abi_test: lib/libsmtpc.so.1 does not point at libsmtpc.so.$version"; exit 1; }
+[[ $(sed -n 's/^Version: //p' "$prefix/lib/pkgconfig/smtpc.pc") == "$version" ]] ||
+  { echo "c_abi_test: smtpc.pc does not say Version: $version"; exit 1; }
 # (nm's output is read whole: `nm | grep -q` can end nm with SIGPIPE, which pipefail reports.)
 exported=$(nm -D --defined-only "$prefix/lib/libsmtpc.so" | awk '{print $3}')
 foreign=$(grep -v '^smtpc_' <<<"$exported" || true)

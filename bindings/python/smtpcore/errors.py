@@ -136,7 +136,9 @@ class SmtpAuthError(SmtpError):
 
 
 class SmtpConnectError(SmtpError):
-    """The connection could not be made (resolve, connect, no greeting)."""
+    """The connection could not be made (resolve, connect, no greeting),
+    including every refusal of a SOCKS5 or HTTP CONNECT proxy (detail
+    "proxy_*", the same from smtpcore.send and smtpcore.aio)."""
 
 
 class SmtpInvalidArgument(SmtpError, ValueError):
@@ -160,6 +162,10 @@ def _enhanced(cls: int, subject: int, detail: int) -> Optional[str]:
 def error_class(error: int, detail: str, command: str, code: int,
                 permanent: bool) -> type[SmtpError]:
     """Picks the exception class for a typed failure of the C library."""
+    # A proxy's refusal (its credentials included) is about reaching the
+    # server, as smtpcore/_proxy.py raises it for aio.
+    if detail.startswith("proxy_"):
+        return SmtpConnectError
     if detail in _TLS_DETAILS or error == _native.ERR_UNAUTHENTICATED:
         return SmtpTlsError
     if (detail in _AUTH_DETAILS or error == _native.ERR_PERMISSION_DENIED

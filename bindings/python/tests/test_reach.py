@@ -1,8 +1,8 @@
 """Issue 14 in the Python package: Unix-domain sockets with LMTP, a source
 address, and proxies (smtpcore.send and smtpcore.aio), against the real aiosmtpd, a scripted
 LMTP server on a Unix socket and a minimal SOCKS5 relay (both in-process,
-loopback only; the real Dovecot, microsocks and tinyproxy are exercised by
-tests/integration/reach_test.sh)."""
+loopback only; the real microsocks and tinyproxy are in
+test_real_proxies.py, the real Dovecot in tests/integration/reach_test.sh)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
 import email.message
+from pathlib import Path
 
 import pytest
 
@@ -270,3 +272,17 @@ def test_python_structs_match_the_library():
         assert fn(buf, size + 1) == _native.ERR_VERSION, init
         # Restore the typed signature for the rest of the run.
         fn.argtypes = [ctypes.POINTER(struct), ctypes.c_size_t]
+
+
+def test_package_version_mirrors_the_library():
+    # The package and the C ABI it wraps share one version (docs/abi.md);
+    # setup.py, __version__ and SMTPC_VERSION_STRING move together.
+    from smtpcore import _native
+    major, minor, patch = (ctypes.c_int(), ctypes.c_int(), ctypes.c_int())
+    got = _native.lib().smtpc_version(ctypes.byref(major),
+                                      ctypes.byref(minor),
+                                      ctypes.byref(patch)).decode()
+    assert got == smtpcore.__version__
+    assert got == f"{major.value}.{minor.value}.{patch.value}"
+    setup = (Path(smtpcore.__file__).parent.parent / "setup.py").read_text()
+    assert f'version="{smtpcore.__version__}"' in setup
