@@ -13,4 +13,15 @@ absl::string_view RecipientStatusName(RecipientStatus status) {
   return "invalid";
 }
 
+bool RecipientNotSent(const RecipientResult& result) {
+  return (result.status == RecipientStatus::kRejected ||
+          result.status == RecipientStatus::kDeferred) &&
+         result.rcpt_reply.code() == 0;
+}
+
+absl::string_view RecipientOutcomeName(const RecipientResult& result) {
+  if (RecipientNotSent(result)) return "not_sent";
+  return RecipientStatusName(result.status);
+}
+
 }  // namespace smtpcore

@@ -270,6 +270,57 @@ TEST(DeliveryFlowTest, EveryRecipientGetsExactlyOneOutcome) {
   EXPECT_FALSE(d.flow().busy());
 }
 
+TEST(DeliveryFlowTest, RefusedSenderLeavesItsRecipientsNotSent) {
+  // Pipelined: MAIL refused, the RCPTs get 503 (no MAIL). The sender is the
+  // cause; the recipients were never judged by the server, so they are
+  // "not sent" (RecipientNotSent), keeping the refusal's permanence.
+  FlowDriver d(InstantFromSeconds(0));
+  Instant now = InstantFromSeconds(0);
+  ASSERT_TRUE(d.Receive("220 mx\r\n", now).ok());
+  d.Ehlo(now);
+  internal::DrainTransmit(d, now);
+  ASSERT_TRUE(d.Receive("250-mx\r\n250 PIPELINING\r\n", now).ok());
+  d.Deliver(Env("bad@x.org", {"b@x.org", "c@x.org"}), "x\r\n", now);
+  internal::DrainTransmit(d, now);
+  ASSERT_TRUE(d.Receive("553 5.1.8 sender domain does not exist\r\n"
+                        "503 5.5.1 no MAIL\r\n503 5.5.1 no MAIL\r\n"
+                        "503 5.5.1 no MAIL\r\n",
+                        now)
+                  .ok());
+  int outcomes = 0;
+  while (absl::optional<Event> e = d.PollEvent()) {
+    auto* f = std::get_if<DeliveryFailed>(&*e);
+    if (f == nullptr) continue;
+    ++outcomes;
+    EXPECT_EQ(f->error.command, CommandKind::kMailFrom);
+    EXPECT_TRUE(f->error.permanent);
+    ASSERT_EQ(f->result.recipients.size(), 2u);
+    for (const RecipientResult& r : f->result.recipients) {
+      EXPECT_EQ(r.status, RecipientStatus::kRejected) << r.address;
+      EXPECT_EQ(r.rcpt_reply.code(), 0) << r.address;
+      EXPECT_TRUE(RecipientNotSent(r)) << r.address;
+      EXPECT_EQ(RecipientOutcomeName(r), "not_sent");
+    }
+    EXPECT_EQ(f->result.not_sent(), 2u);
+  }
+  EXPECT_EQ(outcomes, 1);
+}
+
+TEST(DeliveryFlowTest, RefusedRecipientIsNotNotSent) {
+  RecipientResult refused;
+  refused.status = RecipientStatus::kRejected;
+  refused.rcpt_reply =
+      ReplyView("550 no such user\r\n", 550, 1, 0, absl::nullopt).ToOwned();
+  EXPECT_FALSE(RecipientNotSent(refused));
+  EXPECT_EQ(RecipientOutcomeName(refused), "rejected");
+  RecipientResult lost;
+  lost.status = RecipientStatus::kDeferred;
+  EXPECT_TRUE(RecipientNotSent(lost));
+  RecipientResult pending;
+  EXPECT_FALSE(RecipientNotSent(pending));
+  EXPECT_EQ(RecipientOutcomeName(pending), "pending");
+}
+
 TEST(DeliveryFlowTest, EnqueueValidatesSynchronously) {
   FlowDriver d(InstantFromSeconds(0));
   EXPECT_EQ(GetErrorDetail(

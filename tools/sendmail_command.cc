@@ -346,7 +346,14 @@ int RunSendmailCommand(absl::Span<const std::string> args,
                                 absl::StrJoin(recipients, ", ")));
   }
   for (const RecipientResult& r : outcome.result.recipients) {
-    if (sender_refused && r.rcpt_reply.code() == 0) continue;
+    if (RecipientNotSent(r)) {
+      // Never offered to the server (core/delivery.h): the error below
+      // names the cause; the sender's refusal was said above.
+      if (!sender_refused) {
+        PrintError(io, absl::StrCat("not sent to ", r.address));
+      }
+      continue;
+    }
     if (r.status == RecipientStatus::kDelivered && reply.empty()) {
       reply = std::string(r.data_reply.view().first_line());
       reply = absl::StrCat(r.data_reply.code(), " ", reply);
