@@ -14,9 +14,13 @@ absl::string_view RecipientStatusName(RecipientStatus status) {
 }
 
 bool RecipientNotSent(const RecipientResult& result) {
-  return (result.status == RecipientStatus::kRejected ||
-          result.status == RecipientStatus::kDeferred) &&
-         result.rcpt_reply.code() == 0;
+  if (result.status != RecipientStatus::kRejected &&
+      result.status != RecipientStatus::kDeferred) {
+    return false;
+  }
+  const int rcpt = result.rcpt_reply.code();
+  return result.data_reply.code() == 0 &&
+         (rcpt == 0 || (rcpt >= 200 && rcpt < 300));
 }
 
 absl::string_view RecipientOutcomeName(const RecipientResult& result) {

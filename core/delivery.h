@@ -79,17 +79,19 @@ absl::string_view RecipientStatusName(RecipientStatus status);
 struct RecipientResult;
 
 // RecipientNotSent returns true when `result` failed (kRejected or
-// kDeferred) although the server never answered an RCPT for it
-// (`rcpt_reply.code() == 0`): the delivery failed before the recipient was
-// offered, because the sender was refused (MAIL FROM answered 4xx/5xx,
-// RFC 5321 §4.1.1.2; a malformed reverse-path gets 501 or is refused
-// locally before anything is sent), a local refusal ended the delivery
-// (message too large, REQUIRETLS unmet, ...) or the connection ended
-// first. The status keeps the permanence of that cause (kRejected: do not
-// retry unchanged; kDeferred: retry later), but the recipient itself was
-// not refused: report it as "not sent" and name the delivery's error as the
-// cause, not the recipient. A recipient that got a 452 in an earlier
-// transaction keeps that reply and is not "not sent". Never fails.
+// kDeferred) although neither the server's RCPT reply nor a data reply
+// refused it: no data reply, and no RCPT reply or a 2xx one. The delivery
+// failed around the recipient: the sender was refused (MAIL FROM answered
+// 4xx/5xx, RFC 5321 §4.1.1.2; a malformed reverse-path gets 501 or is
+// refused locally before anything is sent), a local refusal ended the
+// delivery (message too large, REQUIRETLS unmet, ...), the connection
+// ended before the data was complete, or another recipient was refused
+// under DeliveryFlowOptions::all_recipients_or_none. The status keeps the
+// permanence of that cause (kRejected: do not retry unchanged; kDeferred:
+// retry later), but the recipient itself was not refused: report it as
+// "not sent" and name the delivery's error as the cause. A recipient that
+// got a 452 in an earlier transaction keeps that reply and is not "not
+// sent". Never fails.
 bool RecipientNotSent(const RecipientResult& result);
 
 // RecipientOutcomeName returns "not_sent" when RecipientNotSent(result),
