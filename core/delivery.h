@@ -76,6 +76,29 @@ enum class RecipientStatus : uint8_t {
 // "deferred" or "unknown".
 absl::string_view RecipientStatusName(RecipientStatus status);
 
+struct RecipientResult;
+
+// RecipientNotSent returns true when `result` failed (kRejected or
+// kDeferred) although neither the server's RCPT reply nor a data reply
+// refused it: no data reply, and no RCPT reply or a 2xx one. The delivery
+// failed around the recipient: the sender was refused (MAIL FROM answered
+// 4xx/5xx, RFC 5321 §4.1.1.2; a malformed reverse-path gets 501 or is
+// refused locally before anything is sent), a local refusal ended the
+// delivery (message too large, REQUIRETLS unmet, ...), the connection
+// ended before the data was complete, or another recipient was refused
+// under DeliveryFlowOptions::all_recipients_or_none. The status keeps the
+// permanence of that cause (kRejected: do not retry unchanged; kDeferred:
+// retry later), but the recipient itself was not refused: report it as
+// "not sent" and name the delivery's error as the cause. A recipient that
+// got a 452 in an earlier transaction keeps that reply and is not "not
+// sent". Never fails.
+bool RecipientNotSent(const RecipientResult& result);
+
+// RecipientOutcomeName returns "not_sent" when RecipientNotSent(result),
+// else RecipientStatusName(result.status): the name to show a person or a
+// program for one recipient's outcome.
+absl::string_view RecipientOutcomeName(const RecipientResult& result);
+
 // RecipientResult is the outcome for one recipient. Owns its data.
 struct RecipientResult {
   // address is the recipient as given in the envelope (on the wire its
@@ -106,9 +129,17 @@ struct DeliveryResult {
     return n;
   }
   size_t delivered() const { return Count(RecipientStatus::kDelivered); }
+  // rejected() and deferred() count by status, so they include the
+  // recipients that were not sent (see RecipientNotSent; not_sent() counts
+  // those alone).
   size_t rejected() const { return Count(RecipientStatus::kRejected); }
   size_t deferred() const { return Count(RecipientStatus::kDeferred); }
   size_t unknown() const { return Count(RecipientStatus::kUnknown); }
+  size_t not_sent() const {
+    size_t n = 0;
+    for (const RecipientResult& r : recipients) n += RecipientNotSent(r);
+    return n;
+  }
 };
 
 }  // namespace smtpcore

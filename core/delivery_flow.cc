@@ -308,8 +308,11 @@ void DeliveryFlow::StartTransaction(Delivery& d, Instant now) {
   std::vector<std::string> domains;
   std::vector<size_t> rest;
   for (size_t index : d.remaining) {
-    bool fits = !limits.rcptmax.has_value() || t.rcpts.size() < *limits.rcptmax;
-    if (fits && limits.rcptdomainmax.has_value()) {
+    bool fits = options_.all_recipients_or_none ||
+                !limits.rcptmax.has_value() ||
+                t.rcpts.size() < *limits.rcptmax;
+    if (fits && !options_.all_recipients_or_none &&
+        limits.rcptdomainmax.has_value()) {
       std::string domain = DomainOf(d.envelope.recipients[index].address);
       if (std::find(domains.begin(), domains.end(), domain) == domains.end()) {
         if (domains.size() >= *limits.rcptdomainmax) {
@@ -347,9 +350,12 @@ void DeliveryFlow::StartTransaction(Delivery& d, Instant now) {
     t.sent.push_back({mail_id, CommandKind::kMailFrom});
     ++t.outstanding;
     if (connection_->pipelining_active()) {
-      // RFC 2920: MAIL, every RCPT and DATA (or BDAT) in one write.
+      // RFC 2920: MAIL, every RCPT and DATA (or BDAT) in one write; all
+      // or none: the data waits for the RCPT replies.
       SubmitRecipients(d, now);
-      if (!t.abandoned) SubmitBody(d, now);
+      if (!t.abandoned && !options_.all_recipients_or_none) {
+        SubmitBody(d, now);
+      }
     }
   }
   MaybeFinishTransaction(now);
@@ -470,7 +476,8 @@ void DeliveryFlow::OnReply(const ReplyReceived& r, Instant now) {
       Emit(RecipientReply{d.id, rr.address, reply});
       if (ok) {
         t.accepted.push_back(sent.rcpt);
-      } else if (code == 452 || code == 552) {
+      } else if ((code == 452 || code == 552) &&
+                 !options_.all_recipients_or_none) {
         // RFC 5321 §4.5.3.1.10: too many recipients; retry the rest in
         // another transaction.
         t.retry.push_back(sent.rcpt);
@@ -481,9 +488,13 @@ void DeliveryFlow::OnReply(const ReplyReceived& r, Instant now) {
           d.error = SmtpError::FromReply(CommandKind::kRcptTo, reply.view());
         }
       }
-      if (!connection_->pipelining_active() &&
-          t.rcpt_replies == t.rcpts.size()) {
-        if (!t.accepted.empty()) {
+      const bool body_waits = !connection_->pipelining_active() ||
+                              options_.all_recipients_or_none;
+      if (body_waits && t.rcpt_replies == t.rcpts.size()) {
+        const bool send = options_.all_recipients_or_none
+                              ? t.accepted.size() == t.rcpts.size()
+                              : !t.accepted.empty();
+        if (send) {
           SubmitBody(d, now);
         } else {
           need_rset_ = true;  // MAIL accepted, no DATA: reset next time
@@ -550,6 +561,16 @@ void DeliveryFlow::FinishTransaction(Delivery& d, Instant now) {
   if (t->mail_failed || t->abandoned) {
     // MAIL refused, or a local refusal: the whole delivery fails with that
     // reply or error.
+    SettlePending(d.result, d.error.has_value() && d.error->permanent
+                                ? RecipientStatus::kRejected
+                                : RecipientStatus::kDeferred);
+    d.remaining.clear();
+    FinishDelivery();
+    return;
+  }
+  if (options_.all_recipients_or_none && !t->body_submitted) {
+    // Some RCPT was refused: nobody gets the message. The accepted
+    // recipients were not sent to; they share the refusal's permanence.
     SettlePending(d.result, d.error.has_value() && d.error->permanent
                                 ? RecipientStatus::kRejected
                                 : RecipientStatus::kDeferred);

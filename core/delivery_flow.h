@@ -62,6 +62,18 @@ struct DeliveryFlowOptions {
   // idna: the A-label conversion for a server without SMTPUTF8
   // (core/delivery_precheck.h); empty: none.
   IdnaConverter idna;
+  // all_recipients_or_none: the message goes to every recipient or to none,
+  // as msmtp and sendmail(8) callers expect (a non-zero exit status then
+  // means "nothing was sent"). All recipients go in one transaction (no
+  // RCPTMAX/RCPTDOMAINMAX split, no new transaction after 452/552, which
+  // count as refusals, RFC 5321 §4.5.3.1.10); the data (DATA or BDAT) waits
+  // for every RCPT reply even with PIPELINING (RFC 2920 §3.1 lets a client
+  // wait); if any RCPT is refused the data is not sent, the next
+  // transaction starts with RSET, and the delivery fails with the first
+  // refusal: the refused recipients keep their reply, the accepted ones are
+  // RecipientNotSent with the refusal's permanence. With LMTP the per-
+  // recipient replies after the data are still per recipient.
+  bool all_recipients_or_none = false;
 };
 
 // DeliveryFlow runs the deliveries of one session over `connection`.

@@ -270,6 +270,128 @@ TEST(DeliveryFlowTest, EveryRecipientGetsExactlyOneOutcome) {
   EXPECT_FALSE(d.flow().busy());
 }
 
+TEST(DeliveryFlowTest, RefusedSenderLeavesItsRecipientsNotSent) {
+  // Pipelined: MAIL refused, the RCPTs get 503 (no MAIL). The sender is the
+  // cause; the recipients were never judged by the server, so they are
+  // "not sent" (RecipientNotSent), keeping the refusal's permanence.
+  FlowDriver d(InstantFromSeconds(0));
+  Instant now = InstantFromSeconds(0);
+  ASSERT_TRUE(d.Receive("220 mx\r\n", now).ok());
+  d.Ehlo(now);
+  internal::DrainTransmit(d, now);
+  ASSERT_TRUE(d.Receive("250-mx\r\n250 PIPELINING\r\n", now).ok());
+  d.Deliver(Env("bad@x.org", {"b@x.org", "c@x.org"}), "x\r\n", now);
+  internal::DrainTransmit(d, now);
+  ASSERT_TRUE(d.Receive("553 5.1.8 sender domain does not exist\r\n"
+                        "503 5.5.1 no MAIL\r\n503 5.5.1 no MAIL\r\n"
+                        "503 5.5.1 no MAIL\r\n",
+                        now)
+                  .ok());
+  int outcomes = 0;
+  while (absl::optional<Event> e = d.PollEvent()) {
+    auto* f = std::get_if<DeliveryFailed>(&*e);
+    if (f == nullptr) continue;
+    ++outcomes;
+    EXPECT_EQ(f->error.command, CommandKind::kMailFrom);
+    EXPECT_TRUE(f->error.permanent);
+    ASSERT_EQ(f->result.recipients.size(), 2u);
+    for (const RecipientResult& r : f->result.recipients) {
+      EXPECT_EQ(r.status, RecipientStatus::kRejected) << r.address;
+      EXPECT_EQ(r.rcpt_reply.code(), 0) << r.address;
+      EXPECT_TRUE(RecipientNotSent(r)) << r.address;
+      EXPECT_EQ(RecipientOutcomeName(r), "not_sent");
+    }
+    EXPECT_EQ(f->result.not_sent(), 2u);
+  }
+  EXPECT_EQ(outcomes, 1);
+}
+
+TEST(DeliveryFlowTest, RefusedRecipientIsNotNotSent) {
+  RecipientResult refused;
+  refused.status = RecipientStatus::kRejected;
+  refused.rcpt_reply =
+      ReplyView("550 no such user\r\n", 550, 1, 0, absl::nullopt).ToOwned();
+  EXPECT_FALSE(RecipientNotSent(refused));
+  EXPECT_EQ(RecipientOutcomeName(refused), "rejected");
+  RecipientResult lost;
+  lost.status = RecipientStatus::kDeferred;
+  EXPECT_TRUE(RecipientNotSent(lost));
+  RecipientResult pending;
+  EXPECT_FALSE(RecipientNotSent(pending));
+  EXPECT_EQ(RecipientOutcomeName(pending), "pending");
+}
+
+DeliveryFlowOptions AllOrNone() {
+  DeliveryFlowOptions options;
+  options.all_recipients_or_none = true;
+  return options;
+}
+
+TEST(DeliveryFlowTest, AllOrNoneSendsTheDataOnlyWhenEveryRcptIsAccepted) {
+  // PIPELINING: MAIL and the RCPTs in one write, DATA after their replies.
+  Script s(MakeDriver(AllOrNone()));
+  Start(s, "250-PIPELINING\r\n250 LIMITS RCPTMAX=1\r\n")
+      .Do(Deliver(Env("a@x.org", {"b@x.org", "c@x.org"}), "x\r\n"))
+      .Client("MAIL FROM:<a@x.org>\r\nRCPT TO:<b@x.org>\r\n"
+              "RCPT TO:<c@x.org>\r\n")
+      .Server("250 ok\r\n250 ok\r\n250 ok\r\n")
+      .Client("DATA\r\n")
+      .Server("354 go\r\n")
+      .Client("x\r\n.\r\n")
+      .Server("250 queued\r\n");
+  s.RunAllSplits({"recipient <b@x.org> 250", "recipient <c@x.org> 250",
+                  "delivered 250 accepted=2 rejected=0",
+                  "delivery_done delivered=2 rejected=0 deferred=0"});
+}
+
+TEST(DeliveryFlowTest, AllOrNoneRefusedRcptKeepsTheMessageFromEveryone) {
+  Script s(MakeDriver(AllOrNone()));
+  Start(s, "250 PIPELINING\r\n")
+      .Do(Deliver(Env("a@x.org", {"b@x.org", "c@x.org"}), "one\r\n"))
+      .Do(Deliver(Env("a@x.org", {"b@x.org"}), "two\r\n"))
+      .Client("MAIL FROM:<a@x.org>\r\nRCPT TO:<b@x.org>\r\n"
+              "RCPT TO:<c@x.org>\r\n")
+      .Server("250 ok\r\n250 ok\r\n550 5.1.1 no such user\r\n")
+      .Client("RSET\r\nMAIL FROM:<a@x.org>\r\nRCPT TO:<b@x.org>\r\n")
+      .Server("250 flushed\r\n250 ok\r\n452 4.5.3 too many\r\n");
+  s.RunAllSplits({"recipient <b@x.org> 250",
+                  "recipient <c@x.org> 550 5.1.1",
+                  "delivery_failed rejected 550 5.1.1",
+                  "recipient <b@x.org> 452 4.5.3",
+                  "delivery_failed rejected 452 4.5.3"});
+
+  // The results: the refused recipient keeps its reply; the accepted one
+  // was not sent to, with the refusal's permanence.
+  FlowDriver d(InstantFromSeconds(0), AllOrNone());
+  Instant now = InstantFromSeconds(0);
+  ASSERT_TRUE(d.Receive("220 mx\r\n", now).ok());
+  d.Ehlo(now);
+  internal::DrainTransmit(d, now);
+  ASSERT_TRUE(d.Receive("250-mx\r\n250 PIPELINING\r\n", now).ok());
+  d.Deliver(Env("a@x.org", {"b@x.org", "c@x.org"}), "x\r\n", now);
+  internal::DrainTransmit(d, now);
+  ASSERT_TRUE(d.Receive("250 ok\r\n250 ok\r\n550 5.1.1 no\r\n", now).ok());
+  int outcomes = 0;
+  while (absl::optional<Event> e = d.PollEvent()) {
+    auto* f = std::get_if<DeliveryFailed>(&*e);
+    EXPECT_FALSE(std::holds_alternative<DeliveryDone>(*e));
+    if (f == nullptr) continue;
+    ++outcomes;
+    EXPECT_TRUE(f->error.permanent);
+    EXPECT_EQ(f->error.command, CommandKind::kRcptTo);
+    ASSERT_EQ(f->result.recipients.size(), 2u);
+    const RecipientResult& b = f->result.recipients[0];
+    const RecipientResult& c = f->result.recipients[1];
+    EXPECT_EQ(b.status, RecipientStatus::kRejected);
+    EXPECT_TRUE(RecipientNotSent(b));
+    EXPECT_EQ(RecipientOutcomeName(b), "not_sent");
+    EXPECT_EQ(c.status, RecipientStatus::kRejected);
+    EXPECT_FALSE(RecipientNotSent(c));
+    EXPECT_EQ(f->result.not_sent(), 1u);
+  }
+  EXPECT_EQ(outcomes, 1);
+}
+
 TEST(DeliveryFlowTest, EnqueueValidatesSynchronously) {
   FlowDriver d(InstantFromSeconds(0));
   EXPECT_EQ(GetErrorDetail(

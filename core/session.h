@@ -147,6 +147,10 @@ struct SessionOptions {
   // max_transactions_per_delivery bounds the 452/RCPTMAX splitting of one
   // delivery (the remaining recipients are deferred).
   int max_transactions_per_delivery = 100;
+  // all_recipients_or_none: DeliveryFlowOptions::all_recipients_or_none
+  // (sendmail/msmtp semantics: any refused RCPT keeps the message from
+  // everyone).
+  bool all_recipients_or_none = false;
   // lmtp: speak LMTP (RFC 2033) to a final-delivery server: LHLO instead of
   // EHLO (no HELO fallback, `force_helo` is ignored: a refused LHLO fails
   // the session), and after the end of data one reply per accepted

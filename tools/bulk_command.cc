@@ -14,6 +14,7 @@
 #include "transports/libuv/uv_pool.h"
 #include "tools/account_args.h"
 #include "tools/client_config.h"
+#include "tools/diagnosis.h"
 #include "tools/exit_status.h"
 #include "tools/json_writer.h"
 #include "tools/message.h"
@@ -248,6 +249,13 @@ int RunBulkCommand(absl::Span<const std::string> args, const CommandIo& io) {
   if (!state.summary.first_error.empty() && !flags->json) {
     std::fprintf(io.err, "smtpc bulk: first error: %s\n",
                  state.summary.first_error.c_str());
+    // The TLS-mode mistakes and provider replies, as `smtpc send` says them.
+    const std::string hint =
+        DiagnoseError(*state.first_error, flags->connection.server.port,
+                      flags->connection.tls == TlsChoice::kImplicit);
+    if (!hint.empty()) {
+      std::fprintf(io.err, "smtpc bulk: hint: %s\n", hint.c_str());
+    }
   }
   if (flags->json) {
     std::fprintf(io.out, "%s\n", BulkSummaryToJson(state.summary).c_str());

@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "tools/command_test_util.h"
 #include "tools/sink/sink_server.h"
+#include "transports/testing/loopback_server.h"
 #include "transports/testing/refused_port.h"
 
 namespace smtpcore {
@@ -103,6 +104,28 @@ TEST(BulkCommandTest, UsageAndSummaryFormat) {
             R"({"sent":1000,"failed":2,"seconds":2,"messages_per_second":500,)"
             R"("megabytes_per_second":2.5,"bytes":5000000,"connections":0,)"
             R"("first_error":{"kind":"io","message":"x"}})");
+}
+
+TEST(BulkCommandTest, TlsBytesInsteadOfAGreetingSuggestImplicitTls) {
+  // A server that answers with a TLS alert where "220 ..." should be: the
+  // libuv transport reports kTlsPeerExpectsTls and the CLI suggests
+  // --tls implicit.
+  LoopbackServerOptions options;
+  options.hook = [](const LoopbackContext&, absl::string_view line)
+      -> absl::optional<std::string> {
+    if (line.empty()) return std::string("\x15\x03\x03\x00\x02\x02\x46", 7);
+    return absl::nullopt;
+  };
+  absl::StatusOr<std::unique_ptr<LoopbackServer>> server =
+      LoopbackServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string address = absl::StrCat("127.0.0.1:", (*server)->port());
+  RunResult r = RunBulk({"--server", address, "--tls", "starttls", "--count",
+                         "1", "--concurrency", "1", "--progress", "never"});
+  EXPECT_NE(r.status, 0) << r.out << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, "answered with TLS bytes")) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, "smtpc bulk: hint: ")) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, "use --tls implicit")) << r.err;
 }
 
 }  // namespace

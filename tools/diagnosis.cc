@@ -63,6 +63,15 @@ std::string DiagnoseError(const SmtpError& error, uint16_t port,
                         ": if it uses implicit TLS (like 465), use --tls "
                         "implicit");
   }
+  if (error.command == CommandKind::kMailFrom && error.code == 0 &&
+      (error.cause == ErrorDetail::kInvalidArgument ||
+       error.cause == ErrorDetail::kControlCharacter ||
+       error.cause == ErrorDetail::kLineTooLong)) {
+    // Refused locally before MAIL was sent (core/command.h validation).
+    return "the sender address is malformed, so MAIL FROM was not sent and "
+           "the recipients were not sent; check --from (or the profile's "
+           "from)";
+  }
   if (error.command == CommandKind::kMailFrom && error.code >= 400) {
     std::string out =
         "the server refused the sender (MAIL FROM): the recipients were not "

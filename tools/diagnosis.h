@@ -32,8 +32,8 @@ std::string ExplainReply(int code,
 // none: the TLS-mode mistakes
 // (kTlsPeerPlaintext: use --tls starttls or port 587; kTlsPeerExpectsTls:
 // use --tls implicit; any other greeting timeout without implicit TLS: it
-// may be an implicit-TLS port), a refused sender (MAIL: the sender's problem, its
-// recipients were not sent), then ExplainReply.
+// may be an implicit-TLS port), a refused or malformed sender (MAIL: the
+// sender's problem, its recipients were not sent), then ExplainReply.
 std::string DiagnoseError(const SmtpError& error, uint16_t port,
                           bool implicit_tls);
 

@@ -62,6 +62,18 @@ TEST(DiagnoseErrorTest, SenderRefused) {
   EXPECT_TRUE(absl::StrContains(hint, "STARTTLS or AUTH")) << hint;
 }
 
+TEST(DiagnoseErrorTest, MalformedSender) {
+  SmtpError e;
+  e.cause = ErrorDetail::kInvalidArgument;
+  e.command = CommandKind::kMailFrom;
+  e.what = "reverse-path contains a space";
+  const std::string hint = DiagnoseError(e, 25, false);
+  EXPECT_TRUE(absl::StrContains(hint, "sender address is malformed")) << hint;
+  EXPECT_TRUE(absl::StrContains(hint, "recipients were not sent")) << hint;
+  e.command = CommandKind::kRcptTo;
+  EXPECT_EQ(DiagnoseError(e, 25, false), "");
+}
+
 }  // namespace
 }  // namespace cli
 }  // namespace smtpcore

@@ -17,6 +17,7 @@
 #include "tools/send_command.h"
 #include "tools/service_command.h"
 #include "tools/sink/sink_server.h"
+#include "transports/testing/loopback_server.h"
 
 namespace smtpcore {
 namespace cli {
@@ -80,6 +81,26 @@ TEST_F(ProbeCommandTest, QuitAfterRcptDeliversNothing) {
   EXPECT_TRUE(absl::StrContains(r.out, "\"quit_after\":\"rcpt\"")) << r.out;
   EXPECT_TRUE(absl::StrContains(r.out, "\"rcpt\":[\"250")) << r.out;
   EXPECT_TRUE(sink_->messages().empty());
+}
+
+TEST(ProbeCommandTlsBytesTest, TlsBytesInsteadOfAGreetingSayImplicitTls) {
+  // A server that answers with a TLS alert where "220 ..." should be.
+  LoopbackServerOptions options;
+  options.hook = [](const LoopbackContext&, absl::string_view line)
+      -> absl::optional<std::string> {
+    if (line.empty()) return std::string("\x15\x03\x03\x00\x02\x02\x46", 7);
+    return absl::nullopt;
+  };
+  absl::StatusOr<std::unique_ptr<LoopbackServer>> server =
+      LoopbackServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  RunResult r = RunCaptured(
+      RunProbeCommand,
+      {"--server", absl::StrCat("127.0.0.1:", (*server)->port()), "--tls",
+       "starttls", "--json"});
+  EXPECT_NE(r.status, 0) << r.out << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "tls_peer_expects_tls")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "answered with TLS bytes")) << r.out;
 }
 
 TEST(ProbeCommandUsageTest, UsageErrors) {

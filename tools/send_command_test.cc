@@ -183,6 +183,47 @@ TEST_F(SendCommandTest, PartialAllRejectedAndTempfail) {
   EXPECT_EQ(sink_->messages().size(), 1u);
 }
 
+TEST_F(SendCommandTest, RefusedSenderLeavesRecipientsNotSent) {
+  // The sink refuses senders whose local part starts with "reject": the
+  // error is the sender's (MAIL), its recipients are "not sent", never
+  // "rejected" (core/delivery.h RecipientNotSent).
+  StartSink(/*tls=*/false);
+  RunResult r = RunSend({"--server", server_, "--from", "reject@x", "--to",
+                         "b@x", "--to", "c@x", "--json"});
+  EXPECT_EQ(r.status, 4) << r.out;
+  EXPECT_TRUE(absl::StrContains(
+      r.out, R"({"address":"b@x","accepted":false,"status":"not_sent",)"
+             R"("code":null,"enhanced_code":null,"text":null})"))
+      << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, R"("status":"not_sent","code":null)"))
+      << r.out;
+  EXPECT_FALSE(absl::StrContains(r.out, R"("status":"rejected")")) << r.out;
+  EXPECT_TRUE(absl::StrContains(
+      r.out, R"("error":{"kind":"rejected","permanent":true,"code":553,)"
+             R"("enhanced_code":"5.7.1","command":"MAIL")"))
+      << r.out;
+
+  r = RunSend({"--server", server_, "--from", "reject@x", "--to", "b@x"});
+  EXPECT_EQ(r.status, 4) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "not sent  b@x  -\n")) << r.out;
+  EXPECT_FALSE(absl::StrContains(r.out, "rejected")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.err, "refused the sender")) << r.err;
+
+  // A malformed sender is refused before MAIL is sent: usage (64), the
+  // same "not sent" recipients and a hint naming the sender.
+  r = RunSend({"--server", server_, "--from", "a b@x", "--to", "b@x"});
+  EXPECT_EQ(r.status, 64) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "not sent  b@x  -\n")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.err, "sender address is malformed"))
+      << r.err;
+
+  r = RunSend({"--server", server_, "--from", "tempfail@x", "--to", "b@x",
+               "--json"});
+  EXPECT_EQ(r.status, 3) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, R"("status":"not_sent")")) << r.out;
+  EXPECT_EQ(sink_->messages().size(), 0u);
+}
+
 TEST_F(SendCommandTest, Smtputf8AndStdin) {
   StartSink(/*tls=*/false);
   RunResult r = RunSend(

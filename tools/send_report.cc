@@ -117,7 +117,7 @@ std::string SendReportToJson(const SendReport& r) {
     w.Key("accepted");
     w.Bool(rr.rcpt_reply.view().is_positive());
     w.Key("status");
-    w.String(RecipientStatusName(rr.status));
+    w.String(RecipientOutcomeName(rr));
     w.Key("code");
     WriteOptionalCode(w, rr.rcpt_reply.code());
     w.Key("enhanced_code");
@@ -187,14 +187,13 @@ std::string SendReportToText(const SendReport& r) {
   for (const RecipientResult& rr : r.recipients) {
     width = std::max(width, rr.address.size());
   }
-  // A refused sender (MAIL) is the sender's problem: its recipients were
-  // never offered to the server, they are "not sent", not "rejected".
-  const bool sender_refused = r.error.has_value() &&
-                              r.error->command == CommandKind::kMailFrom;
   for (const RecipientResult& rr : r.recipients) {
+    // A refused sender (MAIL) or a delivery that failed before RCPT: the
+    // recipient was never offered to the server, it is "not sent", not
+    // "rejected" (RecipientNotSent); the error line names the cause.
     const absl::string_view status =
-        rr.status == RecipientStatus::kPending ||
-                (sender_refused && rr.rcpt_reply.code() == 0)
+        RecipientNotSent(rr) ? "not sent"
+        : rr.status == RecipientStatus::kPending
             ? (rr.rcpt_reply.view().is_positive() ? "accepted" : "not sent")
             : RecipientStatusName(rr.status);
     absl::StrAppend(

@@ -19,9 +19,14 @@
 //                                          is a 2xx to RCPT, "status" the
 //                                          final outcome (delivered,
 //                                          rejected, deferred, unknown,
-//                                          pending; "unknown": the end of
-//                                          data was sent, no reply came,
-//                                          the message may have arrived),
+//                                          pending, not_sent; "unknown":
+//                                          the end of data was sent, no
+//                                          reply came, the message may have
+//                                          arrived; "not_sent": no RCPT was
+//                                          answered because the delivery
+//                                          failed first, e.g. the sender
+//                                          was refused: see "error" and
+//                                          core's RecipientNotSent),
 //                                          "text" the reply's first line
 //                                          without the enhanced code
 //    "result": {"code", "enhanced_code", "text"} | null,  reply to the end

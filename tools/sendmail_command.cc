@@ -111,10 +111,14 @@ std::string SendmailUsage() {
       "else\n/etc/msmtprc. A file holding a password must not be readable "
       "by group or\nothers.\n"
       "\n"
+      "All or nothing, as msmtp: if the server refuses any recipient, the "
+      "message is\nsent to none of them.\n"
+      "\n"
       "Exit status (sysexits.h): 0 EX_OK sent; 64 EX_USAGE bad options or\n"
       "configuration; 65 EX_DATAERR bad address; 68 EX_NOHOST unknown "
       "server;\n69 EX_UNAVAILABLE refused for good (5xx, AUTH, TLS); 70 "
-      "EX_SOFTWARE\ninternal error; 75 EX_TEMPFAIL try again later.\n"
+      "EX_SOFTWARE\ninternal error; 75 EX_TEMPFAIL try again later. Not 0: "
+      "nothing was sent.\n"
       "\n"
       "Example (~/.config/smtpc/config, mode 600):\n"
       "  account work\n"
@@ -273,6 +277,10 @@ int RunSendmailCommand(absl::Span<const std::string> args,
   }
   ClientOptions& options = client_config->options;
   options.session.trace = a.trace;
+  // As msmtp: one refused recipient keeps the message from everyone, so a
+  // non-zero exit status always means "nothing was sent" and a caller that
+  // retries (EX_TEMPFAIL) cannot deliver twice.
+  options.session.all_recipients_or_none = true;
   TracePrinter trace(io.err, /*color=*/false, connection->user);
   if (a.trace) {
     options.on_event = [&trace](const Event& event) { trace.OnEvent(event); };
@@ -346,7 +354,14 @@ int RunSendmailCommand(absl::Span<const std::string> args,
                                 absl::StrJoin(recipients, ", ")));
   }
   for (const RecipientResult& r : outcome.result.recipients) {
-    if (sender_refused && r.rcpt_reply.code() == 0) continue;
+    if (RecipientNotSent(r)) {
+      // Never offered to the server (core/delivery.h): the error below
+      // names the cause; the sender's refusal was said above.
+      if (!sender_refused) {
+        PrintError(io, absl::StrCat("not sent to ", r.address));
+      }
+      continue;
+    }
     if (r.status == RecipientStatus::kDelivered && reply.empty()) {
       reply = std::string(r.data_reply.view().first_line());
       reply = absl::StrCat(r.data_reply.code(), " ", reply);

@@ -6,8 +6,14 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tools/sink/sink_server.h"
 
 namespace smtpcore {
 namespace cli {
@@ -109,6 +115,46 @@ TEST_F(RunSendmailTest, NoRecipientsNoSenderUnknownAccount) {
   EXPECT_NE(err_.find("no envelope sender"), std::string::npos) << err_;
   EXPECT_EQ(Run({"-C", rc, "-a", "nope", "b@x"}, ""), EX_USAGE);
   EXPECT_NE(err_.find("no account 'nope'"), std::string::npos) << err_;
+}
+
+TEST_F(RunSendmailTest, AllOrNothingAgainstTheSink) {
+  // As msmtp: one refused recipient keeps the message from everyone, so a
+  // status other than EX_OK means nothing was sent. The sink refuses
+  // "reject*" (550) and "tempfail*" (450) recipients and senders.
+  SinkServerOptions options;
+  options.tls = false;
+  absl::StatusOr<std::unique_ptr<SinkThread>> sink = SinkThread::Start(options);
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  const std::string rc = Config(
+      absl::StrCat("account default\nhost 127.0.0.1\nport ", (*sink)->port(),
+                   "\ntls off\nfrom a@x\n"),
+      0600);
+  const std::string message = "Subject: x\n\nbody\n";
+
+  EXPECT_EQ(Run({"-C", rc, "b@x", "reject@x", "c@x"}, message),
+            EX_UNAVAILABLE);
+  EXPECT_TRUE(absl::StrContains(err_, "not sent to b@x")) << err_;
+  EXPECT_TRUE(absl::StrContains(err_, "not sent to c@x")) << err_;
+  EXPECT_TRUE(absl::StrContains(err_, "rejected reject@x: 550 5.1.1")) << err_;
+
+  EXPECT_EQ(Run({"-C", rc, "b@x", "tempfail@x"}, message), EX_TEMPFAIL);
+  EXPECT_TRUE(absl::StrContains(err_, "not sent to b@x")) << err_;
+  EXPECT_TRUE(absl::StrContains(err_, "deferred tempfail@x: 450 4.2.1"))
+      << err_;
+
+  EXPECT_EQ(Run({"-C", rc, "-f", "reject@x", "b@x"}, message),
+            EX_UNAVAILABLE);
+  EXPECT_TRUE(absl::StrContains(
+      err_, "the sender <reject@x> was refused; not sent to b@x"))
+      << err_;
+  EXPECT_FALSE(absl::StrContains(err_, "rejected b@x")) << err_;
+
+  EXPECT_EQ((*sink)->messages().size(), 0u);
+  EXPECT_EQ(Run({"-C", rc, "b@x", "c@x"}, message), EX_OK) << err_;
+  ASSERT_TRUE((*sink)->WaitForMessages(1, absl::Seconds(10)));
+  std::vector<ReceivedMessage> m = (*sink)->messages();
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].recipients, (std::vector<std::string>{"b@x", "c@x"}));
 }
 
 }  // namespace

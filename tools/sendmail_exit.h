@@ -8,13 +8,14 @@
 //   EX_DATAERR (65)      a bad address (in the arguments or the message)
 //   EX_NOHOST (68)       the server's name does not resolve
 //   EX_UNAVAILABLE (69)  refused for good: 5xx, AUTH failed, TLS or protocol
-//                        error, some recipients refused for good while
-//                        others were accepted
+//                        error, a recipient refused for good (the others
+//                        were then not sent: SessionOptions::
+//                        all_recipients_or_none, as msmtp)
 //   EX_SOFTWARE (70)     standard input could not be read; internal error
 //   EX_TEMPFAIL (75)     try again later: 4xx, 421, timeout, connection
 //                        refused or lost, outcome unknown after the data
-//                        was sent (a retry may deliver twice), some
-//                        recipients deferred
+//                        was sent (a retry may deliver twice), a
+//                        recipient deferred (4xx; nobody got the message)
 
 #ifndef SMTP_TOOLS_SENDMAIL_EXIT_H_
 #define SMTP_TOOLS_SENDMAIL_EXIT_H_

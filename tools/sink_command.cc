@@ -50,7 +50,8 @@ std::string SinkUsage() {
       "127.0.0.1; --ca-out writes its CA)\nand, after STARTTLS, AUTH PLAIN "
       "LOGIN for ",
       kDemoUser, " / ", kDemoPassword,
-      ".\nRecipients starting with \"reject\" get 550, \"tempfail\" 450.\n"
+      ".\nRecipients starting with \"reject\" get 550, \"tempfail\" 450;\n"
+      "senders (MAIL FROM) alike get 553 and 450.\n"
       "\n"
       "Options:\n",
       FormatFlagHelp(SinkFlagSpecs()), "  --help              this text\n");

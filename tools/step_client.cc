@@ -23,6 +23,9 @@ absl::StatusOr<std::unique_ptr<StepClient>> StepClient::Dial(
   if (options.host.empty() && !options.unix_socket.empty()) {
     options.host = "localhost";
   }
+  // As the blocking and libuv clients: a short greeting window on an
+  // implicit-TLS port (transports/common/greeting_diagnosis.h).
+  ApplyImplicitTlsGreetingWindow(&options);
   absl::StatusOr<std::unique_ptr<SocketTransport>> socket =
       DialSocket(options);
   if (!socket.ok()) return socket.status();
@@ -126,8 +129,9 @@ absl::Status StepClient::ReadSome() {
     if (r->eof) {
       connection_->ReceiveEof(now).IgnoreError();  // reported as an event
     } else {
-      connection_->Receive(absl::string_view(read_buffer_.data(), r->size), now)
-          .IgnoreError();
+      const absl::string_view bytes(read_buffer_.data(), r->size);
+      if (!greeting_.has_value()) greeting_prefix_.Record(bytes);
+      connection_->Receive(bytes, now).IgnoreError();
     }
     return absl::OkStatus();
   }
@@ -244,7 +248,10 @@ absl::Status StepClient::StartImplicitTls() { return Handshake(); }
 
 absl::StatusOr<Reply> StepClient::Greeting() {
   absl::Status s = RunUntil([this] { return greeting_.has_value(); });
-  if (!s.ok() && !greeting_.has_value()) return s;
+  if (!s.ok() && !greeting_.has_value()) {
+    // TLS bytes instead of a greeting, or silence on port 465.
+    return DiagnoseGreetingFailure(s, options_, greeting_prefix_);
+  }
   return *greeting_;
 }
 

@@ -30,6 +30,7 @@
 #include "core/reply.h"
 #include "core/sasl_mechanism.h"
 #include "transports/common/client_options.h"
+#include "transports/common/greeting_diagnosis.h"
 #include "transports/socket/socket_transport.h"
 #include "transports/tls/tls_layer.h"
 
@@ -111,6 +112,9 @@ class StepClient {
   absl::Status failure_;
   bool socket_closed_ = false;
   absl::optional<Reply> greeting_;
+  // greeting_prefix_: the first plaintext bytes, to recognise a TLS server
+  // (DiagnoseGreetingFailure).
+  GreetingPrefix greeting_prefix_;
   CommandId waiting_for_ = 0;
   absl::optional<Reply> reply_;  // the reply to `waiting_for_`
   bool upgrade_required_ = false;

@@ -496,6 +496,17 @@ void SinkSession::DoMail(absl::string_view arg) {
     Reply("553 5.6.7 Non-ASCII address requires SMTPUTF8");
     return;
   }
+  const std::string local = LocalPart(path);
+  if (absl::StartsWith(local, "reject")) {
+    Reply(absl::StrCat("553 5.7.1 <", path,
+                       ">: Sender address rejected: not owned by user"));
+    return;
+  }
+  if (absl::StartsWith(local, "tempfail")) {
+    Reply(absl::StrCat("450 4.1.8 <", path,
+                       ">: Sender address rejected: domain not found"));
+    return;
+  }
   in_transaction_ = true;
   smtputf8_ = utf8;
   mail_from_ = path;

@@ -33,8 +33,9 @@
 //     after a failed BDAT further BDATs of the transaction get 503 (their
 //     data is still consumed) until RSET or a new MAIL.
 //  5. Recipients whose local part starts with "reject" get 550 5.1.1 and
-//     those starting with "tempfail" 450 4.2.1 (test hooks, documented in
-//     the demo's help).
+//     those starting with "tempfail" 450 4.2.1; senders (MAIL FROM) alike
+//     get 553 5.7.1 and 450 4.1.8 (test hooks, documented in the demo's
+//     help).
 //  6. Limits: command lines up to 2048 octets (longer: 500 5.5.6, the line
 //     is skipped), messages up to `max_message_size` (SIZE= larger: 552
 //     5.3.4 at MAIL; a longer body is read and discarded, then 552 5.3.4),

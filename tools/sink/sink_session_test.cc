@@ -271,6 +271,17 @@ TEST(SinkSessionTest, DataRefusals) {
             "250 2.0.0 OK\r\n503 5.5.1 Need MAIL command\r\n");
 }
 
+TEST(SinkSessionTest, SenderRefusals) {
+  auto s = Greeted();
+  EXPECT_EQ(Feed(*s, "MAIL FROM:<reject.me@x>\r\nRCPT TO:<b@x>\r\n"),
+            "553 5.7.1 <reject.me@x>: Sender address rejected: not owned by "
+            "user\r\n503 5.5.1 Need MAIL command\r\n");
+  EXPECT_EQ(Feed(*s, "MAIL FROM:<tempfail@x>\r\n"),
+            "450 4.1.8 <tempfail@x>: Sender address rejected: domain not "
+            "found\r\n");
+  EXPECT_EQ(Feed(*s, "MAIL FROM:<a@x>\r\n"), "250 2.1.0 Sender <a@x> OK\r\n");
+}
+
 TEST(SinkSessionTest, SyntaxErrors) {
   auto s = Greeted();
   EXPECT_EQ(Feed(*s, "\r\n"), "500 5.5.2 Syntax error: empty command\r\n");

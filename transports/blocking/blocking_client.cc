@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/errors.h"
+#include "transports/common/greeting_diagnosis.h"
 #include "transports/common/transport_error.h"
 #include "transports/socket/socket_dialer.h"
 
@@ -36,18 +37,8 @@ absl::StatusOr<std::unique_ptr<BlockingClient>> BlockingClient::Connect(
   }
   // A server on an implicit-TLS port (465) waiting for our ClientHello while
   // we wait for its greeting: a short greeting window, then a diagnosis
-  // (transports/common/transport_error.h).
-  const uint16_t port = EffectivePort(options);
-  const bool implicit_tls_port =
-      options.unix_socket.empty() &&
-      options.session.tls_mode != TlsMode::kImplicit &&
-      std::find(options.implicit_tls_ports.begin(),
-                options.implicit_tls_ports.end(),
-                port) != options.implicit_tls_ports.end();
-  if (implicit_tls_port) {
-    options.session.timeouts.greeting = std::min(
-        options.session.timeouts.greeting, options.implicit_tls_greeting_window);
-  }
+  // (transports/common/greeting_diagnosis.h).
+  ApplyImplicitTlsGreetingWindow(&options);
   absl::StatusOr<std::unique_ptr<BlockingClient>> client =
       ConnectOnce(options);
   if (client.ok() && !(*client)->ready_ && (*client)->auth_retried_ &&
@@ -70,8 +61,7 @@ absl::StatusOr<std::unique_ptr<BlockingClient>> BlockingClient::Connect(
                                            " ended before it was ready"))
                    .ToStatus();
     }
-    if (implicit_tls_port) status = DiagnoseSilentImplicitTlsPort(status, port);
-    return status;
+    return DiagnoseGreetingFailure(status, options, c->greeting_prefix_);
   }
   return client;
 }
@@ -366,6 +356,7 @@ void BlockingClient::ReadInput(Instant now) {
   }
   absl::string_view bytes(read_buffer_.data(), r->size);
   if (!tls_->active()) {
+    if (!ready_) greeting_prefix_.Record(bytes);
     session_->Receive(bytes, now).IgnoreError();
   } else if (!tls_->ReceiveCiphertext(bytes, now).ok()) {
     FlushCiphertext(now);

@@ -49,6 +49,7 @@
 #include "transports/common/client_options.h"
 #include "transports/common/delivery_outcome.h"
 #include "transports/common/dial_history.h"
+#include "transports/common/greeting_diagnosis.h"
 #include "transports/common/tls_pump.h"
 #include "transports/common/transport_error.h"
 #include "transports/socket/socket_transport.h"
@@ -180,6 +181,9 @@ class BlockingClient {
   bool auth_retried_ = false;  // AuthRetry seen
   bool reconnected_ = false;
   absl::optional<SmtpError> failure_;
+  // greeting_prefix_: the first plaintext bytes, to recognise a TLS server
+  // (DiagnoseGreetingFailure).
+  GreetingPrefix greeting_prefix_;
   std::map<DeliveryId, DeliveryOutcome> outcomes_;
   std::map<RequestId, Event> request_replies_;
   std::vector<IoSlice> slices_;

@@ -328,6 +328,40 @@ TEST(BlockingClientTest, SilentServerTimesOut) {
   EXPECT_FALSE(error.permanent);
 }
 
+TEST(BlockingClientTest, TlsBytesInsteadOfAGreetingSayImplicitTls) {
+  // A TLS alert (RFC 8446 §6) where "220 ..." should be.
+  LoopbackServerOptions server_options;
+  server_options.hook = [](const LoopbackContext&, absl::string_view line)
+      -> absl::optional<std::string> {
+    if (line.empty()) return std::string("\x15\x03\x03\x00\x02\x02\x46", 7);
+    return absl::nullopt;
+  };
+  auto server = StartLoopbackServer(server_options);
+  ASSERT_NE(server, nullptr);
+  ClientOptions options = LoopbackClientOptions(server->port());
+  options.session.tls_mode = TlsMode::kOpportunistic;
+  auto client = BlockingClient::Connect(options);
+  ASSERT_FALSE(client.ok());
+  SmtpError error = ErrorFromStatus(client.status());
+  EXPECT_EQ(error.cause, ErrorDetail::kTlsPeerExpectsTls) << error.Message();
+  EXPECT_TRUE(error.permanent);
+}
+
+TEST(BlockingClientTest, SilentImplicitTlsPortGetsTheShortGreetingWindow) {
+  LoopbackServerOptions server_options;
+  server_options.silent = true;
+  auto server = StartLoopbackServer(server_options);
+  ASSERT_NE(server, nullptr);
+  ClientOptions options = LoopbackClientOptions(server->port());
+  options.session.timeouts.greeting = absl::Seconds(30);
+  options.implicit_tls_ports = {server->port()};
+  options.implicit_tls_greeting_window = absl::Milliseconds(200);
+  auto client = BlockingClient::Connect(options);
+  ASSERT_FALSE(client.ok());
+  SmtpError error = ErrorFromStatus(client.status());
+  EXPECT_EQ(error.cause, ErrorDetail::kTlsPeerExpectsTls) << error.Message();
+}
+
 TEST(BlockingClientTest, ServiceClosingBreaksTheConnection) {
   LoopbackServerOptions server_options;
   server_options.hook = [](const LoopbackContext& context,

@@ -19,7 +19,10 @@ namespace smtpcore {
 // delivery failed (the core's DeliveryFailed: no recipient delivered, the
 // connection failed, or a local refusal such as kMessageTooLarge). A
 // delivery where some recipients were rejected but at least one delivered
-// is `ok()`; check `result.rejected()` / `result.deferred()`. Owns its data.
+// is `ok()`; check `result.rejected()` / `result.deferred()`. Recipients
+// the failure kept from the server (a refused sender, a connection that
+// failed first) are `RecipientNotSent` / `result.not_sent()`, whatever
+// their status. Owns its data.
 struct DeliveryOutcome {
   // id is the session's delivery id; 0 when the delivery never reached the
   // session.
@@ -40,8 +43,9 @@ struct DeliveryOutcome {
 // FailedOutcome returns the outcome of a delivery that failed with `error`
 // before the session could report on it: one RecipientResult per entry of
 // `recipients` (same order; only the address is copied), each kRejected
-// when `error.permanent`, else kDeferred; `error` set; id 0 (callers set
-// it when there is one). Never fails.
+// when `error.permanent`, else kDeferred, and without an RCPT reply, so
+// each is RecipientNotSent (core/delivery.h): report them as "not sent";
+// `error` set; id 0 (callers set it when there is one). Never fails.
 DeliveryOutcome FailedOutcome(absl::Span<const Recipient> recipients,
                               SmtpError error);
 

@@ -23,6 +23,7 @@
 #include "core/io_slice.h"
 #include "core/reply.h"
 #include "core/smtp_error.h"
+#include "transports/common/greeting_diagnosis.h"
 #include "transports/common/tls_pump.h"
 #include "transports/libuv/uv_dialer.h"
 
@@ -142,6 +143,10 @@ class UvClient::Impl {
                                  "no server host given"));
       return;
     }
+    // A server on an implicit-TLS port (465) waits for our ClientHello
+    // while we wait for its greeting: a short greeting window, then a
+    // diagnosis (transports/common/greeting_diagnosis.h).
+    ApplyImplicitTlsGreetingWindow(&options_);
     StartDial();
   }
 
@@ -331,6 +336,7 @@ class UvClient::Impl {
     Instant now = UvNow();
     session_ = std::make_unique<Session>(session_options, now);
     tls_ = std::make_unique<TlsPump>(session_.get());
+    greeting_prefix_ = GreetingPrefix();
     state_ = UvClientState::kSession;
     int rc = uv_read_start(stream_, &Impl::OnAlloc, &Impl::OnRead);
     if (rc < 0) {
@@ -340,6 +346,7 @@ class UvClient::Impl {
       // Bytes the proxy read past its reply belong to the tunnel.
       if (!dialed.leftover.empty()) {
         if (!tls_->active()) {
+          greeting_prefix_.Record(dialed.leftover);
           session_->Receive(dialed.leftover, now).IgnoreError();
         } else {
           tls_->ReceiveCiphertext(dialed.leftover, now).IgnoreError();
@@ -487,6 +494,11 @@ class UvClient::Impl {
         }
         if (!c->status.ok()) {
           failure_ = c->error;
+          if (!ready_) {
+            // TLS bytes instead of a greeting, or silence on port 465.
+            failure_ = ErrorFromStatus(DiagnoseGreetingFailure(
+                failure_->ToStatus(), options_, greeting_prefix_));
+          }
           if (options_.dial_history != nullptr && !options_.proxy.enabled() &&
               options_.unix_socket.empty()) {
             options_.dial_history->UpdateLast(options_.host, peer_.ip,
@@ -716,6 +728,7 @@ class UvClient::Impl {
       // Errors are reported as events (ConnectionClosed); a TLS alert is
       // written by the Pump below.
       if (!self->tls_->active()) {
+        if (!self->ready_) self->greeting_prefix_.Record(bytes);
         self->session_->Receive(bytes, now).IgnoreError();
       } else {
         self->tls_->ReceiveCiphertext(bytes, now).IgnoreError();
@@ -954,6 +967,9 @@ class UvClient::Impl {
   bool io_failed_ = false;
   bool read_eof_ = false;
   absl::optional<SmtpError> failure_;
+  // greeting_prefix_: the session's first plaintext bytes, to recognise a
+  // TLS server (DiagnoseGreetingFailure).
+  GreetingPrefix greeting_prefix_;
   int finished_ = 0;
 
   // Writing.

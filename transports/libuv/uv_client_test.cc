@@ -272,6 +272,65 @@ TEST_F(UvClientTest, SilentServerTimesOut) {
   EXPECT_EQ(client.state(), UvClientState::kClosed);
 }
 
+// A TLS alert (RFC 8446 §6) where the greeting should be: the port expects
+// implicit TLS. The loopback server sends it through its greeting hook.
+constexpr char kTlsAlert[] = "\x15\x03\x03\x00\x02\x02\x46";
+
+TEST_F(UvClientTest, TlsBytesInsteadOfAGreetingSayImplicitTls) {
+  LoopbackServerOptions server_options;
+  server_options.hook = [](const LoopbackContext&, absl::string_view line)
+      -> absl::optional<std::string> {
+    if (line.empty()) return std::string(kTlsAlert, sizeof(kTlsAlert) - 1);
+    return absl::nullopt;
+  };
+  auto server = StartLoopbackServer(server_options);
+  ASSERT_NE(server, nullptr);
+  ClientOptions options = LoopbackClientOptions(server->port());
+  options.session.tls_mode = TlsMode::kOpportunistic;
+  UvClient client(&loop_, options);
+  absl::Status connected;
+  absl::optional<DeliveryOutcome> outcome;
+  client.Connect([&](const absl::Status& s) { connected = s; });
+  client.Deliver(ThreeRecipients(), absl::Cord(kBody),
+                 [&](DeliveryOutcome o) { outcome = std::move(o); });
+  Run();
+  ASSERT_FALSE(connected.ok());
+  SmtpError error = ErrorFromStatus(connected);
+  EXPECT_EQ(error.cause, ErrorDetail::kTlsPeerExpectsTls) << error.Message();
+  EXPECT_TRUE(error.permanent);
+  EXPECT_TRUE(absl::StrContains(error.what, "answered with TLS bytes"))
+      << error.what;
+  ASSERT_TRUE(outcome.has_value());
+  ASSERT_FALSE(outcome->ok());
+  EXPECT_EQ(outcome->error->cause, ErrorDetail::kTlsPeerExpectsTls);
+  EXPECT_EQ(outcome->result.not_sent(), 3u);
+  EXPECT_EQ(client.state(), UvClientState::kClosed);
+}
+
+TEST_F(UvClientTest, SilentImplicitTlsPortGetsTheShortGreetingWindow) {
+  // The server's port stands in for 465. Without the window the greeting
+  // timeout (30 s) would end the session as a plain kTimeout.
+  LoopbackServerOptions server_options;
+  server_options.silent = true;
+  auto server = StartLoopbackServer(server_options);
+  ASSERT_NE(server, nullptr);
+  ClientOptions options = LoopbackClientOptions(server->port());
+  options.session.timeouts.greeting = absl::Seconds(30);
+  options.implicit_tls_ports = {server->port()};
+  options.implicit_tls_greeting_window = absl::Milliseconds(200);
+  UvClient client(&loop_, options);
+  absl::Status connected;
+  client.Connect([&](const absl::Status& s) { connected = s; });
+  Run();
+  ASSERT_FALSE(connected.ok());
+  SmtpError error = ErrorFromStatus(connected);
+  EXPECT_EQ(error.cause, ErrorDetail::kTlsPeerExpectsTls) << error.Message();
+  EXPECT_TRUE(absl::StrContains(
+      error.what, absl::StrCat("no SMTP greeting on port ", server->port())))
+      << error.what;
+  EXPECT_EQ(client.state(), UvClientState::kClosed);
+}
+
 TEST_F(UvClientTest, ManyConcurrentClientsOnOneLoop) {
   auto server = StartLoopbackServer(LoopbackServerOptions());
   ASSERT_NE(server, nullptr);
