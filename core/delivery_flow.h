@@ -37,6 +37,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/cord.h"
 #include "absl/types/optional.h"
+#include "core/body_meter_memo.h"
 #include "core/connection.h"
 #include "core/delivery.h"
 #include "core/event.h"
@@ -62,6 +63,9 @@ struct DeliveryFlowOptions {
   // idna: the A-label conversion for a server without SMTPUTF8
   // (core/delivery_precheck.h); empty: none.
   IdnaConverter idna;
+  // remember_last_body: measure a complete body through a BodyMeterMemo,
+  // which keeps the last one alive (SessionOptions::remember_last_body).
+  bool remember_last_body = false;
 };
 
 // DeliveryFlow runs the deliveries of one session over `connection`.
@@ -162,6 +166,10 @@ class DeliveryFlow {
   // mail_transactions_ counts MAILs on this connection (LIMITS MAILMAX).
   int mail_transactions_ = 0;
   absl::optional<SmtpError> session_failure_;
+  // body_memo_: the last complete body's measurement, so that a body sent
+  // again on this connection is not scanned again (core/body_meter_memo.h;
+  // only with `options_.remember_last_body`).
+  BodyMeterMemo body_memo_;
 };
 
 }  // namespace smtpcore

@@ -77,7 +77,8 @@ Session::Session(SessionOptions options, Instant now)
       connection_(ToConnectionOptions(options_), now),
       flow_(DeliveryFlowOptions{options_.chunking, options_.line_endings,
                                 options_.max_transactions_per_delivery,
-                                options_.lmtp, options_.idna},
+                                options_.lmtp, options_.idna,
+                                options_.remember_last_body},
             &connection_, &events_) {}
 
 Session::~Session() = default;
