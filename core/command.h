@@ -166,21 +166,26 @@ struct RcptTo {
 // is never copied: slices point into the Cord's chunks (zero-copy when the
 // caller built it with `absl::MakeCordFromExternal`). With `more_body`, the
 // caller streams further chunks with `Connection::AppendBody`; the marker is
-// sent after the chunk flagged `last`.
+// sent after the chunk flagged `last`. `slice_hint`, when not 0, is the
+// number of slices the encoding of `body` is expected to take (a capacity
+// hint: core/delivery_precheck.h DataSliceBound); it changes no byte sent.
 struct Data {
   absl::Cord body;
   bool more_body = false;
+  uint64_t slice_hint = 0;
 };
 
 // Bdat is one "BDAT size [LAST]" chunk (RFC 3030) followed by `chunk`.
 // `size` is computed by the connection after encoding. With `normalize`
 // (default) bare CR/LF become CRLF, state carrying across the chunks of one
 // message; `normalize = false` sends the bytes untouched (BINARYMIME).
-// No dot-stuffing, no terminator.
+// No dot-stuffing, no terminator. `slice_hint` as for `Data` (a capacity
+// hint for the encoding of `chunk`, 0 for none).
 struct Bdat {
   absl::Cord chunk;
   bool last = false;
   bool normalize = true;
+  uint64_t slice_hint = 0;
 };
 
 // Rset is "RSET" (RFC 5321 §4.1.1.5).

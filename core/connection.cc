@@ -262,11 +262,18 @@ absl::StatusOr<CommandId> Connection::Submit(Command command, Instant now) {
 
 absl::Status Connection::EncodeInto(DotStuffer& stuffer,
                                     std::unique_ptr<absl::Cord> cord,
-                                    bool last, BodyPart* out) {
+                                    bool last, uint64_t slice_hint,
+                                    BodyPart* out) {
   // The DotStuffer decides everything about the body's bytes, all or
   // nothing: on error `stuffer` is unchanged.
   DotStuffer trial = stuffer;
   std::vector<IoSlice> slices;
+  // A capacity hint only (Data::slice_hint), capped so that a wrong hint
+  // cannot ask for more than a slice per input octet plus the tail.
+  if (slice_hint > 0) {
+    slices.reserve(static_cast<size_t>(
+        std::min<uint64_t>(slice_hint, uint64_t{2} * cord->size() + 2)));
+  }
   absl::Status s = trial.EncodeCord(*cord, &slices);
   if (s.ok() && last) s = trial.CheckFinish();
   if (!s.ok()) return s;
@@ -288,7 +295,7 @@ absl::Status Connection::PrepareData(Pending& p, Data& data) {
     BodyPart part;
     absl::Status s = EncodeInto(
         *p.stuffer, std::make_unique<absl::Cord>(std::move(data.body)),
-        !data.more_body, &part);
+        !data.more_body, data.slice_hint, &part);
     if (!s.ok()) return s;
     p.parts.push_back(std::move(part));
   }
@@ -312,7 +319,7 @@ absl::Status Connection::PrepareBdat(Pending& p, Bdat& bdat) {
   absl::Status s =
       EncodeInto(*bdat_stuffer_,
                  std::make_unique<absl::Cord>(std::move(bdat.chunk)),
-                 bdat.last, &part);
+                 bdat.last, bdat.slice_hint, &part);
   if (!s.ok()) return s;
   if (bdat.last) {
     bdat_stuffer_->Finish(&part.slices);
@@ -356,7 +363,7 @@ absl::Status Connection::AppendBody(CommandId id, absl::Cord chunk, bool last,
     const size_t size = chunk.size();
     absl::Status s = EncodeInto(
         *p->stuffer, std::make_unique<absl::Cord>(std::move(chunk)), last,
-        &part);
+        /*slice_hint=*/0, &part);
     if (!s.ok()) return s;
     if (size > 0) {
       p->body_bytes += size;

@@ -300,7 +300,7 @@ class Connection {
   absl::Status PrepareData(Pending& p, Data& data);
   absl::Status PrepareBdat(Pending& p, Bdat& bdat);
   absl::Status EncodeInto(DotStuffer& stuffer, std::unique_ptr<absl::Cord> cord,
-                          bool last, BodyPart* out);
+                          bool last, uint64_t slice_hint, BodyPart* out);
   void ProcessReply(const ReplyView& reply, Instant now);
   void HandleGreeting(const ReplyView& reply, Instant now);
   void HandleFinalReply(const ReplyView& reply, Instant now);

@@ -122,7 +122,9 @@ absl::StatusOr<DeliveryId> DeliveryFlow::Enqueue(Envelope envelope,
   d->streamed = streamed;
   d->body_complete = !streamed;
   d->body = std::move(body);
-  if (!streamed) {
+  if (!streamed && options_.remember_last_body) {
+    d->meter = body_memo_.Measure(d->body);
+  } else if (!streamed) {
     d->meter.Add(d->body);
     d->meter.Finish();
   }
@@ -391,12 +393,17 @@ void DeliveryFlow::SubmitBody(Delivery& d, Instant now) {
       }
       return;  // AppendBody sends the following chunks
     }
-    if (!Submit(Bdat{d.body, true, normalize}, now, &id)) return;
+    const uint64_t hint = DataSliceBound(d.meter.facts(), /*data=*/false);
+    if (!Submit(Bdat{d.body, true, normalize, hint}, now, &id)) return;
     t.sent.push_back({id, CommandKind::kBdat, 0, true});
     ++t.outstanding;
     return;
   }
-  if (!Submit(Data{d.body, !d.body_complete}, now, &id)) return;
+  // A complete body's slice count is known from the precheck's measurement:
+  // the encoder's vector is allocated once (Data::slice_hint).
+  const uint64_t hint =
+      d.body_complete ? DataSliceBound(d.meter.facts(), /*data=*/true) : 0;
+  if (!Submit(Data{d.body, !d.body_complete, hint}, now, &id)) return;
   t.data_id = id;
   t.sent.push_back({id, CommandKind::kData});
   ++t.outstanding;

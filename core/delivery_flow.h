@@ -37,6 +37,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/cord.h"
 #include "absl/types/optional.h"
+#include "core/body_meter_memo.h"
 #include "core/connection.h"
 #include "core/delivery.h"
 #include "core/event.h"
@@ -74,6 +75,9 @@ struct DeliveryFlowOptions {
   // RecipientNotSent with the refusal's permanence. With LMTP the per-
   // recipient replies after the data are still per recipient.
   bool all_recipients_or_none = false;
+  // remember_last_body: measure a complete body through a BodyMeterMemo,
+  // which keeps the last one alive (SessionOptions::remember_last_body).
+  bool remember_last_body = false;
 };
 
 // DeliveryFlow runs the deliveries of one session over `connection`.
@@ -174,6 +178,10 @@ class DeliveryFlow {
   // mail_transactions_ counts MAILs on this connection (LIMITS MAILMAX).
   int mail_transactions_ = 0;
   absl::optional<SmtpError> session_failure_;
+  // body_memo_: the last complete body's measurement, so that a body sent
+  // again on this connection is not scanned again (core/body_meter_memo.h;
+  // only with `options_.remember_last_body`).
+  BodyMeterMemo body_memo_;
 };
 
 }  // namespace smtpcore

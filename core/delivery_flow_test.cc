@@ -64,6 +64,12 @@ class FlowDriver {
     ASSERT_TRUE(id.ok()) << id.status();
     Pump(now);
   }
+  void DeliverCord(Envelope envelope, absl::Cord body, Instant now) {
+    absl::StatusOr<DeliveryId> id =
+        flow_.Enqueue(std::move(envelope), std::move(body), false);
+    ASSERT_TRUE(id.ok()) << id.status();
+    Pump(now);
+  }
 
  private:
   void Pump(Instant now) {
@@ -199,6 +205,49 @@ TEST(DeliveryFlowTest, PrecheckRefusalSendsNothingAndMovesOn) {
       .Server("250 queued\r\n");
   s.RunAllSplits({"delivery_failed message_too_large 0",
                   "recipient <c@x.org> 250",
+                  "delivered 250 accepted=1 rejected=0",
+                  "delivery_done delivered=1 rejected=0 deferred=0"});
+}
+
+// A body delivered again (the same Cord: a bulk sender) is measured once
+// (core/body_meter_memo.h) and still goes out with its own SIZE, stuffed
+// dots and completed line endings each time; another body after it is
+// measured afresh.
+TEST(DeliveryFlowTest, AReusedBodyKeepsItsSizeAndEncoding) {
+  const absl::Cord body(std::string(60, 'a') + "\r\n.x\nend");
+  DeliveryFlowOptions options;
+  options.remember_last_body = true;
+  Script s(MakeDriver(options));
+  const std::string wire = std::string(60, 'a') + "\r\n..x\r\nend\r\n.\r\n";
+  Start(s, "250-PIPELINING\r\n250 SIZE 1000\r\n")
+      .Do([body](FlowDriver& d, Instant now) {
+        d.DeliverCord(Env("a@x.org", {"b@x.org"}), body, now);
+        d.DeliverCord(Env("a@x.org", {"c@x.org"}), body, now);
+        d.DeliverCord(Env("a@x.org", {"d@x.org"}),
+                      absl::Cord(std::string(40, 'b')), now);
+      })
+      .Client("MAIL FROM:<a@x.org> SIZE=71\r\nRCPT TO:<b@x.org>\r\n"
+              "DATA\r\n")
+      .Server("250 ok\r\n250 ok\r\n354 go\r\n")
+      .Client(wire)
+      .Server("250 one\r\n")
+      .Client("MAIL FROM:<a@x.org> SIZE=71\r\nRCPT TO:<c@x.org>\r\n"
+              "DATA\r\n")
+      .Server("250 ok\r\n250 ok\r\n354 go\r\n")
+      .Client(wire)
+      .Server("250 two\r\n")
+      .Client("MAIL FROM:<a@x.org> SIZE=42\r\nRCPT TO:<d@x.org>\r\n"
+              "DATA\r\n")
+      .Server("250 ok\r\n250 ok\r\n354 go\r\n")
+      .Client(std::string(40, 'b') + "\r\n.\r\n")
+      .Server("250 three\r\n");
+  s.RunAllSplits({"recipient <b@x.org> 250",
+                  "delivered 250 accepted=1 rejected=0",
+                  "delivery_done delivered=1 rejected=0 deferred=0",
+                  "recipient <c@x.org> 250",
+                  "delivered 250 accepted=1 rejected=0",
+                  "delivery_done delivered=1 rejected=0 deferred=0",
+                  "recipient <d@x.org> 250",
                   "delivered 250 accepted=1 rejected=0",
                   "delivery_done delivered=1 rejected=0 deferred=0"});
 }

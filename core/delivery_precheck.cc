@@ -9,14 +9,19 @@
 namespace smtpcore {
 namespace {
 
-// MeterOptions: the BDAT encoding that normalises line endings but stuffs
-// no dots and adds no terminator, so that its output size is the RFC 1870
-// message size. Bare line endings are counted, never refused: the policy is
-// the precheck's to apply.
+// MeterOptions: the DATA encoding (dots stuffed, line endings normalised,
+// end-of-data marker), so that the meter also counts the dots the encoder
+// will insert (`DataSliceBound`). Its output less the stuffed dots and the
+// 3 octets of ".\r\n" is the RFC 1870 message size: the CRLF that ends an
+// unterminated last line (or the LF that completes a final CR) belongs to
+// the message, as BDAT sends it too. Bare line endings are counted, never
+// refused: the policy is the precheck's to apply.
+constexpr uint64_t kEndMarkerOctets = 3;  // ".\r\n"
+
 DotStufferOptions MeterOptions() {
   DotStufferOptions o;
-  o.stuff_dots = false;
-  o.terminator = false;
+  o.stuff_dots = true;
+  o.terminator = true;
   o.normalize = true;
   o.line_endings = LineEndingPolicy::kNormalize;
   return o;
@@ -75,7 +80,10 @@ BodyMeter::BodyMeter() : stuffer_(MeterOptions()) {}
 void BodyMeter::Add(const absl::Cord& chunk) {
   if (complete_) return;
   // Cannot fail: no reject policy is set and the meter is not finished.
-  stuffer_.MeasureCord(chunk).IgnoreError();
+  for (absl::string_view piece : chunk.Chunks()) {
+    stuffer_.Measure(piece).IgnoreError();
+    ++chunks_;
+  }
 }
 
 void BodyMeter::Finish() {
@@ -88,11 +96,20 @@ BodyFacts BodyMeter::facts() const {
   const DotStufferStats& stats = stuffer_.stats();
   BodyFacts f;
   f.input_size = stats.input_bytes;
-  f.wire_size = stuffer_.FinishedOutputBytes();
+  f.wire_size = stuffer_.FinishedOutputBytes() - stats.dots_stuffed -
+                kEndMarkerOctets;
   f.bare_line_endings = stats.bare_cr + stats.bare_lf;
   f.eight_bit = stats.eight_bit;
+  f.dots_stuffed = stats.dots_stuffed;
+  f.chunks = chunks_;
   f.complete = complete_;
   return f;
+}
+
+uint64_t DataSliceBound(const BodyFacts& facts, bool data) {
+  const uint64_t insertions =
+      facts.bare_line_endings + (data ? facts.dots_stuffed : 0);
+  return 2 * insertions + facts.chunks + 1;
 }
 
 absl::StatusOr<TransferPlan> PrecheckDelivery(const Envelope& envelope,

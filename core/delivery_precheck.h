@@ -64,13 +64,26 @@ struct BodyFacts {
   uint64_t bare_line_endings = 0;
   // eight_bit: some octet >= 0x80.
   bool eight_bit = false;
+  // dots_stuffed: line-leading dots that DATA doubles (RFC 5321 §4.5.2).
+  uint64_t dots_stuffed = 0;
+  // chunks: the Cord chunks counted (not octets).
+  uint64_t chunks = 0;
   // complete: every octet of the body is known.
   bool complete = false;
 };
 
-// BodyMeter gathers BodyFacts chunk by chunk with a count-only DotStuffer
-// (the same code that later encodes the body, so the precheck and the wire
-// agree by construction). A value type; copy it to try a chunk.
+// DataSliceBound bounds the IoSlices `DotStuffer::EncodeCord` plus `Finish`
+// produce for a complete body with `facts` under DATA (`data`) or BDAT: each
+// insertion point (a stuffed dot, a CR or LF added to a bare line ending)
+// splits a run and adds a slice, each chunk ends a run, and Finish adds at
+// most one. A capacity hint (`Data::slice_hint`), never a limit.
+uint64_t DataSliceBound(const BodyFacts& facts, bool data);
+
+// BodyMeter gathers BodyFacts chunk by chunk with a count-only DotStuffer in
+// DATA mode (the same code that later encodes the body, so the precheck and
+// the wire agree by construction; the RFC 1870 size is its output less the
+// stuffed dots and the end-of-data marker). A value type; copy it to try a
+// chunk. core/body_meter_memo.h measures a reused body once.
 class BodyMeter {
  public:
   BodyMeter();
@@ -85,6 +98,7 @@ class BodyMeter {
 
  private:
   DotStuffer stuffer_;
+  uint64_t chunks_ = 0;
   bool complete_ = false;
 };
 

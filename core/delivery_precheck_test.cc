@@ -7,10 +7,13 @@
 #include <vector>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "core/dot_stuffer.h"
 #include "core/errors.h"
+#include "core/io_slice.h"
 #include "gtest/gtest.h"
 
 namespace smtpcore {
@@ -92,6 +95,44 @@ TEST(BodyMeterTest, ACrIsJudgedByTheNextChunkOrByFinish) {
   meter.Finish();
   EXPECT_EQ(meter.facts().bare_line_endings, 1u);
   EXPECT_EQ(meter.facts().wire_size, 6u);  // "line\r\n"
+}
+
+// The meter counts in DATA mode; its wire size must still be what BDAT
+// (no dots, no marker) puts on the wire, and DataSliceBound must bound what
+// the encoder emits, whatever the body and its chunking.
+TEST(BodyMeterTest, WireSizeAndSliceBoundAgreeWithTheEncoder) {
+  const std::vector<std::string> bodies = {
+      "",       ".",         "\r",       "\n",          "a",
+      "a\r\n",  ".\r\n",     "\r\n.",    "..\r\n.\n.\r", "x\ry\nz",
+      "a\r\n.b\r\n\r\n.\r\n", "\n\n\n.", "line\r", ".\r.\n.\r\n."};
+  for (const std::string& body : bodies) {
+    for (size_t cut = 0; cut <= body.size(); ++cut) {
+      absl::Cord cord;
+      cord.Append(absl::Cord(body.substr(0, cut)));
+      cord.Append(absl::Cord(body.substr(cut)));
+      BodyMeter meter;
+      meter.Add(cord);
+      meter.Finish();
+      const BodyFacts f = meter.facts();
+      const std::string ctx = absl::StrCat("body ", absl::CEscape(body),
+                                           " cut ", cut);
+      for (bool data : {true, false}) {
+        DotStufferOptions o;
+        o.stuff_dots = data;
+        o.terminator = data;
+        DotStuffer encoder(o);
+        std::vector<IoSlice> slices;
+        ASSERT_TRUE(encoder.EncodeCord(cord, &slices).ok()) << ctx;
+        encoder.Finish(&slices);
+        EXPECT_LE(slices.size(), DataSliceBound(f, data)) << ctx;
+        if (data) {
+          EXPECT_EQ(f.dots_stuffed, encoder.stats().dots_stuffed) << ctx;
+        } else {
+          EXPECT_EQ(f.wire_size, encoder.stats().output_bytes) << ctx;
+        }
+      }
+    }
+  }
 }
 
 // --- PrecheckDelivery ----------------------------------------------------------

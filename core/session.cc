@@ -78,7 +78,8 @@ Session::Session(SessionOptions options, Instant now)
       flow_(DeliveryFlowOptions{options_.chunking, options_.line_endings,
                                 options_.max_transactions_per_delivery,
                                 options_.lmtp, options_.idna,
-                                options_.all_recipients_or_none},
+                                options_.all_recipients_or_none,
+                                options_.remember_last_body},
             &connection_, &events_) {}
 
 Session::~Session() = default;

@@ -170,6 +170,15 @@ struct SessionOptions {
   // refused with kNeedsSmtpUtf8). Empty: no conversion; such addresses are
   // refused and a non-ASCII EHLO name is sent as is.
   IdnaConverter idna;
+  // remember_last_body: keep the last complete body given to `Deliver`, and
+  // what the precheck measured of it, after its delivery ends (until the
+  // next `Deliver` or the session's end), so that the same Cord delivered
+  // again is not scanned again for SIZE, 8BITMIME and bare line endings
+  // (core/body_meter_memo.h; a bulk sender reusing one body). It is matched
+  // by its chunks' addresses: memory given with absl::MakeCordFromExternal
+  // must stay unchanged until its releaser runs, as Abseil requires, which
+  // is then later than without this option. Default off.
+  bool remember_last_body = false;
 };
 
 // SessionState is the coarse progress of a Session.

@@ -214,6 +214,8 @@ int RunBulkCommand(absl::Span<const std::string> args, const CommandIo& io) {
   pool_options.client = config->options;
   ApplyReachFlags(flags->reach, flags->connection.server.unix_path,
                   &pool_options.client);
+  // Every message is the same Cord: measure it once per connection.
+  pool_options.client.session.remember_last_body = true;
   pool_options.max_connections_per_destination =
       static_cast<int>(flags->concurrency);
   pool_options.max_messages_per_connection =
