@@ -17,7 +17,8 @@
 #   --busy N            busy loops to start (default 2; 0: no extra load)
 #   -h, --help          this text
 # TARGETs default to every test that links a loopback server or runs the smtpc binary:
-#   kind("_test rule", rdeps(//..., loopback_server + sink_server + smtpc)), plus tests tagged "loopback".
+#   kind("_test rule", rdeps(//..., loopback_server + sink_server + smtpc + aiosmtpd_server)), plus tests
+#   tagged "loopback" (the bindings' tests against the real aiosmtpd are among them).
 #
 # It starts the busy loops itself (`yes >/dev/null`) and stops them by PID when it ends, also on Ctrl-C or an
 # error. Results go to a fresh directory, /tmp/smtpcore-steadiness.XXXXXX: the Bazel output of each config,
@@ -102,7 +103,7 @@ start_load() {
 # --- targets
 if [[ ${#TARGETS[@]} -eq 0 && ${#CONFIGS[@]} -gt 0 ]]; then
   mapfile -t TARGETS < <("${BAZEL[@]}" query --noshow_progress \
-    'kind("_test rule", rdeps(//..., set(//transports/testing:loopback_server //tools/sink:sink_server //tools:smtpc)))
+    'kind("_test rule", rdeps(//..., set(//transports/testing:loopback_server //tools/sink:sink_server //tools:smtpc //tests:aiosmtpd_server)))
      + attr(tags, "\bloopback\b", kind("_test rule", //...))' 2>"$OUT/query.err" | sort)
   if [[ ${#TARGETS[@]} -eq 0 ]]; then
     cat "$OUT/query.err" >&2
