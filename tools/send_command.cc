@@ -65,18 +65,19 @@ Envelope BuildEnvelope(const SendFlags& f, bool dsn_offered,
   return e;
 }
 
-// PendingRecipients lists the recipients as not attempted (connection
-// failures before any RCPT).
-std::vector<RecipientResult> PendingRecipients(
-    const std::vector<std::string>& to) {
-  std::vector<RecipientResult> out;
+// NotSentRecipients gives every address of `to` its final outcome when the
+// session never got to the delivery (connect, DNS, proxy, TLS handshake,
+// greeting, EHLO or AUTH failure): not sent, with the status of `error`'s
+// permanence (deferred for a refused connection or a timeout), as the
+// transports do (FailedOutcome).
+std::vector<RecipientResult> NotSentRecipients(
+    const std::vector<std::string>& to, const SmtpError& error) {
+  std::vector<Recipient> recipients;
+  recipients.reserve(to.size());
   for (const std::string& address : to) {
-    RecipientResult r;
-    r.address = address;
-    r.status = RecipientStatus::kPending;
-    out.push_back(std::move(r));
+    recipients.push_back(Recipient{address, RcptParams()});
   }
-  return out;
+  return FailedOutcome(recipients, error).result.recipients;
 }
 
 void Emit(const SendFlags& f, const SendReport& report, const CommandIo& io) {
@@ -240,7 +241,7 @@ int RunSendCommand(absl::Span<const std::string> args, const CommandIo& io) {
                                    : last->ip,
           ":", f.connection.server.port);
     }
-    report.recipients = PendingRecipients(f.to);
+    report.recipients = NotSentRecipients(f.to, error);
     report.exit = ExitStatusForError(error);
     report.error = std::move(error);
     Emit(f, report, io);

@@ -309,6 +309,21 @@ TEST_F(SendCommandTest, UntrustedCertificateIsAProtocolError) {
   EXPECT_EQ(Messages(1).size(), 1u);
 }
 
+// A TLS handshake that fails before the session (implicit TLS to a plain
+// server): every recipient is not sent, none pending.
+TEST_F(SendCommandTest, ImplicitTlsFailureLeavesRecipientsNotSent) {
+  StartSink(/*tls=*/false);
+  RunResult r = RunSend({"--server", server_, "--tls", "implicit", "--from",
+                         "a@x", "--to", "b@x", "--json", "--timeout", "10"});
+  EXPECT_NE(r.status, 0) << r.out;
+  EXPECT_TRUE(absl::StrContains(
+      r.out, R"({"address":"b@x","accepted":false,"status":"not_sent",)"))
+      << r.out;
+  EXPECT_FALSE(absl::StrContains(r.out, "pending")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, R"("error":{"kind":"tls_)")) << r.out;
+  EXPECT_TRUE(sink_->messages().empty());
+}
+
 TEST_F(SendCommandTest, WrongPassword) {
   StartSink(/*tls=*/true);
   RunResult r = RunSend({"--server", server_, "--tls", "starttls", "--ca-file",
@@ -334,6 +349,36 @@ TEST(SendCommandNoServerTest, ConnectionRefusedIsTemporary) {
   r = RunSend({"--server", server, "--from", "a@x", "--to", "b@x"});
   EXPECT_EQ(r.status, 3);
   EXPECT_TRUE(absl::StrContains(r.err, "smtpc send: error: ")) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, "connection refused")) << r.err;
+}
+
+// Every recipient gets a final outcome even when the session never started:
+// "not_sent" (the connection error is the cause), never "pending".
+TEST(SendCommandNoServerTest, ConnectionRefusedLeavesRecipientsNotSent) {
+  absl::StatusOr<RefusedLoopbackPort> refused = RefusedLoopbackPort::Reserve();
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  const std::string server = absl::StrCat("127.0.0.1:", refused->port());
+  RunResult r = RunSend({"--server", server, "--from", "a@x", "--to", "b@x",
+                         "--to", "c@x", "--json"});
+  EXPECT_EQ(r.status, 3) << r.out;
+  for (const char* address : {"b@x", "c@x"}) {
+    EXPECT_TRUE(absl::StrContains(
+        r.out, absl::StrCat(R"({"address":")", address,
+                            R"(","accepted":false,"status":"not_sent",)"
+                            R"("code":null,"enhanced_code":null,)"
+                            R"("text":null})")))
+        << r.out;
+  }
+  EXPECT_FALSE(absl::StrContains(r.out, "pending")) << r.out;
+  EXPECT_TRUE(absl::StrContains(
+      r.out, R"("error":{"kind":"io","permanent":false,"code":null,)"
+             R"("enhanced_code":null,"command":"CONNECT",)"))
+      << r.out;
+
+  r = RunSend(
+      {"--server", server, "--from", "a@x", "--to", "b@x", "--to", "c@x"});
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_EQ(r.out, "not sent  b@x  -\nnot sent  c@x  -\n");
   EXPECT_TRUE(absl::StrContains(r.err, "connection refused")) << r.err;
 }
 

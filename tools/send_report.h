@@ -17,18 +17,23 @@
 //    "recipients": [{"address", "accepted", "status", "code",
 //                    "enhanced_code", "text"}],   in --to order; "accepted"
 //                                          is a 2xx to RCPT, "status" the
-//                                          final outcome (delivered,
-//                                          rejected, deferred, unknown,
-//                                          pending, not_sent; "unknown":
+//                                          final outcome, always one of
+//                                          delivered, rejected, deferred,
+//                                          unknown, not_sent ("unknown":
 //                                          the end of data was sent, no
 //                                          reply came, the message may have
-//                                          arrived; "not_sent": no RCPT was
-//                                          answered because the delivery
-//                                          failed first, e.g. the sender
-//                                          was refused: see "error" and
-//                                          core's RecipientNotSent),
-//                                          "text" the reply's first line
-//                                          without the enhanced code
+//                                          arrived; "not_sent": the server
+//                                          never refused the recipient, the
+//                                          delivery failed around it: the
+//                                          sender was refused, or the
+//                                          connection, TLS handshake,
+//                                          greeting or AUTH failed before
+//                                          the transaction; "error" is the
+//                                          cause and its "permanent" says
+//                                          whether to retry; core's
+//                                          RecipientNotSent), "text" the
+//                                          reply's first line without the
+//                                          enhanced code
 //    "result": {"code", "enhanced_code", "text"} | null,  reply to the end
 //                                          of the message
 //    "status": "ok" | "partial" | "temporary" | "permanent" | "protocol",
@@ -107,9 +112,11 @@ inline constexpr char kUnknownOutcomeNote[] =
 std::string SendReportToJson(const SendReport& report);
 
 // SendReportToText renders the human summary printed on stdout without
-// `--json` (several lines, each ending in '\n'): one line per recipient and
-// one for the message, and a warning line when some recipient's outcome is
-// unknown (kUnknownOutcomeNote). Empty when nothing was attempted.
+// `--json` (several lines, each ending in '\n'): one line per recipient
+// (its outcome: "delivered", "rejected", "deferred", "unknown" or "not
+// sent") and one for the message, and a warning line when some recipient's
+// outcome is unknown (kUnknownOutcomeNote). Empty when nothing was
+// attempted.
 std::string SendReportToText(const SendReport& report);
 
 }  // namespace cli

@@ -90,7 +90,9 @@ TEST(SendReportTest, ConnectionFailureJson) {
   SendReport r;
   r.server = "127.0.0.1:1";
   r.tls_mode = "opportunistic";
-  r.recipients.push_back(Rcpt("b@x", RecipientStatus::kPending, ""));
+  // What `smtpc send` reports when the connection fails before the session:
+  // the recipient's final outcome, deferred and not sent (never "pending").
+  r.recipients.push_back(Rcpt("b@x", RecipientStatus::kDeferred, ""));
   SmtpError e;
   e.cause = ErrorDetail::kIo;
   e.command = CommandKind::kGreeting;
@@ -103,7 +105,7 @@ TEST(SendReportTest, ConnectionFailureJson) {
             R"("tls":{"mode":"opportunistic","established":false},)"
             R"("capabilities":[],"auth":null,"body_command":null,)"
             R"("recipients":[{"address":"b@x","accepted":false,)"
-            R"("status":"pending","code":null,"enhanced_code":null,)"
+            R"("status":"not_sent","code":null,"enhanced_code":null,)"
             R"("text":null}],"result":null,"status":"temporary",)"
             R"("exit_code":3,"error":{"kind":"io","permanent":false,)"
             R"("code":null,"enhanced_code":null,"command":"CONNECT",)");

@@ -638,6 +638,8 @@ RecipientOut RecipientOut::From(const RecipientResult& r) {
   }
   out.rcpt_code = r.rcpt_reply.code();
   out.data_code = r.data_reply.code();
+  out.not_sent = RecipientNotSent(r);
+  out.outcome = std::string(RecipientOutcomeName(r));
   const Reply& decisive = r.data_reply.code() != 0 ? r.data_reply : r.rcpt_reply;
   out.code = decisive.code();
   if (decisive.code() != 0) {
@@ -660,6 +662,9 @@ int RecipientOut::Fill(smtpc_recipient_result* out) const {
   r.text_len = text.size();
   r.rcpt_code = rcpt_code;
   r.data_code = data_code;
+  r.not_sent = not_sent ? 1 : 0;
+  r.outcome = outcome.c_str();
+  r.outcome_len = outcome.size();
   return CopyOut(r, out, SMTPC_RECIPIENT_RESULT_V1_SIZE);
 }
 

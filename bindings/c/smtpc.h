@@ -60,9 +60,9 @@ extern "C" {
  * major version whose minor version is at least the header's it was built
  * with (docs/abi.md). */
 #define SMTPC_VERSION_MAJOR 1
-#define SMTPC_VERSION_MINOR 1
+#define SMTPC_VERSION_MINOR 2
 #define SMTPC_VERSION_PATCH 0
-#define SMTPC_VERSION_STRING "1.1.0"
+#define SMTPC_VERSION_STRING "1.2.0"
 
 /* smtpc_version returns the library's version, "MAJOR.MINOR.PATCH"
  * (static storage, valid forever), and stores the numbers in the non-NULL
@@ -428,11 +428,13 @@ typedef struct smtpc_event {
   /* Counts: TRANSACTION_COMPLETE: accepted/rejected (RCPT) and delivered
    * (accepted recipients whose data reply was 2xx; with LMTP each had its
    * own reply, a RECIPIENT_DATA event, and code/text are the last one's);
-   * DELIVERY_DONE and DELIVERY_FAILED: delivered/rejected/deferred/unknown.
-   * Else 0. `unknown` counts recipients whose outcome is unknown: the whole
-   * message was sent, then the connection ended before the server's reply,
-   * so it may have been delivered (retrying may duplicate it; core/delivery.h
-   * RecipientStatus::kUnknown). */
+   * DELIVERY_DONE and DELIVERY_FAILED: delivered/rejected/deferred/unknown
+   * (rejected and deferred count by status, so they include the recipients
+   * that were not sent: smtpc_recipient_result's `not_sent` tells them
+   * apart). Else 0. `unknown` counts recipients whose outcome is unknown:
+   * the whole message was sent, then the connection ended before the
+   * server's reply, so it may have been delivered (retrying may duplicate
+   * it; core/delivery.h RecipientStatus::kUnknown). */
   uint32_t accepted;
   uint32_t delivered;
   uint32_t rejected;
@@ -923,21 +925,29 @@ SMTPC_EXPORT int smtpc_session_append_body(smtpc_session* session,
 
 /* --- Per-recipient results and errors ------------------------------------ */
 
-/* smtpc_recipient_status is a recipient's final outcome. */
+/* smtpc_recipient_status is a recipient's final outcome. REJECTED and
+ * DEFERRED also cover recipients that were never offered to the server
+ * (the sender was refused, the connection failed first): those carry the
+ * permanence of the delivery's error and have `not_sent` set in their
+ * smtpc_recipient_result (version 2). */
 typedef enum smtpc_recipient_status {
   SMTPC_RCPT_PENDING = 0,   /* not decided (never in a final result) */
   SMTPC_RCPT_DELIVERED = 1, /* RCPT 2xx and the data's final reply 2xx */
-  SMTPC_RCPT_REJECTED = 2,  /* a 5xx to RCPT or to the data: permanent */
+  SMTPC_RCPT_REJECTED = 2,  /* a 5xx to RCPT or to the data, or not sent
+                               for a permanent cause: permanent */
   SMTPC_RCPT_DEFERRED = 3,  /* a 4xx, retries exhausted, connection lost
-                               before the end of data */
+                               before the end of data, or not sent for a
+                               temporary cause */
   SMTPC_RCPT_UNKNOWN = 4    /* the whole message was sent, then the
                                connection ended before the reply: it may
                                have been delivered (do not blindly retry) */
 } smtpc_recipient_status;
 
-/* smtpc_recipient_result is one recipient's outcome. Versioned like
- * smtpc_request_result: set `struct_size` to sizeof(*out) (or use
- * smtpc_recipient_result_init); the library writes only that many bytes.
+/* smtpc_recipient_result is one recipient's outcome. Version 2.
+ * Versioned like smtpc_request_result: set `struct_size` to sizeof(*out)
+ * (or use smtpc_recipient_result_init); the library writes only that many
+ * bytes, so a caller built against the version 1 header (struct_size
+ * SMTPC_RECIPIENT_RESULT_V1_SIZE) never sees the version 2 fields.
  * Strings are NUL-terminated, never NULL, owned by the object they were
  * read from (see the accessor). */
 typedef struct smtpc_recipient_result {
@@ -956,13 +966,42 @@ typedef struct smtpc_recipient_result {
   size_t text_len;
   int rcpt_code;      /* the RCPT reply's code, 0 if none */
   int data_code;      /* the data reply's code, 0 if none */
+
+  /* --- Version 2 (1.2.0) --- */
+
+  /* not_sent: nonzero when the recipient was never refused by the server
+   * although it failed (`status` REJECTED or DEFERRED): no data reply and
+   * no RCPT reply or a 2xx one (core/delivery.h RecipientNotSent). The
+   * delivery failed around it: the sender was refused (MAIL FROM 4xx/5xx),
+   * the connection failed before or during the transaction, a local
+   * refusal (message too large, REQUIRETLS unmet, ...). The cause is the
+   * delivery's error (smtpc_session_event_error, smtpc_send_result_error);
+   * `status` keeps its permanence (REJECTED: do not retry unchanged;
+   * DEFERRED: retry later). 0 for every other recipient, among them one
+   * the server refused at RCPT. */
+  int not_sent;
+  /* outcome: the stable lower-case name of the outcome to show a person
+   * or a program: "not_sent" when `not_sent`, else the status's name
+   * ("delivered", "rejected", "deferred", "unknown"; "pending" never in a
+   * final result); core RecipientOutcomeName. Owned like `text`. */
+  const char* outcome;
+  size_t outcome_len;
 } smtpc_recipient_result;
 
+/* SMTPC_RECIPIENT_RESULT_V1_SIZE is the `struct_size` of version 1 (up to
+ * `data_code`, library 1.0 and 1.1). */
 #define SMTPC_RECIPIENT_RESULT_V1_SIZE \
   (offsetof(smtpc_recipient_result, data_code) + sizeof(int))
 
+/* SMTPC_RECIPIENT_RESULT_V2_SIZE is the `struct_size` of version 2 (with
+ * `not_sent` and `outcome`, library 1.2). */
+#define SMTPC_RECIPIENT_RESULT_V2_SIZE \
+  (offsetof(smtpc_recipient_result, outcome_len) + sizeof(size_t))
+
 /* smtpc_recipient_result_init zeroes `size` bytes of `*out` and sets
- * `struct_size`. Returns 0, SMTPC_ERR_NULL_POINTER, SMTPC_ERR_VERSION. */
+ * `struct_size`. Returns 0, SMTPC_ERR_NULL_POINTER, SMTPC_ERR_VERSION
+ * (size below SMTPC_RECIPIENT_RESULT_V1_SIZE or above the library's
+ * sizeof(smtpc_recipient_result): a header newer than the library). */
 SMTPC_EXPORT int smtpc_recipient_result_init(smtpc_recipient_result* out,
                                              size_t size);
 
@@ -1135,7 +1174,11 @@ SMTPC_EXPORT void smtpc_send_result_free(smtpc_send_result* result);
 
 /* smtpc_send_result_num_recipients returns the number of recipient
  * results (the envelope's recipients, in order; 0 when the envelope never
- * got that far), or SMTPC_ERR_NULL_POINTER. */
+ * got that far), or SMTPC_ERR_NULL_POINTER. Each has a final status, never
+ * SMTPC_RCPT_PENDING: when the call failed before the server could answer
+ * for a recipient (bad options, connect, DNS, TLS or greeting failure, a
+ * refused sender) it is DEFERRED or REJECTED by the error's permanence,
+ * with `not_sent` set (version 2). */
 SMTPC_EXPORT int smtpc_send_result_num_recipients(
     const smtpc_send_result* result);
 

@@ -84,6 +84,9 @@ struct RecipientOut {
   std::string text;
   int rcpt_code = 0;
   int data_code = 0;
+  // Version 2: RecipientNotSent and RecipientOutcomeName (core/delivery.h).
+  bool not_sent = false;
+  std::string outcome;
 
   static RecipientOut From(const RecipientResult& r);
   // Fill writes this result into `*out` (versioned); its strings point

@@ -14,6 +14,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "bindings/c/smtpc.h"
 #include "bindings/c/smtpc_internal.h"
 #include "core/delivery.h"
@@ -45,12 +46,29 @@ int SetFailure(smtpc_send_result* r, const SmtpError& error) {
   return r->error.error;
 }
 
-// LocalFailure records a local refusal (bad options or envelope) that
-// happened before anything was sent.
-int LocalFailure(smtpc_send_result* r, ErrorDetail detail,
-                 absl::string_view message) {
-  return SetFailure(r, SmtpError::FromStatus(LocalError(detail, message),
-                                             CommandKind::kGreeting));
+// SetRecipients replaces the per-recipient results of `r` with `result`'s.
+void SetRecipients(smtpc_send_result* r, const DeliveryResult& result) {
+  r->recipients.clear();
+  for (const RecipientResult& rr : result.recipients) {
+    r->recipients.push_back(RecipientOut::From(rr));
+  }
+}
+
+// FailBeforeSession records `error`, a failure before the session could
+// report on the delivery (bad options, connect, TLS or greeting failure):
+// every recipient of `recipients` gets its final outcome, not sent
+// (FailedOutcome), and the code of `error` is returned.
+int FailBeforeSession(smtpc_send_result* r,
+                      absl::Span<const Recipient> recipients, SmtpError error) {
+  SetRecipients(r, FailedOutcome(recipients, error).result);
+  return SetFailure(r, error);
+}
+
+// LocalRefusal is a local refusal (bad options) that happened before
+// anything was sent.
+SmtpError LocalRefusal(ErrorDetail detail, absl::string_view message) {
+  return SmtpError::FromStatus(LocalError(detail, message),
+                               CommandKind::kGreeting);
 }
 
 absl::StatusOr<std::string> ReadFile(absl::string_view what, const char* path) {
@@ -72,15 +90,16 @@ int Send(const smtpc_send_options& o, const smtpc_envelope* c_envelope,
   std::string error;
   int rc = ReadEnvelope(c_envelope, &envelope, &error);
   if (rc == SMTPC_ERR_INVALID_ARGUMENT) {
-    return LocalFailure(r, ErrorDetail::kInvalidArgument, error);
+    // No envelope, so no per-recipient results.
+    return SetFailure(r, LocalRefusal(ErrorDetail::kInvalidArgument, error));
   }
   if (rc != SMTPC_OK) return rc;
-  // From here on every failure has per-recipient results.
-  for (const Recipient& rcpt : envelope.recipients) {
-    RecipientResult pending;
-    pending.address = rcpt.address;
-    r->recipients.push_back(RecipientOut::From(pending));
-  }
+  // From here on every failure has a final outcome for every recipient.
+  auto local_failure = [&](absl::string_view message) {
+    return FailBeforeSession(
+        r, envelope.recipients,
+        LocalRefusal(ErrorDetail::kInvalidArgument, message));
+  };
 
   ClientOptions options;
   options.host = o.host != nullptr ? o.host : "localhost";
@@ -90,20 +109,20 @@ int Send(const smtpc_send_options& o, const smtpc_envelope* c_envelope,
   if (o.proxy_url != nullptr) {
     absl::StatusOr<ProxyConfig> proxy = ParseProxyUrl(o.proxy_url);
     if (!proxy.ok()) {
-      return LocalFailure(r, ErrorDetail::kInvalidArgument,
-                          absl::StrCat("proxy_url: ", proxy.status().message()));
+      return local_failure(
+          absl::StrCat("proxy_url: ", proxy.status().message()));
     }
     options.proxy = *std::move(proxy);
   }
   if (absl::Status valid = ValidateClientOptions(options); !valid.ok()) {
-    return LocalFailure(r, ErrorDetail::kInvalidArgument, valid.message());
+    return local_failure(valid.message());
   }
   if (o.port < 0 || o.port > 65535) {
-    return LocalFailure(r, ErrorDetail::kInvalidArgument, "port out of range");
+    return local_failure("port out of range");
   }
   options.port = static_cast<uint16_t>(o.port);
   if (BuildSessionOptions(c_session, &options.session, &error) != SMTPC_OK) {
-    return LocalFailure(r, ErrorDetail::kInvalidArgument, error);
+    return local_failure(error);
   }
   if (o.connect_timeout_ms < 0) {
     options.connect_timeout = absl::ZeroDuration();
@@ -118,21 +137,18 @@ int Send(const smtpc_send_options& o, const smtpc_envelope* c_envelope,
       o.insecure != 0 ||
       (c_session.tls_mode == SMTPC_TLS_OPPORTUNISTIC && o.ca_file == nullptr);
   if ((o.client_cert_file == nullptr) != (o.client_key_file == nullptr)) {
-    return LocalFailure(r, ErrorDetail::kInvalidArgument,
-                        "client_cert_file and client_key_file go together");
+    return local_failure("client_cert_file and client_key_file go together");
   }
   if (o.client_cert_file != nullptr) {
     absl::StatusOr<std::string> cert =
         ReadFile("client_cert_file", o.client_cert_file);
     if (!cert.ok()) {
-      return LocalFailure(r, ErrorDetail::kInvalidArgument,
-                          cert.status().message());
+      return local_failure(cert.status().message());
     }
     absl::StatusOr<std::string> key =
         ReadFile("client_key_file", o.client_key_file);
     if (!key.ok()) {
-      return LocalFailure(r, ErrorDetail::kInvalidArgument,
-                          key.status().message());
+      return local_failure(key.status().message());
     }
     tls.certificate_chain_pem = *std::move(cert);
     tls.private_key_pem = *std::move(key);
@@ -148,13 +164,8 @@ int Send(const smtpc_send_options& o, const smtpc_envelope* c_envelope,
   absl::StatusOr<std::unique_ptr<BlockingClient>> client =
       BlockingClient::Connect(std::move(options));
   if (!client.ok()) {
-    SmtpError failure = ErrorFromStatus(client.status());
-    DeliveryOutcome outcome = FailedOutcome(envelope.recipients, failure);
-    r->recipients.clear();
-    for (const RecipientResult& rr : outcome.result.recipients) {
-      r->recipients.push_back(RecipientOut::From(rr));
-    }
-    return SetFailure(r, failure);
+    return FailBeforeSession(r, envelope.recipients,
+                             ErrorFromStatus(client.status()));
   }
   absl::Cord cord;
   if (body_len > 0) {
@@ -165,10 +176,7 @@ int Send(const smtpc_send_options& o, const smtpc_envelope* c_envelope,
       (*client)->Deliver(std::move(envelope), std::move(cord));
   // The delivery's outcome stands whatever QUIT gets.
   (void)(*client)->Close();
-  r->recipients.clear();
-  for (const RecipientResult& rr : outcome.result.recipients) {
-    r->recipients.push_back(RecipientOut::From(rr));
-  }
+  SetRecipients(r, outcome.result);
   if (!outcome.ok()) return SetFailure(r, *outcome.error);
   return SMTPC_OK;
 }

@@ -64,7 +64,7 @@ class BinaryDistribution(Distribution):
 
 setup(
     name="smtpcore",
-    version="1.1.0",
+    version="1.2.0",
     description=("SMTP client: blocking send(), asyncio, and a sans-I/O "
                  "session, over the smtpcore C library"),
     long_description=(HERE / "README.md").read_text(encoding="utf-8"),

@@ -210,6 +210,12 @@ static void test_starttls_auth_mixed_recipients(void) {
       CHECK_EQ_INT(r.code, kCode[i]);
       CHECK_EQ_INT(r.enhanced_class, kCode[i] / 100);
       CHECK_STR(r.text, kText[i]);
+      /* Version 2: refused by the server (RCPT or data), so not "not
+       * sent"; the outcome is the status's name. */
+      CHECK_EQ_INT(r.not_sent, 0);
+      CHECK_STR(r.outcome, i == 0 ? "delivered"
+                           : i == 1 ? "rejected"
+                                    : "deferred");
     }
     CHECK_EQ_INT(r.rcpt_code, 450);
     CHECK_EQ_INT(r.data_code, 0);
@@ -257,6 +263,15 @@ static void test_noop_and_abort(void) {
   CHECK(next_event(s, SMTPC_EVENT_DELIVERY_FAILED, &e));
   CHECK_EQ_INT(e.deferred, 1);
   CHECK_EQ_INT(e.permanent, 0);
+  /* Never offered to the server: deferred, and not sent. */
+  {
+    smtpc_recipient_result r;
+    CHECK_EQ_INT(smtpc_recipient_result_init(&r, sizeof(r)), 0);
+    CHECK_EQ_INT(smtpc_session_event_recipient(s, 0, &r), 1);
+    CHECK_EQ_INT(r.status, SMTPC_RCPT_DEFERRED);
+    CHECK_EQ_INT(r.not_sent, 1);
+    CHECK_STR(r.outcome, "not_sent");
+  }
   CHECK(next_event(s, SMTPC_EVENT_CLOSED, &e));
   CHECK_EQ_INT(e.error, SMTPC_ERR_UNAVAILABLE);
   CHECK_STR(smtpc_error_detail_name(e.error_detail), "io");

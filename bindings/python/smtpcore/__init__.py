@@ -23,7 +23,7 @@ from smtpcore.errors import (RecipientResult, SendResult, SmtpAuthError,
                              SmtpTlsError)
 from smtpcore.session import Event, Session
 
-__version__ = "1.1.0"
+__version__ = "1.2.0"
 
 __all__ = [
     "aio", "send", "Session", "Event", "SendResult", "RecipientResult",

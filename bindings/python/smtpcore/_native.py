@@ -152,6 +152,10 @@ class RecipientResult(ctypes.Structure):
         ("text_len", c_size_t),
         ("rcpt_code", c_int),
         ("data_code", c_int),
+        # Version 2 (library 1.2): recipients the server never refused.
+        ("not_sent", c_int),
+        ("outcome", c_void_p),
+        ("outcome_len", c_size_t),
     ]
 
 

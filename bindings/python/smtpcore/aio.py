@@ -28,7 +28,7 @@ import ssl
 from typing import Optional, Sequence, Union
 
 from smtpcore.errors import (SendResult, SmtpConnectError, SmtpError,
-                             SmtpTlsError)
+                             SmtpTlsError, not_sent_result)
 from smtpcore._proxy import open_tunnel, parse_proxy_url
 from smtpcore.message import Message, prepare, split_server
 from smtpcore.session import Session, now_ns, tls_mode_for
@@ -413,10 +413,28 @@ async def send(server: str, mail_from: Optional[str] = None,
                rcpt_to: Union[str, Sequence[str], None] = None,
                message: Optional[Message] = None, **options) -> SendResult:
     """Sends one message on its own connection: the asyncio twin of
-    smtpcore.send, with the same arguments, results and exceptions."""
+    smtpcore.send, with the same arguments, results and exceptions. As
+    with smtpcore.send, an error raised because the connection, TLS,
+    greeting or AUTH failed before the message was offered carries a
+    `result` in which every recipient is `not_sent`."""
     if message is None:
         raise ValueError("message is required")
     params = {k: options.pop(k) for k in _MESSAGE_KEYS if k in options}
-    async with Client(server, **options) as client:
-        return await client.send_message(message, mail_from, rcpt_to,
-                                         **params)
+    sender, rcpts, data, utf8 = prepare(message, mail_from, rcpt_to)
+    params["smtputf8"] = params.get("smtputf8", False) or utf8
+    client = Client(server, **options)
+    try:
+        await client.connect()
+    except SmtpError as e:
+        if e.result is None:
+            e.result = not_sent_result(rcpts, e)
+        await client.abort()
+        raise
+    # As `async with client` after connect(): QUIT on success, else abort.
+    try:
+        result = await client.send_message(data, sender, rcpts, **params)
+    except BaseException:
+        await client.abort()
+        raise
+    await client.quit()
+    return result

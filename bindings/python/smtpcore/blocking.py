@@ -76,12 +76,15 @@ def send(server: str, mail_from: Optional[str] = None,
 
     Returns:
         A SendResult: at least one recipient was delivered; the others
-        are in `rejected` and `deferred`.
+        are in `rejected` and `deferred` (and in `not_sent` when the
+        server never refused them: RecipientResult.not_sent).
 
     Raises:
         SmtpConnectError, SmtpTlsError, SmtpAuthError, SmtpProtocolError,
         SmtpTemporaryError, SmtpPermanentError (nobody got the message;
-        `error.result` has the per-recipient outcome), SmtpInvalidArgument
+        `error.result` has the per-recipient outcome: every recipient
+        `not_sent` when the connection, TLS, greeting or AUTH failed, or
+        the sender was refused), SmtpInvalidArgument
         or ValueError (bad arguments).
     """
     if message is None:

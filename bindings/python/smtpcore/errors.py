@@ -24,11 +24,20 @@ class RecipientResult:
         status: "delivered", "rejected" (permanent), "deferred" (retry
             later) or "unknown" (the connection failed after the end of
             data was sent and before its reply: the message may or may not
-            have been delivered; retrying risks a duplicate).
+            have been delivered; retrying risks a duplicate). For a
+            recipient that was not sent, the permanence of the cause.
         code: the reply that decided (the data reply when the recipient was
             accepted, else the RCPT reply); 0 when there was none.
         enhanced_code: that reply's RFC 3463 code ("5.1.1") or None.
         text: that reply's first line.
+        not_sent: True when the server never refused this recipient
+            although it failed: the delivery failed around it (the sender
+            was refused at MAIL FROM, the connection, TLS or AUTH failed
+            before or during the transaction, a local refusal such as a
+            message too large). The cause is the delivery's error (the
+            raised SmtpError); `status` says whether retrying may help
+            ("rejected": not unchanged; "deferred": later). False for a
+            recipient the server refused at RCPT or after the data.
     """
 
     address: str
@@ -36,11 +45,18 @@ class RecipientResult:
     code: int
     enhanced_code: Optional[str]
     text: str
+    not_sent: bool = False
 
     @property
     def ok(self) -> bool:
         """True when the message was delivered to this recipient."""
         return self.status == "delivered"
+
+    @property
+    def outcome(self) -> str:
+        """The outcome to show: "not_sent" when `not_sent`, else `status`
+        (the names `smtpc send --json` uses)."""
+        return "not_sent" if self.not_sent else self.status
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,11 +79,21 @@ class SendResult:
 
     @property
     def rejected(self) -> list[RecipientResult]:
+        """Recipients with status "rejected", those not sent for a
+        permanent cause included (see `not_sent`)."""
         return [r for r in self.recipients if r.status == "rejected"]
 
     @property
     def deferred(self) -> list[RecipientResult]:
+        """Recipients with status "deferred", those not sent for a
+        temporary cause included (see `not_sent`)."""
         return [r for r in self.recipients if r.status == "deferred"]
+
+    @property
+    def not_sent(self) -> list[RecipientResult]:
+        """Recipients the server never refused, kept from it by the
+        delivery's failure (RecipientResult.not_sent)."""
+        return [r for r in self.recipients if r.not_sent]
 
     @property
     def unknown(self) -> list[RecipientResult]:
@@ -209,7 +235,19 @@ def recipient_from(r: _native.RecipientResult) -> RecipientResult:
         code=r.code,
         enhanced_code=_enhanced(r.enhanced_class, r.enhanced_subject,
                                 r.enhanced_detail),
-        text=_native.text(r.text, r.text_len))
+        text=_native.text(r.text, r.text_len),
+        not_sent=bool(r.not_sent))
+
+
+def not_sent_result(rcpts: list[str], error: SmtpError) -> SendResult:
+    """The result of a message that never reached the session (the
+    connection, TLS, greeting or AUTH failed first): every recipient not
+    sent, "rejected" when `error` is permanent, else "deferred", as
+    smtpc_send reports it (transports/common FailedOutcome)."""
+    status = "rejected" if error.permanent else "deferred"
+    return SendResult(tuple(
+        RecipientResult(address=a, status=status, code=0, enhanced_code=None,
+                        text="", not_sent=True) for a in rcpts))
 
 
 def new_error_info() -> _native.ErrorInfo:

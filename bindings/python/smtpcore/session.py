@@ -197,9 +197,12 @@ class Event:
         error: the typed failure of "auth_failed", "auth_retry",
             "delivery_failed" and an unclean "closed"; else None.
         recipients: the per-recipient results of "delivery_done" and
-            "delivery_failed"; else ().
+            "delivery_failed" (RecipientResult, with `not_sent` for those
+            the server never refused); else ().
         accepted, delivered, rejected, deferred, unknown: the counts of
-            "transaction_complete", "delivery_done", "delivery_failed".
+            "transaction_complete", "delivery_done", "delivery_failed"
+            (rejected and deferred by status: not-sent recipients
+            included).
         from_client: for "trace": a client line.
         request_id, outcome, entries: for "vrfy", "expn", "help", "etrn":
             the request, its outcome name ("cannot_verify", ...) and the
