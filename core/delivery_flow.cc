@@ -96,7 +96,11 @@ struct DeliveryFlow::Transaction {
 
 DeliveryFlow::DeliveryFlow(DeliveryFlowOptions options, Connection* connection,
                            std::deque<Event>* events)
-    : options_(options), connection_(connection), events_(events) {}
+    : options_(options), connection_(connection), events_(events) {
+  if (options_.remember_last_body) {
+    body_memo_ = std::make_unique<BodyMeterMemo>();
+  }
+}
 
 DeliveryFlow::~DeliveryFlow() = default;
 
@@ -122,8 +126,8 @@ absl::StatusOr<DeliveryId> DeliveryFlow::Enqueue(Envelope envelope,
   d->streamed = streamed;
   d->body_complete = !streamed;
   d->body = std::move(body);
-  if (!streamed && options_.remember_last_body) {
-    d->meter = body_memo_.Measure(d->body);
+  if (!streamed && body_memo_ != nullptr) {
+    d->meter = body_memo_->Measure(d->body);
   } else if (!streamed) {
     d->meter.Add(d->body);
     d->meter.Finish();

@@ -179,9 +179,10 @@ class DeliveryFlow {
   int mail_transactions_ = 0;
   absl::optional<SmtpError> session_failure_;
   // body_memo_: the last complete body's measurement, so that a body sent
-  // again on this connection is not scanned again (core/body_meter_memo.h;
-  // only with `options_.remember_last_body`).
-  BodyMeterMemo body_memo_;
+  // again on this connection is not scanned again (core/body_meter_memo.h).
+  // Allocated only with `options_.remember_last_body` (null otherwise), so
+  // that a session without it does not carry the memo's state.
+  std::unique_ptr<BodyMeterMemo> body_memo_;
 };
 
 }  // namespace smtpcore
