@@ -16,6 +16,14 @@
 // server state is dirty (MAIL accepted, no successful data) is followed by
 // RSET before the next MAIL.
 //
+// One pass over a complete body: its precheck encodes it for this server's
+// transfer (DATA or BDAT; core/encoded_body.h) and reads the facts from
+// that encoding; the first transaction's DATA/BDAT sends the encoding. It
+// lives in the delivery from the precheck until that submit (or the
+// delivery's end: a refused delivery writes nothing); a later transaction
+// of the same delivery (452 retry) has the connection encode the body
+// again. Streamed and BINARYMIME bodies are measured (BodyMeter) instead.
+//
 // Failures of one delivery (the connection stays usable): a precheck
 // refusal, a local refusal of a transaction command (core/connection.h rule
 // 1) or of a streamed body chunk, MAIL refused, every RCPT refused, the data
@@ -40,6 +48,8 @@
 #include "core/body_meter_memo.h"
 #include "core/connection.h"
 #include "core/delivery.h"
+#include "core/delivery_precheck.h"
+#include "core/encoded_body.h"
 #include "core/event.h"
 #include "core/idna_converter.h"
 #include "core/instant.h"
@@ -152,6 +162,8 @@ class DeliveryFlow {
 
   Delivery* Find(DeliveryId id);
   bool Submit(Command command, Instant now, CommandId* out_id);
+  static BodyFacts CurrentFacts(const Delivery& d);
+  BodyFacts MeasureComplete(Delivery& d, const PrecheckContext& context);
   void StartTransaction(Delivery& d, Instant now);
   void SubmitRecipients(Delivery& d, Instant now);
   void SubmitBody(Delivery& d, Instant now);
