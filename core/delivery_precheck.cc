@@ -113,8 +113,7 @@ BodyFacts FactsOfEncoding(const EncodedBody& encoded) {
   f.input_size = stats.input_bytes;
   // DATA: as BodyMeter::facts. BDAT: the finished output is the message.
   f.wire_size = o.stuff_dots && o.terminator
-                    ? stats.output_bytes - stats.dots_stuffed -
-                          kEndMarkerOctets
+                    ? stats.output_bytes - stats.dots_stuffed - kEndMarkerOctets
                     : stats.output_bytes;
   f.bare_line_endings = stats.bare_cr + stats.bare_lf;
   f.eight_bit = stats.eight_bit;

@@ -11,8 +11,8 @@ absl::StatusOr<std::shared_ptr<EncodedBody>> EncodedBody::Encode(
     const absl::Cord& body, const DotStufferOptions& options) {
   // The copy shares `body`'s chunks (a reference count, no octets copied);
   // held behind a pointer so that inline bytes keep their address.
-  std::shared_ptr<EncodedBody> encoded(new EncodedBody(
-      std::make_unique<absl::Cord>(body), DotStuffer(options)));
+  std::shared_ptr<EncodedBody> encoded(
+      new EncodedBody(std::make_unique<absl::Cord>(body), DotStuffer(options)));
   absl::Status s =
       encoded->stuffer_.EncodeCord(*encoded->owner_, &encoded->slices_);
   if (!s.ok()) return s;

@@ -40,9 +40,9 @@ DotStufferOptions Mode(bool data) {
 // and one too large to be inline in a Cord.
 std::vector<std::string> Bodies() {
   std::vector<std::string> bodies = {
-      "",        ".",          "\r",         "\n",        "\r\n",
-      "a",       ".a\r\n",     "a\r\n.\r\n", "a\n.\nb",   "a\r.\rb\r",
-      "\r\r\n.", "..\n..\r\n", "x\xc3\xa9y", "end\r\n.",  "a\r\n\r\n.b"};
+      "",        ".",          "\r",         "\n",       "\r\n",
+      "a",       ".a\r\n",     "a\r\n.\r\n", "a\n.\nb",  "a\r.\rb\r",
+      "\r\r\n.", "..\n..\r\n", "x\xc3\xa9y", "end\r\n.", "a\r\n\r\n.b"};
   std::string big;
   for (int i = 0; i < 300; ++i) {
     big += i % 7 == 0 ? ".dotted line\r\n" : "plain text line\r\n";
@@ -128,8 +128,8 @@ TEST(EncodedBodyTest, SlicesPointIntoTheCallersChunks) {
   bool released = false;
   std::shared_ptr<EncodedBody> e;
   {
-    absl::Cord body = absl::MakeCordFromExternal(
-        *text, [&released] { released = true; });
+    absl::Cord body =
+        absl::MakeCordFromExternal(*text, [&released] { released = true; });
     e = *EncodedBody::Encode(body, Mode(true));
   }
   EXPECT_FALSE(released);

@@ -1169,8 +1169,9 @@ TEST(SessionTest, PrecheckedBodyIsSentWithoutCopy) {
                               *text, [&released] { released = true; }),
                           T(0))
                     .ok());
-    std::string head = "MAIL FROM:<a@example.org> SIZE=3006\r\n"
-                       "RCPT TO:<b@example.org>\r\n";
+    std::string head =
+        "MAIL FROM:<a@example.org> SIZE=3006\r\n"
+        "RCPT TO:<b@example.org>\r\n";
     if (bdat) {
       head += "BDAT 3006 LAST\r\n";
     } else {
