@@ -1,6 +1,7 @@
 // The core's whole cost of one delivery, in memory: Session::Deliver, the
-// precheck's measurement of the body, MAIL/RCPT/DATA, the DotStuffer's
-// encoding into slices, the transmit queue drained as a transport would
+// precheck (which encodes a body it has not seen once, for its facts and
+// the transfer: core/encoded_body.h), MAIL/RCPT/DATA, the transmit queue
+// drained as a transport would
 // (PollTransmit of up to 1,024 slices, ConsumeTransmit) and the replies
 // parsed, with the `smtpc bulk` message text (tools/message.cc) over
 // PIPELINING, SIZE and 8BITMIME. No sockets: the kernel's share of an end to
@@ -8,8 +9,10 @@
 //
 //   BM_Deliver/<size>/<reuse>: reuse 1 delivers the same Cord every time
 //   (a bulk sender) with SessionOptions::remember_last_body, so the precheck
-//   measures it once; reuse 0 builds a new Cord per message (copying the
-//   text, outside the timed region), measured every time.
+//   knows its facts and the connection encodes it; reuse 0 builds a new
+//   Cord per message (copying the text, outside the timed region), which
+//   the precheck encodes (before branch onescan: measured, then encoded
+//   again by the connection).
 
 #include <cstddef>
 #include <memory>

@@ -16,18 +16,25 @@ bool SameChunks(const absl::Cord& a, const absl::Cord& b) {
   return ia == ea && ib == eb;
 }
 
-const BodyMeter& BodyMeterMemo::Measure(const absl::Cord& body) {
-  if (valid_ && SameChunks(body_, body)) {
-    ++hits_;
-    return meter_;
-  }
+const BodyFacts* BodyMeterMemo::Find(const absl::Cord& body) {
+  if (!valid_ || !SameChunks(body_, body)) return nullptr;
+  ++hits_;
+  return &facts_;
+}
+
+void BodyMeterMemo::Remember(const absl::Cord& body, const BodyFacts& facts) {
+  facts_ = facts;
+  body_ = body;  // shares the chunks: the memo's reference (file comment)
+  valid_ = true;
+}
+
+const BodyFacts& BodyMeterMemo::Measure(const absl::Cord& body) {
+  if (const BodyFacts* known = Find(body)) return *known;
   BodyMeter meter;
   meter.Add(body);
   meter.Finish();
-  meter_ = meter;
-  body_ = body;  // shares the chunks: the memo's reference (file comment)
-  valid_ = true;
-  return meter_;
+  Remember(body, meter.facts());
+  return facts_;
 }
 
 }  // namespace smtpcore

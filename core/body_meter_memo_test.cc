@@ -47,12 +47,12 @@ std::string Text(char marker) {
 TEST(BodyMeterMemoTest, ACopyOfTheSameCordIsMeasuredOnce) {
   BodyMeterMemo memo;
   const absl::Cord body(Text('a'));
-  const BodyFacts first = memo.Measure(body).facts();
+  const BodyFacts first = memo.Measure(body);
   ExpectSameFacts(first, Fresh(body));
   EXPECT_EQ(memo.hits(), 0u);
   const absl::Cord copy = body;  // shares the chunks
-  ExpectSameFacts(memo.Measure(copy).facts(), first);
-  ExpectSameFacts(memo.Measure(body).facts(), first);
+  ExpectSameFacts(memo.Measure(copy), first);
+  ExpectSameFacts(memo.Measure(body), first);
   EXPECT_EQ(memo.hits(), 2u);
   EXPECT_TRUE(first.complete);
   EXPECT_EQ(first.dots_stuffed, 20u);
@@ -63,9 +63,9 @@ TEST(BodyMeterMemoTest, ManyChunksMatchChunkByChunk) {
   absl::Cord body;
   for (int i = 0; i < 8; ++i) body.Append(absl::Cord(Text('0' + i)));
   BodyMeterMemo memo;
-  const BodyFacts first = memo.Measure(body).facts();
+  const BodyFacts first = memo.Measure(body);
   EXPECT_GE(first.chunks, 1u);
-  ExpectSameFacts(memo.Measure(absl::Cord(body)).facts(), first);
+  ExpectSameFacts(memo.Measure(absl::Cord(body)), first);
   EXPECT_EQ(memo.hits(), 1u);
   ExpectSameFacts(first, Fresh(body));
 }
@@ -76,7 +76,7 @@ TEST(BodyMeterMemoTest, EqualBytesElsewhereAreMeasuredAgain) {
   const absl::Cord b(Text('x'));  // equal content, other memory
   ASSERT_EQ(a, b);
   memo.Measure(a);
-  ExpectSameFacts(memo.Measure(b).facts(), Fresh(b));
+  ExpectSameFacts(memo.Measure(b), Fresh(b));
   EXPECT_EQ(memo.hits(), 0u);
 }
 
@@ -86,13 +86,13 @@ TEST(BodyMeterMemoTest, AChangedBodyIsMeasuredAgain) {
   memo.Measure(a);
   absl::Cord longer = a;
   longer.Append("\r.more\n");
-  ExpectSameFacts(memo.Measure(longer).facts(), Fresh(longer));
+  ExpectSameFacts(memo.Measure(longer), Fresh(longer));
   absl::Cord shorter = a;
   shorter.RemoveSuffix(5);
-  ExpectSameFacts(memo.Measure(shorter).facts(), Fresh(shorter));
+  ExpectSameFacts(memo.Measure(shorter), Fresh(shorter));
   absl::Cord other(Text('y'));  // same size, other bytes
   ASSERT_EQ(other.size(), a.size());
-  ExpectSameFacts(memo.Measure(other).facts(), Fresh(other));
+  ExpectSameFacts(memo.Measure(other), Fresh(other));
   EXPECT_EQ(memo.hits(), 0u);
 }
 
@@ -102,7 +102,7 @@ TEST(BodyMeterMemoTest, OnlyTheLastBodyIsRemembered) {
   const absl::Cord b(Text('b'));
   memo.Measure(a);
   memo.Measure(b);
-  ExpectSameFacts(memo.Measure(a).facts(), Fresh(a));
+  ExpectSameFacts(memo.Measure(a), Fresh(a));
   EXPECT_EQ(memo.hits(), 0u);
   memo.Measure(a);
   EXPECT_EQ(memo.hits(), 1u);
@@ -111,15 +111,15 @@ TEST(BodyMeterMemoTest, OnlyTheLastBodyIsRemembered) {
 TEST(BodyMeterMemoTest, SmallAndEmptyBodies) {
   BodyMeterMemo memo;
   const absl::Cord small("hi\n.x");  // kept inline: never a hit
-  ExpectSameFacts(memo.Measure(small).facts(), Fresh(small));
-  ExpectSameFacts(memo.Measure(small).facts(), Fresh(small));
+  ExpectSameFacts(memo.Measure(small), Fresh(small));
+  ExpectSameFacts(memo.Measure(small), Fresh(small));
   EXPECT_EQ(memo.hits(), 0u);
   const absl::Cord empty;
-  const BodyFacts e = memo.Measure(empty).facts();
+  const BodyFacts e = memo.Measure(empty);
   ExpectSameFacts(e, Fresh(empty));
   EXPECT_EQ(e.wire_size, 0u);
   EXPECT_TRUE(e.complete);
-  ExpectSameFacts(memo.Measure(absl::Cord()).facts(), e);
+  ExpectSameFacts(memo.Measure(absl::Cord()), e);
 }
 
 TEST(BodyMeterMemoTest, TheMemoKeepsItsBodyAlive) {
@@ -128,10 +128,10 @@ TEST(BodyMeterMemoTest, TheMemoKeepsItsBodyAlive) {
   absl::Cord survivor;
   {
     absl::Cord body(Text('z'));
-    first = memo.Measure(body).facts();
+    first = memo.Measure(body);
     survivor = body;
   }  // `body` is gone; the memo and `survivor` still share its chunks
-  ExpectSameFacts(memo.Measure(survivor).facts(), first);
+  ExpectSameFacts(memo.Measure(survivor), first);
   EXPECT_EQ(memo.hits(), 1u);
 }
 

@@ -373,10 +373,14 @@ std::string CommandDebugString(const Command& command) {
     return absl::StrCat("AUTH ", auth->mechanism->name());
   }
   if (const auto* data = std::get_if<Data>(&command)) {
+    if (data->encoded != nullptr) return "DATA <encoded body>";
     return absl::StrCat("DATA <body ", data->body.size(), " bytes",
                         data->more_body ? ", more to come>" : ">");
   }
   if (const auto* bdat = std::get_if<Bdat>(&command)) {
+    if (bdat->encoded != nullptr) {
+      return absl::StrCat("BDAT <encoded body>", bdat->last ? " LAST" : "");
+    }
     return absl::StrCat("BDAT <chunk ", bdat->chunk.size(), " bytes>",
                         bdat->last ? " LAST" : "");
   }

@@ -31,6 +31,8 @@
 
 namespace smtpcore {
 
+class EncodedBody;  // core/encoded_body.h
+
 // kMaxCommandLineLength is the RFC 5321 §4.5.3.1.4 limit on a command line,
 // CRLF included.
 inline constexpr size_t kMaxCommandLineLength = 512;
@@ -169,10 +171,16 @@ struct RcptTo {
 // sent after the chunk flagged `last`. `slice_hint`, when not 0, is the
 // number of slices the encoding of `body` is expected to take (a capacity
 // hint: core/delivery_precheck.h DataSliceBound); it changes no byte sent.
+// `encoded`, when set, is the whole body already encoded for DATA
+// (core/encoded_body.h: dots stuffed, end-of-data marker to come): the
+// connection takes its slices instead of encoding `body`, which must then be
+// empty, with `more_body` false (Connection::Submit lists the errors). The
+// EncodedBody is spent by a successful Submit.
 struct Data {
   absl::Cord body;
   bool more_body = false;
   uint64_t slice_hint = 0;
+  std::shared_ptr<EncodedBody> encoded = nullptr;
 };
 
 // Bdat is one "BDAT size [LAST]" chunk (RFC 3030) followed by `chunk`.
@@ -180,12 +188,16 @@ struct Data {
 // (default) bare CR/LF become CRLF, state carrying across the chunks of one
 // message; `normalize = false` sends the bytes untouched (BINARYMIME).
 // No dot-stuffing, no terminator. `slice_hint` as for `Data` (a capacity
-// hint for the encoding of `chunk`, 0 for none).
+// hint for the encoding of `chunk`, 0 for none). `encoded`, when set, is a
+// whole message already encoded for BDAT (core/encoded_body.h: no stuffing,
+// normalised as `normalize` says): only as the one chunk of a message, with
+// `last` set and `chunk` empty; spent by a successful Submit.
 struct Bdat {
   absl::Cord chunk;
   bool last = false;
   bool normalize = true;
   uint64_t slice_hint = 0;
+  std::shared_ptr<EncodedBody> encoded = nullptr;
 };
 
 // Rset is "RSET" (RFC 5321 §4.1.1.5).

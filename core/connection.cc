@@ -283,7 +283,61 @@ absl::Status Connection::EncodeInto(DotStuffer& stuffer,
   return absl::OkStatus();
 }
 
+absl::Status Connection::CheckEncoded(const EncodedBody& encoded, bool data,
+                                      bool normalize) const {
+  const DotStufferOptions& o = encoded.options();
+  if (encoded.spent()) {
+    return LocalError(ErrorDetail::kInvalidArgument,
+                      "the encoded body was already sent");
+  }
+  const bool mode_ok =
+      data ? o.stuff_dots && o.terminator
+           : !o.stuff_dots && !o.terminator && o.normalize == normalize;
+  if (!mode_ok) {
+    return LocalError(ErrorDetail::kInvalidArgument,
+                      data ? "the body was not encoded for DATA"
+                           : "the body was not encoded for this BDAT");
+  }
+  // The same verdict as encoding the bytes here under this connection's
+  // policy (EncodeInto): a bare CR or LF anywhere, or a final CR, refuses
+  // the body. A pass-through BDAT (BINARYMIME) has no line endings to
+  // judge.
+  const bool judged = data || normalize;
+  if (judged && options_.line_endings == LineEndingPolicy::kReject) {
+    const DotStufferStats& st = encoded.stuffer().stats();
+    if (st.bare_cr + st.bare_lf > 0) {
+      return LocalError(ErrorDetail::kBareLineEnding,
+                        "bare CR or LF in message body");
+    }
+    if (encoded.stuffer().pending_cr()) {
+      return LocalError(ErrorDetail::kBareLineEnding,
+                        "body ends with a bare CR (line_endings is reject)");
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Connection::PrepareData(Pending& p, Data& data) {
+  if (data.encoded != nullptr) {
+    if (!data.body.empty() || data.more_body) {
+      return LocalError(ErrorDetail::kInvalidArgument,
+                        "DATA with an encoded body takes no other bytes");
+    }
+    absl::Status s = CheckEncoded(*data.encoded, /*data=*/true,
+                                  /*normalize=*/true);
+    if (!s.ok()) return s;
+    EncodedBody::Parts parts = data.encoded->Take();
+    p.stuffer = std::make_unique<DotStuffer>(std::move(parts.stuffer));
+    p.more_body = false;
+    p.body_bytes = p.stuffer->stats().input_bytes;
+    if (p.body_bytes > 0) {
+      BodyPart part;
+      part.owner = std::move(parts.owner);
+      part.slices = std::move(parts.slices);
+      p.parts.push_back(std::move(part));
+    }
+    return absl::OkStatus();
+  }
   DotStufferOptions o;
   o.stuff_dots = true;
   o.terminator = true;
@@ -303,6 +357,32 @@ absl::Status Connection::PrepareData(Pending& p, Data& data) {
 }
 
 absl::Status Connection::PrepareBdat(Pending& p, Bdat& bdat) {
+  if (bdat.encoded != nullptr) {
+    if (!bdat.chunk.empty() || !bdat.last) {
+      return LocalError(ErrorDetail::kInvalidArgument,
+                        "an encoded body is a whole message: one BDAT LAST "
+                        "without other bytes");
+    }
+    if (bdat_stuffer_ != nullptr) {
+      return WrongStateError(
+          "an encoded body cannot follow a BDAT chunk of the same message");
+    }
+    absl::Status s =
+        CheckEncoded(*bdat.encoded, /*data=*/false, bdat.normalize);
+    if (!s.ok()) return s;
+    EncodedBody::Parts parts = bdat.encoded->Take();
+    BodyPart part;
+    part.owner = std::move(parts.owner);
+    part.slices = std::move(parts.slices);
+    parts.stuffer.Finish(&part.slices);
+    const uint64_t size = TotalSize(part.slices);
+    SerializeBdat(size, /*last=*/true, &p.line);
+    p.trace_line = std::string(absl::StripSuffix(p.line, "\r\n"));
+    p.body_bytes = size;
+    p.bdat_last = true;
+    p.parts.push_back(std::move(part));
+    return absl::OkStatus();
+  }
   if (bdat_stuffer_ == nullptr) {
     // One encoder for every BDAT chunk of the message: line-ending state
     // carries across chunks. Without `normalize` (BINARYMIME) it passes

@@ -78,6 +78,7 @@
 #include "core/capabilities.h"
 #include "core/command.h"
 #include "core/dot_stuffer.h"
+#include "core/encoded_body.h"
 #include "core/event.h"
 #include "core/instant.h"
 #include "core/internal/transmit_queue.h"
@@ -246,6 +247,15 @@ class Connection {
   //       kBareLineEnding  (see core/command.h, core/dot_stuffer.h).
   //   kPermissionDenied / kInsecureAuth  AUTH without TLS (see options).
   //   kFailedPrecondition / kAuthMechanism  the mechanism's Start failed.
+  //   kInvalidArgument / kInvalidArgument  a DATA or BDAT whose `encoded`
+  //       body (core/encoded_body.h) is spent, was encoded for the other
+  //       transfer (DATA: dots stuffed and a terminator; BDAT: neither, and
+  //       normalised as `Bdat::normalize` says), comes with bytes in `body`
+  //       or `chunk`, with `Data::more_body`, or without `Bdat::last`.
+  //   kFailedPrecondition / kWrongState  an encoded BDAT body after a BDAT
+  //       chunk of the same message.
+  // An encoded body is checked against `line_endings` as bytes would be
+  // (kBareLineEnding under kReject), and taken (spent) only on success.
   // The body Cord of DATA/BDAT is kept (not copied) until written.
   absl::StatusOr<CommandId> Submit(Command command, Instant now);
 
@@ -301,6 +311,8 @@ class Connection {
   absl::Status PrepareBdat(Pending& p, Bdat& bdat);
   absl::Status EncodeInto(DotStuffer& stuffer, std::unique_ptr<absl::Cord> cord,
                           bool last, uint64_t slice_hint, BodyPart* out);
+  absl::Status CheckEncoded(const EncodedBody& encoded, bool data,
+                            bool normalize) const;
   void ProcessReply(const ReplyView& reply, Instant now);
   void HandleGreeting(const ReplyView& reply, Instant now);
   void HandleFinalReply(const ReplyView& reply, Instant now);

@@ -52,8 +52,16 @@ struct DeliveryFlow::Delivery {
   absl::Cord body;
   bool streamed = false;
   bool body_complete = true;
-  // meter: what `body` holds so far (all of it unless streamed).
+  // meter: what a streamed `body` holds so far (unused for a complete
+  // body, whose facts come at the precheck).
   BodyMeter meter;
+  // facts: the complete body's facts, from the precheck on.
+  BodyFacts facts;
+  // encoded: the complete body encoded for this server's transfer (DATA or
+  // BDAT) by the precheck's one pass over it (MeasureComplete); handed to
+  // the first transaction's DATA/BDAT, null after that or when the body is
+  // measured instead.
+  std::shared_ptr<EncodedBody> encoded;
   bool prechecked = false;
   TransferPlan plan;  // after the precheck
   DeliveryResult result;
@@ -94,9 +102,19 @@ struct DeliveryFlow::Transaction {
   absl::optional<Reply> bdat_failure;
 };
 
+// CurrentFacts: what is known of `d`'s body now (a streamed body grows
+// after its precheck).
+BodyFacts DeliveryFlow::CurrentFacts(const Delivery& d) {
+  return d.streamed ? d.meter.facts() : d.facts;
+}
+
 DeliveryFlow::DeliveryFlow(DeliveryFlowOptions options, Connection* connection,
                            std::deque<Event>* events)
-    : options_(options), connection_(connection), events_(events) {}
+    : options_(options), connection_(connection), events_(events) {
+  if (options_.remember_last_body) {
+    body_memo_ = std::make_unique<BodyMeterMemo>();
+  }
+}
 
 DeliveryFlow::~DeliveryFlow() = default;
 
@@ -122,12 +140,6 @@ absl::StatusOr<DeliveryId> DeliveryFlow::Enqueue(Envelope envelope,
   d->streamed = streamed;
   d->body_complete = !streamed;
   d->body = std::move(body);
-  if (!streamed && options_.remember_last_body) {
-    d->meter = body_memo_.Measure(d->body);
-  } else if (!streamed) {
-    d->meter.Add(d->body);
-    d->meter.Finish();
-  }
   for (size_t i = 0; i < envelope.recipients.size(); ++i) {
     RecipientResult rr;
     rr.address = envelope.recipients[i].address;
@@ -268,17 +280,57 @@ void DeliveryFlow::StartNext(Instant now) {
       context.line_endings = options_.line_endings;
       context.streamed = d.streamed;
       context.idna = &options_.idna;
+      const BodyFacts facts =
+          d.streamed ? d.meter.facts() : MeasureComplete(d, context);
       absl::StatusOr<TransferPlan> plan =
-          PrecheckDelivery(d.envelope, d.meter.facts(), context);
+          PrecheckDelivery(d.envelope, facts, context);
       if (!plan.ok()) {
+        // Nothing was sent; the encoding (if any) goes with the delivery.
         FailFrontDelivery(LocalRefusal(plan.status(), CommandKind::kMailFrom));
         continue;
       }
+      d.facts = facts;
       d.plan = *std::move(plan);
       d.prechecked = true;
     }
     StartTransaction(d, now);
   }
+}
+
+BodyFacts DeliveryFlow::MeasureComplete(Delivery& d,
+                                        const PrecheckContext& context) {
+  if (body_memo_ != nullptr) {
+    if (const BodyFacts* known = body_memo_->Find(d.body)) return *known;
+  }
+  BodyFacts facts;
+  // One pass: the body is encoded for the transfer this server will get
+  // (DATA or BDAT; UsesBdat depends only on the envelope and the
+  // capabilities), and the facts are that encoder's statistics. Bare line
+  // endings are normalised here and judged by the precheck (and again by
+  // the connection's policy when it takes the encoding). A BINARYMIME body,
+  // whose bytes go out unchanged, is only measured.
+  if (d.envelope.mail.body != BodyType::kBinaryMime) {
+    DotStufferOptions o;
+    const bool bdat = UsesBdat(d.envelope, context);
+    o.stuff_dots = !bdat;
+    o.terminator = !bdat;
+    o.normalize = true;
+    o.line_endings = LineEndingPolicy::kNormalize;
+    absl::StatusOr<std::shared_ptr<EncodedBody>> encoded =
+        EncodedBody::Encode(d.body, o);
+    if (encoded.ok()) {  // always, under kNormalize
+      d.encoded = *std::move(encoded);
+      facts = FactsOfEncoding(*d.encoded);
+    }
+  }
+  if (d.encoded == nullptr) {
+    BodyMeter meter;
+    meter.Add(d.body);
+    meter.Finish();
+    facts = meter.facts();
+  }
+  if (body_memo_ != nullptr) body_memo_->Remember(d.body, facts);
+  return facts;
 }
 
 void DeliveryFlow::StartTransaction(Delivery& d, Instant now) {
@@ -393,8 +445,14 @@ void DeliveryFlow::SubmitBody(Delivery& d, Instant now) {
       }
       return;  // AppendBody sends the following chunks
     }
-    const uint64_t hint = DataSliceBound(d.meter.facts(), /*data=*/false);
-    if (!Submit(Bdat{d.body, true, normalize, hint}, now, &id)) return;
+    Bdat bdat{d.body, true, normalize,
+              DataSliceBound(CurrentFacts(d), /*data=*/false)};
+    if (d.encoded != nullptr) {
+      // The precheck's encoding: the body is not scanned again.
+      bdat.chunk.Clear();
+      bdat.encoded = std::move(d.encoded);
+    }
+    if (!Submit(std::move(bdat), now, &id)) return;
     t.sent.push_back({id, CommandKind::kBdat, 0, true});
     ++t.outstanding;
     return;
@@ -402,8 +460,14 @@ void DeliveryFlow::SubmitBody(Delivery& d, Instant now) {
   // A complete body's slice count is known from the precheck's measurement:
   // the encoder's vector is allocated once (Data::slice_hint).
   const uint64_t hint =
-      d.body_complete ? DataSliceBound(d.meter.facts(), /*data=*/true) : 0;
-  if (!Submit(Data{d.body, !d.body_complete, hint}, now, &id)) return;
+      d.body_complete ? DataSliceBound(CurrentFacts(d), /*data=*/true) : 0;
+  Data data{d.body, !d.body_complete, hint};
+  if (d.body_complete && d.encoded != nullptr) {
+    // The precheck's encoding: the body is not scanned again.
+    data.body.Clear();
+    data.encoded = std::move(d.encoded);
+  }
+  if (!Submit(std::move(data), now, &id)) return;
   t.data_id = id;
   t.sent.push_back({id, CommandKind::kData});
   ++t.outstanding;

@@ -16,6 +16,14 @@
 // server state is dirty (MAIL accepted, no successful data) is followed by
 // RSET before the next MAIL.
 //
+// One pass over a complete body: its precheck encodes it for this server's
+// transfer (DATA or BDAT; core/encoded_body.h) and reads the facts from
+// that encoding; the first transaction's DATA/BDAT sends the encoding. It
+// lives in the delivery from the precheck until that submit (or the
+// delivery's end: a refused delivery writes nothing); a later transaction
+// of the same delivery (452 retry) has the connection encode the body
+// again. Streamed and BINARYMIME bodies are measured (BodyMeter) instead.
+//
 // Failures of one delivery (the connection stays usable): a precheck
 // refusal, a local refusal of a transaction command (core/connection.h rule
 // 1) or of a streamed body chunk, MAIL refused, every RCPT refused, the data
@@ -40,6 +48,8 @@
 #include "core/body_meter_memo.h"
 #include "core/connection.h"
 #include "core/delivery.h"
+#include "core/delivery_precheck.h"
+#include "core/encoded_body.h"
 #include "core/event.h"
 #include "core/idna_converter.h"
 #include "core/instant.h"
@@ -152,6 +162,8 @@ class DeliveryFlow {
 
   Delivery* Find(DeliveryId id);
   bool Submit(Command command, Instant now, CommandId* out_id);
+  static BodyFacts CurrentFacts(const Delivery& d);
+  BodyFacts MeasureComplete(Delivery& d, const PrecheckContext& context);
   void StartTransaction(Delivery& d, Instant now);
   void SubmitRecipients(Delivery& d, Instant now);
   void SubmitBody(Delivery& d, Instant now);
@@ -179,9 +191,10 @@ class DeliveryFlow {
   int mail_transactions_ = 0;
   absl::optional<SmtpError> session_failure_;
   // body_memo_: the last complete body's measurement, so that a body sent
-  // again on this connection is not scanned again (core/body_meter_memo.h;
-  // only with `options_.remember_last_body`).
-  BodyMeterMemo body_memo_;
+  // again on this connection is not scanned again (core/body_meter_memo.h).
+  // Allocated only with `options_.remember_last_body` (null otherwise), so
+  // that a session without it does not carry the memo's state.
+  std::unique_ptr<BodyMeterMemo> body_memo_;
 };
 
 }  // namespace smtpcore

@@ -106,10 +106,32 @@ BodyFacts BodyMeter::facts() const {
   return f;
 }
 
+BodyFacts FactsOfEncoding(const EncodedBody& encoded) {
+  const DotStufferOptions& o = encoded.options();
+  const DotStufferStats stats = encoded.FinishedStats();
+  BodyFacts f;
+  f.input_size = stats.input_bytes;
+  // DATA: as BodyMeter::facts. BDAT: the finished output is the message.
+  f.wire_size = o.stuff_dots && o.terminator
+                    ? stats.output_bytes - stats.dots_stuffed - kEndMarkerOctets
+                    : stats.output_bytes;
+  f.bare_line_endings = stats.bare_cr + stats.bare_lf;
+  f.eight_bit = stats.eight_bit;
+  f.dots_stuffed = stats.dots_stuffed;
+  f.chunks = encoded.chunks();
+  f.complete = true;
+  return f;
+}
+
 uint64_t DataSliceBound(const BodyFacts& facts, bool data) {
   const uint64_t insertions =
       facts.bare_line_endings + (data ? facts.dots_stuffed : 0);
   return 2 * insertions + facts.chunks + 1;
+}
+
+bool UsesBdat(const Envelope& envelope, const PrecheckContext& context) {
+  return envelope.mail.body == BodyType::kBinaryMime ||
+         (context.chunking && context.capabilities->chunking());
 }
 
 absl::StatusOr<TransferPlan> PrecheckDelivery(const Envelope& envelope,
@@ -182,7 +204,7 @@ absl::StatusOr<TransferPlan> PrecheckDelivery(const Envelope& envelope,
                      absl::StrCat("body has ", body.bare_line_endings,
                                   " bare CR or LF (line_endings is reject)"));
   }
-  plan.use_bdat = plan.binary || (context.chunking && caps.chunking());
+  plan.use_bdat = UsesBdat(envelope, context);
   // SIZE (RFC 1870): declare and pre-check. RFC 1870 §3 counts the octets
   // transmitted after the 354, CRLF pairs included, but not the final "."
   // or the stuffed dots: each bare CR or LF that is normalised to CRLF adds

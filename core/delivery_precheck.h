@@ -47,6 +47,7 @@
 #include "core/command.h"
 #include "core/delivery.h"
 #include "core/dot_stuffer.h"
+#include "core/encoded_body.h"
 #include "core/idna_converter.h"
 
 namespace smtpcore {
@@ -83,7 +84,10 @@ uint64_t DataSliceBound(const BodyFacts& facts, bool data);
 // DATA mode (the same code that later encodes the body, so the precheck and
 // the wire agree by construction; the RFC 1870 size is its output less the
 // stuffed dots and the end-of-data marker). A value type; copy it to try a
-// chunk. core/body_meter_memo.h measures a reused body once.
+// chunk. core/body_meter_memo.h measures a reused body once. The delivery
+// flow uses it for streamed and BINARYMIME bodies only: a complete body is
+// encoded once instead and its facts read from the encoding
+// (`FactsOfEncoding`).
 class BodyMeter {
  public:
   BodyMeter();
@@ -101,6 +105,16 @@ class BodyMeter {
   uint64_t chunks_ = 0;
   bool complete_ = false;
 };
+
+// FactsOfEncoding returns the BodyFacts of a complete body from its
+// encoding (core/encoded_body.h), as a BodyMeter would count them, so that
+// a body encoded for the transfer need not be measured in a second pass:
+// for DATA (dots stuffed, terminator) every field equals the BodyMeter's;
+// for a normalising BDAT encoding too, except `dots_stuffed`, which is 0
+// (BDAT stuffs nothing). `wire_size` is meaningless for a pass-through
+// (BINARYMIME) encoding, whose size is `input_size`. `complete` is true.
+// Pure; `encoded` is borrowed for the call and must not be spent.
+BodyFacts FactsOfEncoding(const EncodedBody& encoded);
 
 // PrecheckContext is what the precheck knows of the session and the server.
 // Borrows `capabilities` for the duration of the call.
@@ -133,6 +147,13 @@ struct TransferPlan {
   bool binary = false;     // BINARYMIME: the body is sent unchanged
   bool strip_dsn = false;  // drop NOTIFY/ORCPT from every RCPT (no DSN)
 };
+
+// UsesBdat is true when `envelope` goes to this server with BDAT rather
+// than DATA: a BINARYMIME body, or CHUNKING offered and allowed. It depends
+// on neither the body nor anything that can refuse the delivery, so a
+// caller can choose the body's encoding before the precheck;
+// `PrecheckDelivery` sets `TransferPlan::use_bdat` to the same value.
+bool UsesBdat(const Envelope& envelope, const PrecheckContext& context);
 
 // PrecheckDelivery decides the TransferPlan of `envelope` with a body
 // described by `body`, or returns the refusal (see the file comment). Pure:

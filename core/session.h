@@ -174,7 +174,10 @@ struct SessionOptions {
   // what the precheck measured of it, after its delivery ends (until the
   // next `Deliver` or the session's end), so that the same Cord delivered
   // again is not scanned again for SIZE, 8BITMIME and bare line endings
-  // (core/body_meter_memo.h; a bulk sender reusing one body). It is matched
+  // (core/body_meter_memo.h; a bulk sender reusing one body). Since the
+  // precheck encodes a body it has not seen once for both the facts and the
+  // transfer (core/encoded_body.h), this saves no pass any more (the one
+  // pass moves to the connection); kept for callers that set it. It is matched
   // by its chunks' addresses: memory given with absl::MakeCordFromExternal
   // must stay unchanged until its releaser runs, as Abseil requires, which
   // is then later than without this option. Default off.

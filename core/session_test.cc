@@ -1141,6 +1141,74 @@ TEST(SessionTest, CrlfAcrossCordChunksIsNotBare) {
             "RCPT TO:<b@example.org>\r\nDATA\r\n");
 }
 
+// The precheck encodes a complete body once for the transfer
+// (core/encoded_body.h) and the connection sends that encoding: still zero
+// copy, for DATA and BDAT, and the caller's memory is let go once the body
+// is written and the delivery is over. A refused delivery (SIZE) writes
+// nothing.
+TEST(SessionTest, PrecheckedBodyIsSentWithoutCopy) {
+  static const std::string* text =
+      new std::string(std::string(3000, 'a') + "\r\n.b\r\n");
+  for (bool bdat : {false, true}) {
+    SCOPED_TRACE(bdat ? "BDAT" : "DATA");
+    bool released = false;
+    Session s(Plain(), T(0));
+    ASSERT_TRUE(s.Receive(kGreeting, T(0)).ok());
+    EXPECT_EQ(DrainTransmit(s, T(0)), "EHLO client.example\r\n");
+    ASSERT_TRUE(s.Receive(bdat ? "250-mx\r\n250-PIPELINING\r\n"
+                                 "250-CHUNKING\r\n250 SIZE 5000\r\n"
+                               : "250-mx\r\n250-PIPELINING\r\n"
+                                 "250 SIZE 5000\r\n",
+                          T(0))
+                    .ok());
+    ASSERT_TRUE(s.Deliver(Env("a@example.org", {"b@example.org"}),
+                          absl::Cord(std::string(6000, 'z')), T(0))
+                    .ok());  // over SIZE: refused before MAIL
+    ASSERT_TRUE(s.Deliver(Env("a@example.org", {"b@example.org"}),
+                          absl::MakeCordFromExternal(
+                              *text, [&released] { released = true; }),
+                          T(0))
+                    .ok());
+    std::string head =
+        "MAIL FROM:<a@example.org> SIZE=3006\r\n"
+        "RCPT TO:<b@example.org>\r\n";
+    if (bdat) {
+      head += "BDAT 3006 LAST\r\n";
+    } else {
+      head += "DATA\r\n";
+      EXPECT_EQ(DrainTransmit(s, T(0)), head);
+      ASSERT_TRUE(s.Receive("250 ok\r\n250 ok\r\n354 go\r\n", T(0)).ok());
+      head.clear();
+    }
+    IoSlice slices[16];
+    size_t n = s.PollTransmit(absl::MakeSpan(slices));
+    std::string wire;
+    bool points_into_text = false;
+    for (size_t i = 0; i < n; ++i) {
+      wire.append(slices[i].data, slices[i].size);
+      if (slices[i].data == text->data()) points_into_text = true;
+    }
+    EXPECT_TRUE(points_into_text);
+    EXPECT_EQ(wire, head + std::string(3000, 'a') +
+                        (bdat ? "\r\n.b\r\n" : "\r\n..b\r\n.\r\n"));
+    s.ConsumeTransmit(wire.size(), T(0));
+    ASSERT_TRUE(s.Receive(bdat ? "250 ok\r\n250 ok\r\n250 queued\r\n"
+                               : "250 queued\r\n",
+                          T(0))
+                    .ok());
+    std::vector<std::string> kinds;
+    while (auto e = s.PollEvent()) {
+      if (std::holds_alternative<DeliveryFailed>(*e)) {
+        kinds.push_back("failed");
+      } else if (std::holds_alternative<DeliveryDone>(*e)) {
+        kinds.push_back("done");
+      }
+    }
+    EXPECT_EQ(kinds, (std::vector<std::string>{"failed", "done"}));
+    EXPECT_TRUE(released);
+  }
+}
+
 // RFC 1870 §3: SIZE counts the octets sent, CRLF pairs included: each bare
 // LF or CR (normalised to CRLF) adds one; dot-stuffing and the final "." do
 // not count. The SIZE pre-check uses the same count.
