@@ -629,19 +629,12 @@ void DeliveryFlow::OnDataReply(Delivery& d, CommandKind kind,
 
 void DeliveryFlow::FinishTransaction(Delivery& d, Instant now) {
   std::unique_ptr<Transaction> t = std::move(txn_);
-  if (t->mail_failed || t->abandoned) {
-    // MAIL refused, or a local refusal: the whole delivery fails with that
-    // reply or error.
-    SettlePending(d.result, d.error.has_value() && d.error->permanent
-                                ? RecipientStatus::kRejected
-                                : RecipientStatus::kDeferred);
-    d.remaining.clear();
-    FinishDelivery();
-    return;
-  }
-  if (options_.all_recipients_or_none && !t->body_submitted) {
-    // Some RCPT was refused: nobody gets the message. The accepted
-    // recipients were not sent to; they share the refusal's permanence.
+  // MAIL refused, or a local refusal: the whole delivery fails with that
+  // reply or error. Under all_recipients_or_none, a refused RCPT means
+  // nobody gets the message: the accepted recipients were not sent to and
+  // share the refusal's permanence.
+  if (t->mail_failed || t->abandoned ||
+      (options_.all_recipients_or_none && !t->body_submitted)) {
     SettlePending(d.result, d.error.has_value() && d.error->permanent
                                 ? RecipientStatus::kRejected
                                 : RecipientStatus::kDeferred);
