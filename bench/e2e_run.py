@@ -55,6 +55,27 @@ def sized_message(size, index=1, frm=FROM, to=TO):
     return out.encode("ascii")
 
 
+def xlines_message(size, frm=FROM, to=TO):
+    """Text of the kind smtp-source -l sends: a few headers, then lines of
+    a digit and 'X's (80 octets with CRLF), none starting with a dot, so
+    nothing is dot-stuffed (`smtpc-x` sends it; it is the fair comparison
+    with smtp-source, whose text needs no stuffing)."""
+    out = ("From: <%s>\r\nTo: <%s>\r\nSubject: smtpc x-lines\r\n"
+           "Message-ID: <xlines@smtpc.test>\r\n\r\n" % (frm, to))
+    parts = [out]
+    length = len(out)
+    line = 1
+    while length + 2 < size:
+        text = (str(line % 10) + "X" * 77)[:size - length - 2]
+        parts.append(text + "\r\n")
+        length += len(text) + 2
+        line += 1
+    out = "".join(parts)
+    while len(out) < size:
+        out = out[:-2] + "X" + out[-2:]
+    return out.encode("ascii")
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -102,10 +123,19 @@ def measured(cmd, timeout, env=None):
                 maxrss_kb=after.ru_maxrss)
 
 
+# The smtpc variants. smtpc: one generated body (dot every 10th line) for
+# every message, remembered by the session. smtpc-distinct: 8 such bodies in
+# turn, so every message is a body the session has not just sent (the path
+# of a sender of different messages). smtpc-x: the x-lines text (no dots),
+# like smtp-source's own.
+SMTPC_VARIANTS = ("smtpc", "smtpc-distinct", "smtpc-x")
+
+
 class Clients:
-    def __init__(self, args, files):
+    def __init__(self, args, files, xfiles):
         self.args = args
         self.files = files
+        self.xfiles = xfiles
         here = os.path.dirname(os.path.abspath(__file__))
         self.smtplib_py = os.path.join(here, "e2e_smtplib.py")
         self.nodemailer_js = os.path.join(here, "e2e_nodemailer.js")
@@ -119,11 +149,17 @@ class Clients:
             return ["smtp-source", "-d", "-s", str(conc), "-m", str(count),
                     "-l", str(size), "-f", FROM, "-t", TO,
                     "127.0.0.1:%d" % port]
-        if client == "smtpc":
+        if client in SMTPC_VARIANTS:
             cmd = [self.smtpc, "bulk", "--server", "127.0.0.1:%d" % port,
                    "--count", str(count), "--concurrency", str(conc),
-                   "--size", str(size), "--from", FROM, "--to", TO,
-                   "--progress", "never", "--json"]
+                   "--from", FROM, "--to", TO, "--progress", "never",
+                   "--json"]
+            if client == "smtpc-x":
+                cmd += ["--data", self.xfiles[size]]
+            else:
+                cmd += ["--size", str(size)]
+            if client == "smtpc-distinct":
+                cmd += ["--distinct", "8"]
             if mode == "plain":
                 cmd += ["--tls", "none"]
             else:
@@ -151,7 +187,8 @@ def main():
     p.add_argument("--quick", action="store_true")
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--out", default=None)
-    p.add_argument("--clients", default="smtp-source,smtpc,smtplib,nodemailer")
+    p.add_argument("--clients", default="smtp-source,smtpc,smtpc-distinct,"
+                   "smtpc-x,smtplib,nodemailer")
     p.add_argument("--modes", default="plain,starttls")
     p.add_argument("--memory-sessions", type=int, default=10000)
     p.add_argument("--scale", type=float, default=1.0,
@@ -181,11 +218,16 @@ def main():
     modes = args.modes.split(",")
     tmp = tempfile.mkdtemp(prefix="smtpcore-e2e-")
     files = {}
-    for size in sizes:
+    xfiles = {}
+    for size in sizes + ([KIB] if KIB not in sizes else []):
         path = os.path.join(tmp, "msg-%d.eml" % size)
         with open(path, "wb") as f:
             f.write(sized_message(size))
         files[size] = path
+        path = os.path.join(tmp, "xlines-%d.eml" % size)
+        with open(path, "wb") as f:
+            f.write(xlines_message(size))
+        xfiles[size] = path
     env = dict(os.environ)
     env["NODE_PATH"] = args.node_modules
     ca = os.path.join(tmp, "sink-ca.pem")
@@ -209,7 +251,7 @@ def main():
         wait_banner(plain_port)
         if "starttls" in modes:
             wait_banner(tls_port)
-        cl = Clients(args, files)
+        cl = Clients(args, files, xfiles)
         for rep in range(args.reps):
             for mode in modes:
                 port = plain_port if mode == "plain" else tls_port
@@ -376,7 +418,7 @@ def summarize(rows, stamp, tag):
             1 + max(int(r["rep"]) for r in rows)),
         "",
         "| mode | size | conn | client | msgs/s | MB/s | user ms/msg | sys "
-        "ms/msg | net CPU ms/msg | msgs/s smtpc/it | net CPU smtpc/it |",
+        "ms/msg | net CPU ms/msg | msgs/s ratio | net CPU ratio |",
         "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     def net(mode, client, rs):
@@ -390,34 +432,46 @@ def summarize(rows, stamp, tag):
                         int(r["count"]))
         return statistics.median(vals)
 
+    def ratios(mode, size, conc, num_client, den_client):
+        num = groups.get((mode, size, conc, num_client), [])
+        den = groups.get((mode, size, conc, den_client), [])
+        if not num or not den:
+            return "", ""
+        mps = med(den, "msgs_per_s")
+        cpu = net(mode, den_client, den)
+        r1 = "%.2f" % (med(num, "msgs_per_s") / mps) if mps else "-"
+        r2 = "%.2f" % (net(mode, num_client, num) / cpu) if cpu > 0 else "-"
+        return r1, r2
+
     for (mode, size, conc, client), rs in sorted(
-            groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2],
-                                            kv[0][3] != "smtpc", kv[0][3])):
+            groups.items(), key=lambda kv: (
+                kv[0][0], kv[0][1], kv[0][2], kv[0][3] not in SMTPC_VARIANTS,
+                kv[0][3] != "smtpc", kv[0][3])):
         if (mode.startswith("floor") or mode.startswith("per-conn") or
                 mode.startswith("startup")):
             continue
-        mps = med(rs, "msgs_per_s")
-        cpu = net(mode, client, rs)
-        ours = groups.get((mode, size, conc, "smtpc"), [])
-        if client != "smtpc" and ours:
-            r1 = "%.2f" % (med(ours, "msgs_per_s") / mps) if mps else "-"
-            ocpu = net(mode, "smtpc", ours)
-            r2 = "%.2f" % (ocpu / cpu) if cpu > 0 else "-"
+        if client in SMTPC_VARIANTS:
+            r1, r2 = ratios(mode, size, conc, client, "smtp-source")
         else:
-            r1 = r2 = ""
+            r1, r2 = ratios(mode, size, conc, "smtpc", client)
         if any(int(r["failed"]) for r in rs):
             client += " (failures)"
         lines.append("| %s | %s | %d | %s | %.0f | %.1f | %.3f | %.3f | %.3f "
                      "| %s | %s |"
-                     % (mode, human(size), conc, client, mps,
-                        med(rs, "mb_per_s"), med(rs, "user_ms_per_msg"),
-                        med(rs, "sys_ms_per_msg"), cpu, r1, r2))
-    lines += ["", "Client CPU per MiB against the loopback floor (same run; "
+                     % (mode, human(size), conc, client,
+                        med(rs, "msgs_per_s"), med(rs, "mb_per_s"),
+                        med(rs, "user_ms_per_msg"), med(rs, "sys_ms_per_msg"),
+                        net(mode, client.split()[0], rs), r1, r2))
+    lines += ["", "Ratios: an smtpc row (smtpc, smtpc-distinct: 8 different "
+              "bodies in turn, smtpc-x: smtp-source's kind of text, no dots) "
+              "is that row / smtp-source; another client's row is smtpc / "
+              "that client.", ""]
+    lines += ["Client CPU per MiB against the loopback floor (same run; "
               "floor: fork()ed reader; floor-sink: into smtp-sink after one "
               "DATA; floor-tls: sealed by BoringSSL, fork()ed TLS reader):", "",
-              "| size | path (floor) | floor ms/MiB (user+sys) | smtpc conn 1 "
-              "net ms/MiB | ratio | smtpc conn 16 net ms/MiB | ratio |",
-              "|---|---|---:|---:|---:|---:|---:|"]
+              "| size | path (floor) | client | floor ms/MiB (user+sys) | "
+              "conn 1 net ms/MiB | ratio | conn 16 net ms/MiB | ratio |",
+              "|---|---|---|---:|---:|---:|---:|---:|"]
     for size in sorted({k[1] for k in groups}):
         if size < 64 * KIB:
             continue  # per-message costs dominate: a floor per MiB says nothing
@@ -428,16 +482,20 @@ def summarize(rows, stamp, tag):
                 continue
             mib = size / MIB
             fcpu = (med(fl, "user_ms_per_msg") + med(fl, "sys_ms_per_msg")) / mib
-            cells = []
-            for conc in (1, 16):
-                o = groups.get((mode, size, conc, "smtpc"))
-                if o:
-                    ocpu = net(mode, "smtpc", o) / mib
-                    cells += ["%.2f" % ocpu, "%.2f" % (ocpu / fcpu)]
-                else:
-                    cells += ["-", "-"]
-            lines.append("| %s | %s (%s) | %.3f | %s |" % (
-                human(size), mode, fmode, fcpu, " | ".join(cells)))
+            for variant in SMTPC_VARIANTS + ("smtp-source",):
+                cells = []
+                for conc in (1, 16):
+                    o = groups.get((mode, size, conc, variant))
+                    if o:
+                        ocpu = net(mode, variant, o) / mib
+                        cells += ["%.2f" % ocpu, "%.2f" % (ocpu / fcpu)]
+                    else:
+                        cells += ["-", "-"]
+                if cells.count("-") == len(cells):
+                    continue
+                lines.append("| %s | %s (%s) | %s | %.3f | %s |" % (
+                    human(size), mode, fmode, variant, fcpu,
+                    " | ".join(cells)))
     pc = {m: groups.get(("per-conn-" + m, KIB, 1, "smtpc")) for m in
           ("plain", "starttls")}
     if pc["plain"] and pc["starttls"]:
@@ -487,7 +545,8 @@ def chart(rows, out_dir, tag, sizes, concs, clients, modes):
               "set xlabel 'connections'", "set ylabel 'msgs/s'",
               "set xrange [0.7:%g]" % (max(concs) * 1.5),
               "set xtics (%s)" % ", ".join("'%d' %d" % (c, c) for c in concs)]
-    colors = {"smtpc": "#d62728", "smtp-source": "#1f77b4",
+    colors = {"smtpc": "#d62728", "smtpc-distinct": "#9467bd",
+              "smtpc-x": "#8c564b", "smtp-source": "#1f77b4",
               "smtplib": "#2ca02c", "nodemailer": "#ff7f0e"}
     for mode, size in panels:
         idx = [(i, b) for i, b in enumerate(blocks) if b[0] == mode and

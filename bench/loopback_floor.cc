@@ -124,6 +124,29 @@ void WritevAll(int fd, std::vector<iovec> iov) {
   }
 }
 
+// GatherAll copies the runs of `iov` into `staging` and writes each full
+// staging buffer with one write(): what a transmit path that coalesces small
+// zero-copy slices would hand the kernel (--gather BYTES).
+void GatherAll(int fd, const std::vector<iovec>& iov, std::vector<char>& staging) {
+  size_t used = 0;
+  for (const iovec& v : iov) {
+    const char* p = static_cast<const char*>(v.iov_base);
+    size_t left = v.iov_len;
+    while (left > 0) {
+      const size_t n = std::min(left, staging.size() - used);
+      std::memcpy(staging.data() + used, p, n);
+      used += n;
+      p += n;
+      left -= n;
+      if (used == staging.size()) {
+        WriteAll(fd, staging.data(), used);
+        used = 0;
+      }
+    }
+  }
+  if (used > 0) WriteAll(fd, staging.data(), used);
+}
+
 // Command sends `line` and reads until a final reply line ("NNN ").
 void Command(int fd, const std::string& line) {
   if (!line.empty()) WriteAll(fd, line.data(), line.size());
@@ -177,6 +200,7 @@ int main(int argc, char** argv) {
   long count = 0;
   bool tls = false;
   bool stuffed_iov = false;
+  size_t gather = 0;  // --gather: staging buffer size, 0 = off
   int smtp_port = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -187,6 +211,9 @@ int main(int argc, char** argv) {
     } else if (a == "--tls") {
       tls = true;
     } else if (a == "--stuffed-iov") {
+      stuffed_iov = true;
+    } else if (a == "--gather" && i + 1 < argc) {
+      gather = std::strtoul(argv[++i], nullptr, 10);
       stuffed_iov = true;
     } else if (a == "--smtp-port" && i + 1 < argc) {
       smtp_port = std::atoi(argv[++i]);
@@ -206,6 +233,7 @@ int main(int argc, char** argv) {
   ss << in.rdbuf();
   const std::string message = ss.str();
   const std::vector<iovec> iov = StuffedIov(message);
+  std::vector<char> staging(gather);
 
   SSL_CTX* server_ctx = nullptr;
   SSL_CTX* client_ctx = nullptr;
@@ -306,6 +334,10 @@ int main(int argc, char** argv) {
   getrusage(RUSAGE_SELF, &before);
   const double start = Monotonic();
   for (long i = 0; i < count; ++i) {
+    if (gather > 0) {
+      GatherAll(fd, iov, staging);
+      continue;
+    }
     if (stuffed_iov) {
       WritevAll(fd, iov);
       continue;

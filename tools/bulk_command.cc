@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
@@ -35,7 +36,8 @@ struct BulkState {
   const CommandIo* io = nullptr;
   BulkFlags flags;
   std::unique_ptr<UvPool> pool;
-  absl::Cord body;
+  // bodies: the messages sent in turn (--distinct; one by default).
+  std::vector<absl::Cord> bodies;
   Envelope envelope;
   uv_timer_t progress_timer;
   bool progress = false;
@@ -67,11 +69,12 @@ void PrintProgress(BulkState* s) {
 
 void SubmitMore(BulkState* s);
 
-void OnMessageDone(BulkState* s, DeliveryOutcome outcome) {
+void OnMessageDone(BulkState* s, size_t outcome_bytes,
+                   DeliveryOutcome outcome) {
   ++s->completed;
   if (outcome.ok()) {
     ++s->summary.sent;
-    s->summary.bytes += s->body.size();
+    s->summary.bytes += outcome_bytes;
   } else {
     ++s->summary.failed;
     if (!s->first_error.has_value() && outcome.error.has_value()) {
@@ -98,9 +101,11 @@ void SubmitMore(BulkState* s) {
   const uint64_t window = 4 * static_cast<uint64_t>(s->flags.concurrency);
   while (s->submitted < s->flags.count &&
          s->submitted - s->completed < window) {
+    const absl::Cord& body = s->bodies[s->submitted % s->bodies.size()];
     ++s->submitted;
-    s->pool->Send(s->envelope, s->body, [s](DeliveryOutcome outcome) {
-      OnMessageDone(s, std::move(outcome));
+    const size_t bytes = body.size();
+    s->pool->Send(s->envelope, body, [s, bytes](DeliveryOutcome outcome) {
+      OnMessageDone(s, bytes, std::move(outcome));
     });
   }
 }
@@ -154,9 +159,10 @@ std::string BulkUsage() {
       "[--size BYTES]\n"
       "                  [--tls ...] [--from ADDR] [--to ADDR] [options]\n"
       "\n"
-      "Send N generated messages of about BYTES bytes over C concurrent, "
-      "reused\nconnections (libuv connection pool; PIPELINING and CHUNKING "
-      "when offered).\nA live progress line is shown on a terminal; a "
+      "Send N generated messages of about BYTES bytes (or the message in "
+      "--data FILE)\nover C concurrent, reused connections (libuv "
+      "connection pool; PIPELINING and\nCHUNKING when offered). --distinct "
+      "K rotates through K different bodies.\nA live progress line is shown on a terminal; a "
       "one-line summary ends the\nrun: sent, failed, seconds, messages/s, "
       "MB/s.\n"
       "\n"
@@ -196,6 +202,17 @@ int RunBulkCommand(absl::Span<const std::string> args, const CommandIo& io) {
     return static_cast<int>(ExitStatus::kUsage);
   }
 
+  std::string file_bytes;
+  if (!flags->data.empty()) {
+    absl::StatusOr<std::string> data = ReadMessage(flags->data, io.in);
+    if (!data.ok()) {
+      std::fprintf(io.err, "smtpc bulk: %s\n",
+                   std::string(data.status().message()).c_str());
+      return static_cast<int>(ExitStatus::kUsage);
+    }
+    file_bytes = *std::move(data);
+  }
+
   uv_loop_t loop;
   uv_loop_init(&loop);
   BulkState state;
@@ -204,9 +221,15 @@ int RunBulkCommand(absl::Span<const std::string> args, const CommandIo& io) {
   state.flags = *flags;
   state.progress = flags->progress == "always" ||
                    (flags->progress == "auto" && io.err_is_tty());
-  std::string body = GenerateSizedMessage(flags->size, 1, flags->from,
-                                          flags->to.front());
-  state.body = absl::Cord(std::move(body));
+  for (size_t i = 0; i < flags->distinct; ++i) {
+    // Each body is its own Cord (own chunks): nothing is shared between
+    // them, so the session cannot tell one was sent before.
+    state.bodies.emplace_back(
+        flags->data.empty()
+            ? GenerateSizedMessage(flags->size, i + 1, flags->from,
+                                   flags->to.front())
+            : file_bytes);
+  }
   state.envelope.from = flags->from;
   for (const std::string& to : flags->to) state.envelope.AddRecipient(to);
 
@@ -214,8 +237,10 @@ int RunBulkCommand(absl::Span<const std::string> args, const CommandIo& io) {
   pool_options.client = config->options;
   ApplyReachFlags(flags->reach, flags->connection.server.unix_path,
                   &pool_options.client);
-  // Every message is the same Cord: measure it once per connection.
-  pool_options.client.session.remember_last_body = true;
+  // With one body, every message is the same Cord: the session keeps its
+  // measurement (and the Cord) from one message to the next. With several,
+  // remembering would only keep a body alive.
+  pool_options.client.session.remember_last_body = flags->distinct == 1;
   pool_options.max_connections_per_destination =
       static_cast<int>(flags->concurrency);
   pool_options.max_messages_per_connection =

@@ -71,6 +71,70 @@ TEST(BulkCommandTest, JsonAndConnectionRetirement) {
   }
 }
 
+TEST(BulkCommandTest, DistinctBodiesRotateInOrder) {
+  SinkServerOptions options;
+  options.tls = false;
+  absl::StatusOr<std::unique_ptr<SinkThread>> sink = SinkThread::Start(options);
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  const std::string server = absl::StrCat("127.0.0.1:", (*sink)->port());
+  // One connection: the messages arrive in the order they were submitted.
+  RunResult r = RunBulk({"--server", server, "--count", "7", "--concurrency",
+                         "1", "--size", "3000", "--distinct", "3",
+                         "--progress", "never", "--chunking", "never"});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  ASSERT_TRUE((*sink)->WaitForMessages(7, absl::Seconds(10)));
+  std::vector<ReceivedMessage> m = (*sink)->messages();
+  ASSERT_EQ(m.size(), 7u);
+  for (size_t i = 0; i < m.size(); ++i) {
+    EXPECT_EQ(m[i].data.size(), 3000u);
+    // GenerateSizedMessage puts its index in the Subject: 1, 2, 3, 1, ...
+    EXPECT_TRUE(absl::StrContains(
+        m[i].data, absl::StrCat("Subject: smtpc bulk message ", i % 3 + 1,
+                                "\r\n")))
+        << i << ": " << m[i].data.substr(0, 200);
+  }
+  EXPECT_NE(m[0].data, m[1].data);
+  EXPECT_EQ(m[0].data, m[3].data);
+}
+
+TEST(BulkCommandTest, DataFileIsSentAsIs) {
+  SinkServerOptions options;
+  options.tls = false;
+  absl::StatusOr<std::unique_ptr<SinkThread>> sink = SinkThread::Start(options);
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  const std::string server = absl::StrCat("127.0.0.1:", (*sink)->port());
+  const std::string path =
+      std::string(std::getenv("TEST_TMPDIR")) + "/bulk.eml";
+  const std::string message =
+      "From: <a@example.org>\r\nSubject: file\r\n\r\n.leading dot\r\nend\r\n";
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::fwrite(message.data(), 1, message.size(), f);
+    std::fclose(f);
+  }
+  for (const char* distinct : {"1", "2"}) {
+    RunResult r = RunBulk({"--server", server, "--count", "4", "--data", path,
+                           "--distinct", distinct, "--progress", "never",
+                           "--chunking", "never", "--json"});
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    EXPECT_TRUE(absl::StrContains(
+        r.out, absl::StrCat("\"bytes\":", 4 * message.size(), ",")))
+        << r.out;
+  }
+  ASSERT_TRUE((*sink)->WaitForMessages(8, absl::Seconds(10)));
+  for (const ReceivedMessage& msg : (*sink)->messages()) {
+    EXPECT_EQ(msg.data, message);  // the dot-stuffing undone by the sink
+  }
+  RunResult bad = RunBulk({"--server", server, "--data", path + ".missing"});
+  EXPECT_EQ(bad.status, 64) << bad.err;
+  EXPECT_TRUE(absl::StrContains(bad.err, "bulk.eml.missing")) << bad.err;
+  RunResult both =
+      RunBulk({"--server", server, "--data", path, "--size", "10"});
+  EXPECT_EQ(both.status, 64);
+  EXPECT_TRUE(absl::StrContains(both.err, "--data and --size")) << both.err;
+}
+
 TEST(BulkCommandTest, RefusedConnectionFailsEveryMessage) {
   // Held bound (not listening) until the end of the test: refused, and no
   // other socket can take the port meanwhile.

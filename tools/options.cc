@@ -106,6 +106,10 @@ const FlagSpec kBulkFlags[] = {
     {"count", "N", "messages to send (default 100)"},
     {"concurrency", "C", "concurrent connections (default 4)"},
     {"size", "BYTES", "approximate size of each message (default 1024)"},
+    {"data", "FILE",
+     "send this message file (headers and body) instead of a generated one"},
+    {"distinct", "N",
+     "rotate through N different message bodies (default 1: the same body)"},
     {"messages-per-connection", "N",
      "open a new connection after N messages (default: no limit)"},
     {"idle-timeout", "SECONDS",
@@ -663,6 +667,17 @@ absl::StatusOr<BulkFlags> ParseBulkFlags(absl::Span<const std::string> args) {
         ParseCount("size", f.value("size"), 1, size_t{1} << 30);
     if (!n.ok()) return n.status();
     out.size = *n;
+  }
+  if (f.has("data")) {
+    out.data = f.value("data");
+    if (out.data.empty()) return Usage("--data needs a file name");
+    if (f.has("size")) return Usage("--data and --size exclude each other");
+  }
+  if (f.has("distinct")) {
+    absl::StatusOr<size_t> n = ParseCount("distinct", f.value("distinct"), 1,
+                                          1000);
+    if (!n.ok()) return n.status();
+    out.distinct = *n;
   }
   if (f.has("messages-per-connection")) {
     absl::StatusOr<size_t> n =

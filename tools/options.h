@@ -191,6 +191,16 @@ struct BulkFlags {
   size_t count = 100;
   size_t concurrency = 4;
   size_t size = 1024;
+  // data: send the bytes of this file (a whole message, headers included)
+  // as every message instead of a generated one; empty = generate.
+  std::string data;
+  // distinct: how many different message bodies to rotate through
+  // (generated with their own index, or copies of --data); 1 = one body
+  // for every message, which the session remembers
+  // (SessionOptions::remember_last_body). With more, every message is a
+  // body the session has not just sent: the one-pass precheck encoding
+  // (core/encoded_body.h) is what a real sender of different messages gets.
+  size_t distinct = 1;
   // messages_per_connection: the pool drops a connection after this many
   // messages (0 = no limit).
   size_t messages_per_connection = 0;

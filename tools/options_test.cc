@@ -325,6 +325,18 @@ TEST(BulkFlagsTest, DefaultsAndValues) {
           .message(),
       "--concurrency must be a number from 1 to 1000, not '5000'");
   EXPECT_FALSE(ParseBulkFlags({"--count", "3"}).ok());
+  EXPECT_EQ(f->distinct, 1u);
+  EXPECT_EQ(f->data, "");
+  f = ParseBulkFlags({"--server", "h", "--data", "m.eml", "--distinct", "8"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(f->data, "m.eml");
+  EXPECT_EQ(f->distinct, 8u);
+  EXPECT_EQ(ParseBulkFlags({"--server", "h", "--distinct", "0"})
+                .status()
+                .message(),
+            "--distinct must be a number from 1 to 1000, not '0'");
+  EXPECT_FALSE(
+      ParseBulkFlags({"--server", "h", "--data", "m", "--size", "9"}).ok());
 }
 
 TEST(DemoAndSinkFlagsTest, Parse) {
