@@ -25,10 +25,10 @@ import asyncio
 import collections
 import ipaddress
 import ssl
-from typing import Optional, Sequence, Union
+from typing import NoReturn, Optional, Sequence, Union
 
 from smtpcore.errors import (SendResult, SmtpConnectError, SmtpError,
-                             SmtpTlsError, not_sent_result)
+                             SmtpTlsError, copy_error, not_sent_result)
 from smtpcore._proxy import open_tunnel, parse_proxy_url
 from smtpcore.message import Message, prepare, split_server
 from smtpcore.session import Session, now_ns, tls_mode_for
@@ -107,8 +107,12 @@ class Client:
         self._ready: Optional[asyncio.Future] = None
         self._deliveries: dict[int, asyncio.Future] = {}
         self._noops: collections.deque = collections.deque()
+        # The connection's failure, once it failed: raised by connect() and
+        # to the calls in flight; later calls get a copy (_raise_dead), so
+        # this object is never changed after.
         self._failure: Optional[SmtpError] = None
         self._closed = False
+        self._closing = False  # quit() or abort() called: no new work
         self._tls_upgrade = False
         self.tls_version = ""
         self.auth_mechanism = ""
@@ -213,17 +217,31 @@ class Client:
         and results as smtpcore.send (notify, dsn_ret, envid, smtputf8,
         requiretls, body). A partial delivery is a result; a message that
         reached nobody raises (the connection stays usable unless the
-        error says it broke)."""
+        error says it broke), with the per-recipient `result`.
+
+        On a connection that already failed, or that is closed or closing
+        (quit() or abort() called), the message is not sent: each call
+        raises a new exception of the failure's class with its fields
+        (message, code, enhanced_code, command, text, permanent, detail;
+        the failure itself is the `__cause__`, and is not changed), or an
+        SmtpError with detail "closed" after a clean close. Its `result`
+        has every recipient of this call `not_sent` ("deferred", or
+        "rejected" when the failure is permanent), as smtpcore.send and
+        aio.send report a connection that failed before the message.
+        Bad arguments raise as they do on a live connection (TypeError,
+        ValueError); before connect(), an SmtpError "wrong_state" without
+        a result.
+        """
         unknown = set(params) - set(_MESSAGE_KEYS)
         if unknown:
             raise TypeError(f"unknown arguments {sorted(unknown)}")
         if self._session is None:
             raise SmtpError("not connected: call connect() first",
                             detail="wrong_state")
-        if self._failure is not None or self._closed:
-            raise self._failure or SmtpError("the connection is closed",
-                                             detail="closed")
         sender, rcpts, data, utf8 = prepare(message, mail_from, rcpt_to)
+        if self._dead():
+            self._raise_dead(SmtpError("the connection is closed",
+                                       detail="closed"), rcpts)
         params["smtputf8"] = params.get("smtputf8", False) or utf8
         delivery = self._session.deliver(sender, rcpts, data, **params)
         future = asyncio.get_running_loop().create_future()
@@ -231,11 +249,31 @@ class Client:
         self._wakeup.set()
         return await future
 
+    def _dead(self) -> bool:
+        """True when the connection takes no new work: failed, closed, or
+        quit()/abort() called."""
+        return self._failure is not None or self._closed or self._closing
+
+    def _raise_dead(self, otherwise: SmtpError,
+                    rcpts: Optional[Sequence[str]] = None) -> NoReturn:
+        """Raises for one call on a dead connection a new exception: a
+        copy of the connection's failure, raised from it (the failure
+        itself is left untouched: connect() and the calls in flight raise
+        it, and it may be raised to many callers), else `otherwise`. With
+        `rcpts`, its result has each of them not_sent."""
+        failure = self._failure
+        error = copy_error(failure) if failure is not None else otherwise
+        if rcpts is not None:
+            error.result = not_sent_result(list(rcpts), error)
+        if failure is not None:
+            raise error from failure
+        raise error
+
     async def noop(self) -> int:
         """Sends NOOP when idle and returns the reply code."""
-        if self._session is None or self._closed:
-            raise self._failure or SmtpError("not connected",
-                                             detail="wrong_state")
+        if self._session is None or self._dead():
+            self._raise_dead(SmtpError("not connected",
+                                       detail="wrong_state"))
         self._session.noop()
         future = asyncio.get_running_loop().create_future()
         self._noops.append(future)
@@ -248,6 +286,7 @@ class Client:
         if self._session is None or self._task is None:
             return
         if not self._closed:
+            self._closing = True
             try:
                 self._session.close()
             except SmtpError:
@@ -260,6 +299,7 @@ class Client:
         if self._session is None or self._task is None:
             return
         if not self._closed:
+            self._closing = True
             self._session.abort("aborted by the caller")
             self._wakeup.set()
         await self._task

@@ -250,6 +250,20 @@ def not_sent_result(rcpts: list[str], error: SmtpError) -> SendResult:
                         text="", not_sent=True) for a in rcpts))
 
 
+def copy_error(error: SmtpError,
+               result: Optional[SendResult] = None) -> SmtpError:
+    """A new exception of `error`'s class with its message, code,
+    enhanced_code, command, text, permanent and detail, and `result`
+    (`error` itself is not changed; raise the copy `from error`). For
+    raising one shared failure (a connection's) to several callers, each
+    with its own result."""
+    return type(error)(error.message, code=error.code,
+                       enhanced_code=error.enhanced_code,
+                       command=error.command, text=error.text,
+                       permanent=error.permanent, detail=error.detail,
+                       result=result)
+
+
 def new_error_info() -> _native.ErrorInfo:
     info = _native.ErrorInfo()
     _native.init(info, "smtpc_error_info_init")

@@ -1,4 +1,5 @@
-"""Recipients that were not sent, in send(), aio.send() and the Session.
+"""Recipients that were not sent, in send(), aio.send(), aio.Client and the
+Session.
 
 A recipient the server never refused (the sender was refused at MAIL FROM,
 the connection failed first) has `not_sent` True and outcome "not_sent";
@@ -126,3 +127,150 @@ def test_session_event_says_not_sent():
     assert [(r.address, r.status, r.outcome, r.not_sent)
             for r in failed.recipients] == [
         (a, "rejected", "not_sent", True) for a in RCPTS]
+
+
+# --- aio.Client.send_message on a connection that failed or closed ---------
+
+_ERROR_FIELDS = ("message", "code", "enhanced_code", "command", "text",
+                 "permanent", "detail")
+
+
+def send_twice(client, rcpts):
+    """Two send_message calls that must both raise; their errors."""
+    async def go():
+        errors = []
+        for _ in range(2):
+            with pytest.raises(smtpcore.SmtpError) as info:
+                await client.send_message(b"x\r\n", "a@example.org", rcpts)
+            errors.append(info.value)
+        return errors
+    return go()
+
+
+def assert_new_not_sent_errors(errors, rcpts, status, cause):
+    """Each call raised its own exception, a copy of `cause` (the
+    connection's failure, or None after a clean close) raised from it, with
+    a result in which each of this call's recipients is not sent."""
+    first, second = errors
+    assert first is not second
+    assert first.result is not second.result
+    for e in errors:
+        assert e is not cause
+        assert e.__cause__ is cause
+        if cause is not None:
+            assert type(e) is type(cause)
+            for field in _ERROR_FIELDS:
+                assert getattr(e, field) == getattr(cause, field), field
+        assert [r.address for r in e.result.recipients] == rcpts
+        for r in e.result.recipients:
+            assert (r.status, r.outcome, r.not_sent, r.code) == (
+                status, "not_sent", True, 0), r
+
+
+def test_client_after_failed_connection_raises_new_not_sent_errors(
+        scripted_server):
+    # The greeting is a 421: connect() raises the connection's failure.
+    server = scripted_server(b"421 4.3.2 busy, try later\r\n")
+
+    async def go():
+        client = aio.Client(f"127.0.0.1:{server.port}", tls="none",
+                            timeout=10)
+        with pytest.raises(smtpcore.SmtpTemporaryError) as info:
+            await client.connect()
+        failure = info.value
+        before = dict(vars(failure))
+        errors = await send_twice(client, RCPTS)
+        await client.quit()
+        return failure, before, errors
+
+    failure, before, errors = run(go())
+    assert (failure.command, failure.code) == ("GREETING", 421)
+    assert_new_not_sent_errors(errors, RCPTS, "deferred", failure)
+    # The shared failure is left as it was (no result stuck on it).
+    assert failure.result is None
+    assert vars(failure) == before
+
+
+@pytest.mark.parametrize("how", ["421", "drop"])
+def test_client_message_in_flight_keeps_its_outcomes_then_not_sent(
+        scripted_server, how):
+    # No PIPELINING: MAIL goes alone, so the message is in flight when the
+    # server answers 421 to it or closes without an answer.
+    mail_reply = b"421 4.3.2 shutting down\r\n" if how == "421" else b""
+    server = scripted_server(b"220 mx\r\n", [b"250 mx\r\n", mail_reply])
+    later = ["d@example.org"]
+
+    async def go():
+        client = aio.Client(f"127.0.0.1:{server.port}", tls="none",
+                            timeout=10)
+        await client.connect()
+        with pytest.raises(smtpcore.SmtpTemporaryError) as info:
+            await client.send_message(b"x\r\n", "a@example.org", RCPTS)
+        errors = await send_twice(client, later)
+        await client.quit()
+        return info.value, errors
+
+    in_flight, errors = run(go())
+    # The session's own per-recipient outcomes for the message in flight.
+    assert in_flight.command == "MAIL"
+    assert in_flight.code == (421 if how == "421" else 0)
+    assert_all_not_sent(in_flight.result, "deferred")
+    # Later calls: new errors, copies of the connection's failure, with
+    # their own recipients not sent.
+    cause = errors[0].__cause__
+    assert isinstance(cause, smtpcore.SmtpError) and not cause.permanent
+    assert cause is not in_flight
+    assert_new_not_sent_errors(errors, later, "deferred", cause)
+    assert cause.result is None
+
+
+@pytest.mark.parametrize("when", ["after_quit", "while_quitting",
+                                  "after_abort"])
+def test_client_after_close_raises_new_not_sent_errors(scripted_server,
+                                                       when):
+    server = scripted_server(b"220 mx\r\n", [b"250 mx\r\n", b"221 bye\r\n"])
+
+    async def go():
+        client = aio.Client(f"127.0.0.1:{server.port}", tls="none",
+                            timeout=10)
+        await client.connect()
+        if when == "while_quitting":
+            quitting = asyncio.create_task(client.quit())
+            await asyncio.sleep(0)  # quit() has asked for QUIT
+            errors = await send_twice(client, RCPTS)
+            await quitting
+        else:
+            await (client.quit() if when == "after_quit"
+                   else client.abort())
+            errors = await send_twice(client, RCPTS)
+        return errors
+
+    errors = run(go())
+    cause = errors[0].__cause__
+    if when == "after_abort":
+        # abort() fails the session: its failure is the cause.
+        assert isinstance(cause, smtpcore.SmtpError) and not cause.permanent
+    else:
+        assert cause is None
+        for e in errors:
+            assert type(e) is smtpcore.SmtpError
+            assert e.detail == "closed" and not e.permanent
+    assert_new_not_sent_errors(errors, RCPTS, "deferred", cause)
+
+
+def test_client_dead_connection_bad_arguments_raise_as_before(
+        scripted_server):
+    server = scripted_server(b"421 4.3.2 busy\r\n")
+
+    async def go():
+        client = aio.Client(f"127.0.0.1:{server.port}", tls="none",
+                            timeout=10)
+        with pytest.raises(smtpcore.SmtpError):
+            await client.connect()
+        with pytest.raises(ValueError, match="mail_from and rcpt_to"):
+            await client.send_message(b"x\r\n")
+        with pytest.raises(TypeError, match="unknown arguments"):
+            await client.send_message(b"x\r\n", "a@example.org", RCPTS,
+                                      bogus=1)
+
+    run(go())
