@@ -204,7 +204,7 @@ def main():
         sizes = [KIB, 64 * KIB, MIB]
         concs = [1, 16, 256]
     # Messages per run: enough for ~1 s of our client, fewer for big ones.
-    base = {KIB: 3000, 64 * KIB: 1000, MIB: 120}
+    base = {KIB: 3000, 64 * KIB: 1000, MIB: 300}
     if not args.quick:
         base = {KIB: 6000, 64 * KIB: 1500, MIB: 256}
 
@@ -275,17 +275,23 @@ def main():
             # Process start-up and one 1 KiB message per client and mode: it
             # is subtracted to give the net CPU per message (smtpc loads ~60
             # shared libraries, Python and node their runtimes).
+            # One run of one message per size: what the client spends once
+            # (start-up, and smtpc-distinct's building its 8 bodies of that
+            # size) is the same in both, so (CPU - CPU of this run) /
+            # (count - 1) is the CPU per message.
             for mode in modes:
                 port = plain_port if mode == "plain" else tls_port
-                for client in clients:
-                    cmd = cl.command(client, mode, port, KIB, 1, 1, ca)
-                    if cmd is None:
-                        continue
-                    load = os.getloadavg()[0]
-                    m = measured(cmd, 600, env)
-                    rows.append(row(rep, "startup-" + mode, KIB, 1, client, 1,
-                                    m, 0 if m["rc"] == 0 else 1, load))
-                    print_row(rows[-1])
+                for size in sizes:
+                    for client in clients:
+                        cmd = cl.command(client, mode, port, size, 1, 1, ca)
+                        if cmd is None:
+                            continue
+                        load = os.getloadavg()[0]
+                        m = measured(cmd, 600, env)
+                        rows.append(row(rep, "startup-" + mode, size, 1,
+                                        client, 1, m,
+                                        0 if m["rc"] == 0 else 1, load))
+                        print_row(rows[-1])
             # The floor: the same bytes written plainly / sealed, same run.
             for size in sizes:
                 for kind in ("floor", "floor-tls", "floor-sink"):
@@ -411,8 +417,8 @@ def summarize(rows, stamp, tag):
         "Measured %s UTC (%s run), %s, %d x %s, load average during the "
         "run %.1f-%.1f (median %.1f). Medians of %d repetitions. user/sys: "
         "the client process's CPU per message (ms); net CPU: user+sys minus "
-        "the same client's start-up run (1 message) in that repetition, per "
-        "message." % (
+        "the same client's run of one message of that size in that "
+        "repetition, over the other messages." % (
             stamp, tag, platform.node() or "host", os.cpu_count(), cpu_model(),
             min(loads), max(loads), statistics.median(loads),
             1 + max(int(r["rep"]) for r in rows)),
@@ -422,14 +428,18 @@ def summarize(rows, stamp, tag):
         "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     def net(mode, client, rs):
-        """Median over reps of (CPU - that rep's start-up CPU) / count."""
+        """Median over reps of (CPU - that rep's one-message run of the same
+        size) / (count - 1): the CPU of each further message."""
         vals = []
         for r in rs:
-            st = [x for x in groups.get(("startup-" + mode, KIB, 1, client), [])
+            size = int(r["size"])
+            st = [x for x in groups.get(("startup-" + mode, size, 1, client),
+                                        [])
                   if x["rep"] == r["rep"]]
             base = (float(st[0]["user_s"]) + float(st[0]["sys_s"])) if st else 0
+            n = int(r["count"]) - (1 if st else 0)
             vals.append(1e3 * (float(r["user_s"]) + float(r["sys_s"]) - base) /
-                        int(r["count"]))
+                        max(n, 1))
         return statistics.median(vals)
 
     def ratios(mode, size, conc, num_client, den_client):
@@ -452,6 +462,8 @@ def summarize(rows, stamp, tag):
             continue
         if client in SMTPC_VARIANTS:
             r1, r2 = ratios(mode, size, conc, client, "smtp-source")
+        elif client == "smtp-source":
+            r1 = r2 = ""  # the baseline of the smtpc rows above
         else:
             r1, r2 = ratios(mode, size, conc, "smtpc", client)
         if any(int(r["failed"]) for r in rs):

@@ -66,6 +66,45 @@ TEST(MessageTest, SizedMessagesHaveExactSizeAndCrlfLines) {
   EXPECT_EQ(big, GenerateSizedMessage(100000, 1, "a@x", "b@y"));
 }
 
+// The line-by-line construction GenerateSizedMessage had before it appended
+// in place: the bytes must not change (bench/e2e_run.py reproduces them).
+std::string ReferenceSizedMessage(size_t size, size_t index) {
+  std::string out = absl::StrCat(
+      "From: <a@x>\r\nTo: <b@y>\r\nSubject: smtpc bulk message ", index,
+      "\r\nMessage-ID: <bulk-", index,
+      "@smtpc.test>\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: text/plain; charset=us-ascii\r\n\r\n");
+  size_t line = 0;
+  while (out.size() + 2 < size) {
+    const size_t room = size - out.size() - 2;
+    std::string text = absl::StrCat(
+        line % 10 == 0 ? "." : "",
+        "The quick brown fox jumps over the lazy dog. 0123456789 smtpc bulk");
+    if (text.size() > room) text.resize(room);
+    out += text;
+    out += "\r\n";
+    ++line;
+  }
+  if (out.size() < size) {
+    out += size - out.size() == 2 ? "\r\n" : "";
+    if (out.size() < size) out.insert(out.size() - 2, " ");
+  }
+  return out;
+}
+
+TEST(MessageTest, SizedMessageBytesAreStable) {
+  for (size_t size = 0; size < 1200; ++size) {
+    ASSERT_EQ(GenerateSizedMessage(size, 3, "a@x", "b@y"),
+              ReferenceSizedMessage(size, 3))
+        << size;
+  }
+  for (size_t size : {size_t{65536}, size_t{1} << 20}) {
+    EXPECT_EQ(GenerateSizedMessage(size, 12, "a@x", "b@y"),
+              ReferenceSizedMessage(size, 12))
+        << size;
+  }
+}
+
 TEST(MessageTest, ReadMessage) {
   const std::string path = std::string(::testing::TempDir()) + "/smtpc_msg";
   {
