@@ -9,7 +9,9 @@
 //
 //   BM_Deliver/<size>/<reuse>: reuse 1 delivers the same Cord every time
 //   (a bulk sender) with SessionOptions::remember_last_body, so the precheck
-//   knows its facts and the connection encodes it; reuse 0 builds a new
+//   knows its facts and the connection gets a copy of the remembered
+//   encoding (before branch memoenc: the connection encoded it, one pass per
+//   message; now no pass after the first message); reuse 0 builds a new
 //   Cord per message (copying the text, outside the timed region), which
 //   the precheck encodes (before branch onescan: measured, then encoded
 //   again by the connection).

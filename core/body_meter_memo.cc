@@ -1,5 +1,7 @@
 #include "core/body_meter_memo.h"
 
+#include <memory>
+
 namespace smtpcore {
 
 bool SameChunks(const absl::Cord& a, const absl::Cord& b) {
@@ -22,10 +24,33 @@ const BodyFacts* BodyMeterMemo::Find(const absl::Cord& body) {
   return &facts_;
 }
 
-void BodyMeterMemo::Remember(const absl::Cord& body, const BodyFacts& facts) {
+const BodyFacts* BodyMeterMemo::Find(const absl::Cord& body,
+                                     const DotStufferOptions* options,
+                                     std::shared_ptr<EncodedBody>* encoding) {
+  encoding->reset();
+  const BodyFacts* facts = Find(body);
+  if (facts == nullptr || encoding_ == nullptr || options == nullptr ||
+      encoding_->options() != *options) {
+    return facts;
+  }
+  // A copy of the slice vector: the body is not scanned.
+  *encoding = EncodedBody::Copy(*encoding_);
+  if (*encoding != nullptr) ++encoding_hits_;
+  return facts;
+}
+
+void BodyMeterMemo::Remember(const absl::Cord& body, const BodyFacts& facts,
+                             const EncodedBody* encoding) {
   facts_ = facts;
   body_ = body;  // shares the chunks: the memo's reference (file comment)
   valid_ = true;
+  encoding_.reset();
+  // The template must be an encoding of this very body: same chunks (so
+  // the same bytes while the memo holds them).
+  if (encoding != nullptr && !encoding->spent() &&
+      SameChunks(encoding->body(), body)) {
+    encoding_ = EncodedBody::Copy(*encoding);
+  }
 }
 
 const BodyFacts& BodyMeterMemo::Measure(const absl::Cord& body) {

@@ -1,13 +1,16 @@
 #include "core/delivery_flow.h"
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/types/optional.h"
 #include "core/delivery_precheck.h"
+#include "core/dot_stuffer.h"
 #include "core/errors.h"
 
 namespace smtpcore {
@@ -58,9 +61,10 @@ struct DeliveryFlow::Delivery {
   // facts: the complete body's facts, from the precheck on.
   BodyFacts facts;
   // encoded: the complete body encoded for this server's transfer (DATA or
-  // BDAT) by the precheck's one pass over it (MeasureComplete); handed to
-  // the first transaction's DATA/BDAT, null after that or when the body is
-  // measured instead.
+  // BDAT) by the precheck's one pass over it, or a copy of the remembered
+  // encoding of the same body (MeasureComplete, core/body_meter_memo.h);
+  // handed to the first transaction's DATA/BDAT, null after that or when
+  // the body is measured instead or remembered without a usable encoding.
   std::shared_ptr<EncodedBody> encoded;
   bool prechecked = false;
   TransferPlan plan;  // after the precheck
@@ -299,16 +303,13 @@ void DeliveryFlow::StartNext(Instant now) {
 
 BodyFacts DeliveryFlow::MeasureComplete(Delivery& d,
                                         const PrecheckContext& context) {
-  if (body_memo_ != nullptr) {
-    if (const BodyFacts* known = body_memo_->Find(d.body)) return *known;
-  }
-  BodyFacts facts;
   // One pass: the body is encoded for the transfer this server will get
   // (DATA or BDAT; UsesBdat depends only on the envelope and the
   // capabilities), and the facts are that encoder's statistics. Bare line
   // endings are normalised here and judged by the precheck (and again by
   // the connection's policy when it takes the encoding). A BINARYMIME body,
   // whose bytes go out unchanged, is only measured.
+  absl::optional<DotStufferOptions> options;
   if (d.envelope.mail.body != BodyType::kBinaryMime) {
     DotStufferOptions o;
     const bool bdat = UsesBdat(d.envelope, context);
@@ -316,8 +317,23 @@ BodyFacts DeliveryFlow::MeasureComplete(Delivery& d,
     o.terminator = !bdat;
     o.normalize = true;
     o.line_endings = LineEndingPolicy::kNormalize;
+    options = o;
+  }
+  if (body_memo_ != nullptr) {
+    // The body sent last, again: its facts, and a copy of its encoding when
+    // it was encoded with these options (no pass at all); else the
+    // connection encodes it (core/body_meter_memo.h).
+    std::shared_ptr<EncodedBody> copy;
+    if (const BodyFacts* known = body_memo_->Find(
+            d.body, options.has_value() ? &*options : nullptr, &copy)) {
+      d.encoded = std::move(copy);
+      return *known;
+    }
+  }
+  BodyFacts facts;
+  if (options.has_value()) {
     absl::StatusOr<std::shared_ptr<EncodedBody>> encoded =
-        EncodedBody::Encode(d.body, o);
+        EncodedBody::Encode(d.body, *options);
     if (encoded.ok()) {  // always, under kNormalize
       d.encoded = *std::move(encoded);
       facts = FactsOfEncoding(*d.encoded);
@@ -329,7 +345,11 @@ BodyFacts DeliveryFlow::MeasureComplete(Delivery& d,
     meter.Finish();
     facts = meter.facts();
   }
-  if (body_memo_ != nullptr) body_memo_->Remember(d.body, facts);
+  // The memo keeps its own copy of the encoding as a template; the original
+  // goes to the connection.
+  if (body_memo_ != nullptr) {
+    body_memo_->Remember(d.body, facts, d.encoded.get());
+  }
   return facts;
 }
 

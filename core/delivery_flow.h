@@ -23,6 +23,9 @@
 // delivery's end: a refused delivery writes nothing); a later transaction
 // of the same delivery (452 retry) has the connection encode the body
 // again. Streamed and BINARYMIME bodies are measured (BodyMeter) instead.
+// With `remember_last_body`, the same body delivered again gets the
+// remembered facts and a copy of the remembered encoding: no pass at all
+// (core/body_meter_memo.h).
 //
 // Failures of one delivery (the connection stays usable): a precheck
 // refusal, a local refusal of a transaction command (core/connection.h rule
@@ -85,8 +88,10 @@ struct DeliveryFlowOptions {
   // RecipientNotSent with the refusal's permanence. With LMTP the per-
   // recipient replies after the data are still per recipient.
   bool all_recipients_or_none = false;
-  // remember_last_body: measure a complete body through a BodyMeterMemo,
-  // which keeps the last one alive (SessionOptions::remember_last_body).
+  // remember_last_body: remember the last complete body, its facts and its
+  // encoding in a BodyMeterMemo, which keeps them alive, so that the same
+  // body sent again is not scanned at all (SessionOptions::
+  // remember_last_body).
   bool remember_last_body = false;
 };
 
@@ -108,6 +113,10 @@ class DeliveryFlow {
   bool busy() const { return txn_ != nullptr; }
   // queued counts deliveries not finished yet (the running one included).
   size_t queued() const { return deliveries_.size(); }
+  // body_memo returns the memo of the last complete body (for its counters
+  // in tests and benches), or null without `remember_last_body`. Owned by
+  // the flow; valid while it lives.
+  const BodyMeterMemo* body_memo() const { return body_memo_.get(); }
 
   // --- Operations (from the session's API) ----------------------------
 
@@ -190,8 +199,9 @@ class DeliveryFlow {
   // mail_transactions_ counts MAILs on this connection (LIMITS MAILMAX).
   int mail_transactions_ = 0;
   absl::optional<SmtpError> session_failure_;
-  // body_memo_: the last complete body's measurement, so that a body sent
-  // again on this connection is not scanned again (core/body_meter_memo.h).
+  // body_memo_: the last complete body's measurement and encoding, so that
+  // a body sent again on this connection is not scanned again
+  // (core/body_meter_memo.h).
   // Allocated only with `options_.remember_last_body` (null otherwise), so
   // that a session without it does not carry the memo's state.
   std::unique_ptr<BodyMeterMemo> body_memo_;

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "absl/strings/cord.h"
+#include "core/body_meter_memo.h"
+#include "core/command.h"
 #include "core/errors.h"
 #include "core/internal/sans_io_test_driver.h"
 #include "gtest/gtest.h"
@@ -250,6 +252,119 @@ TEST(DeliveryFlowTest, AReusedBodyKeepsItsSizeAndEncoding) {
                   "recipient <d@x.org> 250",
                   "delivered 250 accepted=1 rejected=0",
                   "delivery_done delivered=1 rejected=0 deferred=0"});
+}
+
+// Reused is what one connection wrote for a run of deliveries of the same
+// Cord, and what the memo saw.
+struct Reused {
+  std::string transcript;  // every byte written, and the events
+  uint64_t hits = 0;
+  uint64_t encoding_hits = 0;
+};
+
+// SendReused delivers `body` once per entry of `types` (one sender and
+// recipient per message, as a VERP mailing list does) on one connection
+// offering `capabilities`, answering each transaction as a willing server
+// does, with or without `remember_last_body`.
+Reused SendReused(bool remember, const std::string& capabilities,
+                  const absl::Cord& body, const std::vector<BodyType>& types) {
+  DeliveryFlowOptions options;
+  options.remember_last_body = remember;
+  const Instant now = InstantFromSeconds(0);
+  FlowDriver d(now, options);
+  Reused r;
+  EXPECT_TRUE(d.Receive("220 mx.example ESMTP\r\n", now).ok());
+  d.Ehlo(now);
+  r.transcript += internal::DrainTransmit(d, now);
+  EXPECT_TRUE(d.Receive("250-mx.example\r\n" + capabilities, now).ok());
+  const bool bdat = capabilities.find("CHUNKING") != std::string::npos;
+  for (size_t i = 0; i < types.size(); ++i) {
+    const std::string n = std::to_string(i);
+    Envelope e = Env("list-bounces+u" + n + "@x.org", {"u" + n + "@y.org"});
+    e.mail.body = types[i];
+    d.DeliverCord(std::move(e), body, now);
+    r.transcript += internal::DrainTransmit(d, now);
+    if (bdat) {  // MAIL, RCPT, BDAT LAST with the body in one write
+      EXPECT_TRUE(d.Receive("250 ok\r\n250 ok\r\n250 queued\r\n", now).ok());
+    } else {  // MAIL, RCPT, DATA; the body after the 354
+      EXPECT_TRUE(d.Receive("250 ok\r\n250 ok\r\n354 go\r\n", now).ok());
+      r.transcript += internal::DrainTransmit(d, now);
+      EXPECT_TRUE(d.Receive("250 queued\r\n", now).ok());
+    }
+    for (const std::string& event : internal::DrainEvents(d)) {
+      r.transcript += "[" + event + "]\n";
+    }
+  }
+  r.transcript += internal::DrainTransmit(d, now);
+  size_t done = 0;
+  for (size_t at = r.transcript.find("[delivery_done delivered=1 ");
+       at != std::string::npos;
+       at = r.transcript.find("[delivery_done delivered=1 ", at + 1)) {
+    ++done;
+  }
+  EXPECT_EQ(done, types.size());  // every message delivered
+  if (const BodyMeterMemo* memo = d.flow().body_memo()) {
+    r.hits = memo->hits();
+    r.encoding_hits = memo->encoding_hits();
+  }
+  return r;
+}
+
+// The same Cord three times over DATA and three times over BDAT: with
+// remember_last_body the wire carries exactly what it carries without,
+// and only the first message of each connection is encoded (the others get
+// a copy of the remembered encoding: core/body_meter_memo.h).
+TEST(DeliveryFlowTest, AReusedBodyIsEncodedOnceAndSentUnchanged) {
+  std::string text;
+  for (int i = 0; i < 100; ++i) {
+    text += i % 9 == 0 ? ".leading dot\r\n" : "line of text\r\n";
+    if (i % 30 == 4) text += "bare lf\n";
+  }
+  text += "\xc3\xa9 no final line break";
+  absl::Cord body(text);
+  body.Append(absl::Cord(std::string(3000, 'x') + "\r\n.\r\nafter"));
+  const std::vector<BodyType> three(3, BodyType::k8BitMime);
+  for (const std::string caps :
+       {"250-PIPELINING\r\n250-8BITMIME\r\n250 SIZE 100000\r\n",
+        "250-PIPELINING\r\n250-8BITMIME\r\n250 CHUNKING\r\n"}) {
+    SCOPED_TRACE(caps);
+    const Reused plain = SendReused(false, caps, body, three);
+    const Reused memo = SendReused(true, caps, body, three);
+    EXPECT_EQ(memo.transcript, plain.transcript);
+    EXPECT_EQ(memo.hits, 2u);
+    EXPECT_EQ(memo.encoding_hits, 2u);
+    // Each message's body is on the wire, stuffed (DATA) or not (BDAT).
+    const std::string wire_body = caps.find("CHUNKING") == std::string::npos
+                                      ? "\r\n..leading dot\r\n"
+                                      : "\r\n.leading dot\r\n";
+    size_t count = 0;
+    for (size_t at = memo.transcript.find(wire_body); at != std::string::npos;
+         at = memo.transcript.find(wire_body, at + 1)) {
+      ++count;
+    }
+    EXPECT_EQ(count, 3u * 12u);  // i = 0, 9, ..., 99 in each message
+  }
+}
+
+// A hit whose transfer needs other encoder options (BINARYMIME passes the
+// bytes through) gets the facts only, and the connection encodes (here:
+// passes through) the body itself; the remembered encoding still serves
+// the next message that needs it.
+TEST(DeliveryFlowTest, AReusedBodyUnderOtherOptionsIsEncodedByTheConnection) {
+  absl::Cord body(std::string(2000, 'b') + "\r\n.dot\nbare\r\n");
+  const std::vector<BodyType> types = {
+      BodyType::k8BitMime, BodyType::kBinaryMime, BodyType::k8BitMime,
+      BodyType::k8BitMime};
+  const std::string caps =
+      "250-PIPELINING\r\n250-8BITMIME\r\n250-BINARYMIME\r\n"
+      "250 CHUNKING\r\n";
+  const Reused plain = SendReused(false, caps, body, types);
+  const Reused memo = SendReused(true, caps, body, types);
+  EXPECT_EQ(memo.transcript, plain.transcript);
+  EXPECT_NE(memo.transcript.find("BODY=BINARYMIME"), std::string::npos);
+  EXPECT_NE(memo.transcript.find(".dot\nbare"), std::string::npos);  // raw
+  EXPECT_EQ(memo.hits, 3u);
+  EXPECT_EQ(memo.encoding_hits, 2u);
 }
 
 TEST(DeliveryFlowTest, RcptMaxSplitsTheRecipients) {

@@ -90,6 +90,19 @@ struct DotStufferOptions {
   size_t max_line_length = 998;  // octets, excluding CRLF
 };
 
+// Two DotStufferOptions are equal when every field is: encoders made with
+// equal options turn equal input into equal output, stats and errors (used
+// to tell whether a remembered encoding fits a transfer,
+// core/body_meter_memo.h). Pure; never fails.
+inline bool operator==(const DotStufferOptions& a, const DotStufferOptions& b) {
+  return a.stuff_dots == b.stuff_dots && a.terminator == b.terminator &&
+         a.normalize == b.normalize && a.line_endings == b.line_endings &&
+         a.long_lines == b.long_lines && a.max_line_length == b.max_line_length;
+}
+inline bool operator!=(const DotStufferOptions& a, const DotStufferOptions& b) {
+  return !(a == b);
+}
+
 // DotStufferStats reports what the encoder saw so far.
 struct DotStufferStats {
   uint64_t input_bytes = 0;
@@ -103,6 +116,9 @@ struct DotStufferStats {
 };
 
 // DotStuffer encodes one message. Not thread-safe. Reuse with `Reset()`.
+// A value: a copy owns nothing shared with the original and continues from
+// the same state (options, stats, line state), so copies given the same
+// further input produce the same output.
 class DotStuffer {
  public:
   // DotStuffer makes an encoder for one message with `options` (copied).

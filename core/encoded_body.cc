@@ -1,5 +1,7 @@
 #include "core/encoded_body.h"
 
+#include <cstdint>
+#include <memory>
 #include <utility>
 
 namespace smtpcore {
@@ -21,6 +23,31 @@ absl::StatusOr<std::shared_ptr<EncodedBody>> EncodedBody::Encode(
     ++encoded->chunks_;
   }
   return encoded;
+}
+
+std::shared_ptr<EncodedBody> EncodedBody::Copy(const EncodedBody& original) {
+  if (original.spent_ || original.owner_ == nullptr) return nullptr;
+  // Bytes inside the Cord object (inline data) would not be in the copy's
+  // Cord object: refuse (rule 5). Compared as integers: the slices may point
+  // anywhere (chunks, static storage).
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(original.owner_.get());
+  const uintptr_t end = begin + sizeof(absl::Cord);
+  for (const IoSlice& s : original.slices_) {
+    const uintptr_t data = reinterpret_cast<uintptr_t>(s.data);
+    if (s.size > 0 && data < end && data + s.size > begin) return nullptr;
+  }
+  // The new Cord shares the chunks (a reference count, no octets copied), so
+  // the copied slices point into chunks it keeps alive.
+  std::shared_ptr<EncodedBody> copy(new EncodedBody(
+      std::make_unique<absl::Cord>(*original.owner_), original.stuffer_));
+  copy->slices_ = original.slices_;
+  copy->chunks_ = original.chunks_;
+  return copy;
+}
+
+const absl::Cord& EncodedBody::body() const {
+  static const absl::Cord* const kEmpty = new absl::Cord();
+  return owner_ != nullptr ? *owner_ : *kEmpty;
 }
 
 DotStufferStats EncodedBody::FinishedStats() const {

@@ -24,6 +24,14 @@
 //  4. Spent once taken: `Take` moves the owner, the slices and the encoder
 //     state out; a spent EncodedBody cannot be sent again (the connection
 //     refuses it).
+//  5. Sent again only as a copy: `Copy` makes a new, unspent EncodedBody
+//     from an unspent one without scanning the body: a new heap Cord
+//     sharing the same chunks (so the same addresses, kept alive by every
+//     copy), a copy of the slices and of the encoder state. It refuses
+//     (nullptr) when a slice points into the Cord object itself (bytes kept
+//     inline in a small Cord: a copy's bytes would live elsewhere); slices
+//     into the chunks or into static storage stay valid for every copy
+//     (core/body_meter_memo.h keeps one as a template).
 //
 // Not thread-safe; a value held by `std::shared_ptr` so that a `Command`
 // carrying it stays copyable.
@@ -63,6 +71,16 @@ class EncodedBody {
   static absl::StatusOr<std::shared_ptr<EncodedBody>> Encode(
       const absl::Cord& body, const DotStufferOptions& options);
 
+  // Copy returns a new, unspent EncodedBody that gives exactly the bytes
+  // `original` would (slices, then the tail of its encoder's `Finish`),
+  // without scanning the body (rule 5). It does not change `original`;
+  // the copy owns its own Cord (sharing `original`'s chunks, which stay
+  // alive and unchanged while any copy lives), so it stays valid after
+  // `original` and the caller's Cord are gone. Returns nullptr when
+  // `original` is spent or a slice points into its Cord object (inline
+  // bytes of a small body): encode such a body again instead.
+  static std::shared_ptr<EncodedBody> Copy(const EncodedBody& original);
+
   EncodedBody(const EncodedBody&) = delete;
   EncodedBody& operator=(const EncodedBody&) = delete;
 
@@ -71,6 +89,9 @@ class EncodedBody {
   // stuffer returns the encoder state after the last chunk (not finished;
   // valid until `Take`, which leaves a default encoder behind).
   const DotStuffer& stuffer() const { return stuffer_; }
+  // body returns the Cord the slices point into (shares the encoded body's
+  // chunks); valid until `Take`, after which it is an empty Cord. Read-only.
+  const absl::Cord& body() const;
   // chunks counts the Cord chunks encoded.
   uint64_t chunks() const { return chunks_; }
   // slices_size is the number of slices encoded (0 once spent).

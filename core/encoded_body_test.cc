@@ -5,6 +5,8 @@
 
 #include "core/encoded_body.h"
 
+#include <cstdint>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <utility>
@@ -67,6 +69,10 @@ std::string Join(const std::vector<IoSlice>& slices) {
   std::string out;
   for (const IoSlice& s : slices) out.append(s.data, s.size);
   return out;
+}
+
+uint64_t FinishedOutputOf(const EncodedBody& e) {
+  return e.FinishedStats().output_bytes;
 }
 
 BodyFacts Metered(const absl::Cord& body) {
@@ -322,6 +328,175 @@ TEST(EncodedBodyTest, ConnectionRejectPolicyJudgesTheEncoding) {
   Data fine;
   fine.encoded = *EncodedBody::Encode(absl::Cord("a\r\nb\r\n"), Mode(true));
   EXPECT_TRUE(c->Submit(fine, T(0)).ok());
+}
+
+// --- Copies (rule 5) ---------------------------------------------------------
+
+// Wire returns the bytes `e` sends: its slices, then its encoder's Finish
+// tail. Spends `e`.
+std::string Wire(EncodedBody& e) {
+  EncodedBody::Parts parts = e.Take();
+  parts.stuffer.Finish(&parts.slices);
+  return Join(parts.slices);
+}
+
+// Fresh returns the bytes a new DotStuffer makes of `body`.
+std::string Fresh(const absl::Cord& body, const DotStufferOptions& o) {
+  DotStuffer fresh(o);
+  std::vector<IoSlice> out;
+  EXPECT_TRUE(fresh.EncodeCord(body, &out).ok());
+  fresh.Finish(&out);
+  return Join(out);
+}
+
+// The largest body an absl::Cord keeps inside its own object.
+constexpr size_t kMaxInline = 15;
+
+// Every body, cut in three chunks at a few points, plus one of many chunks:
+// a copy (and a copy of the copy) sends exactly what the original sends,
+// which is what a fresh encoder makes, in both modes; only bodies small
+// enough to be inline are refused.
+TEST(EncodedBodyCopyTest, ACopySendsTheSameBytes) {
+  std::vector<absl::Cord> bodies;
+  for (const std::string& text : Bodies()) {
+    const size_t n = text.size();
+    const size_t step = n > 64 ? n / 4 : 1;
+    for (size_t a = 0; a <= n; a += step) {
+      bodies.push_back(Cut(text, a, a + (n - a) / 2));
+    }
+  }
+  absl::Cord many;
+  for (int i = 0; i < 40; ++i) {
+    many.Append(absl::Cord(Bodies().back()));
+    many.Append(i % 2 == 0 ? "\n.odd\r" : "tail without CRLF");
+  }
+  bodies.push_back(many);
+  for (const absl::Cord& body : bodies) {
+    for (bool data : {true, false}) {
+      SCOPED_TRACE(
+          absl::StrCat("body of ", body.size(), " in ",
+                       std::distance(body.chunk_begin(), body.chunk_end()),
+                       " chunks", data ? " DATA" : " BDAT"));
+      std::shared_ptr<EncodedBody> original =
+          *EncodedBody::Encode(body, Mode(data));
+      std::shared_ptr<EncodedBody> copy = EncodedBody::Copy(*original);
+      if (copy == nullptr) {
+        EXPECT_GT(body.size(), 0u);
+        EXPECT_LE(body.size(), kMaxInline);
+        continue;
+      }
+      EXPECT_FALSE(copy->spent());
+      EXPECT_FALSE(original->spent());  // Copy does not change it
+      EXPECT_EQ(copy->options(), original->options());
+      EXPECT_EQ(copy->chunks(), original->chunks());
+      EXPECT_EQ(copy->slices_size(), original->slices_size());
+      EXPECT_EQ(FinishedOutputOf(*copy), FinishedOutputOf(*original));
+      std::shared_ptr<EncodedBody> copy2 = EncodedBody::Copy(*copy);
+      ASSERT_NE(copy2, nullptr);
+      const std::string want = Fresh(body, Mode(data));
+      EXPECT_EQ(Wire(*copy), want);
+      EXPECT_EQ(Wire(*copy2), want);
+      EXPECT_EQ(Wire(*original), want);
+    }
+  }
+}
+
+TEST(EncodedBodyCopyTest, LargeBodiesAreNeverRefused) {
+  for (const std::string& text : Bodies()) {
+    if (text.size() <= kMaxInline) continue;
+    for (bool data : {true, false}) {
+      std::shared_ptr<EncodedBody> e =
+          *EncodedBody::Encode(absl::Cord(text), Mode(data));
+      EXPECT_NE(EncodedBody::Copy(*e), nullptr) << text.size();
+    }
+  }
+}
+
+// A copy keeps the chunks alive: it is still valid, and sends the same
+// bytes, after the original encoding and the caller's Cord are gone; the
+// external memory is released only when the last copy goes.
+TEST(EncodedBodyCopyTest, ACopyOutlivesTheOriginalAndTheCallersCord) {
+  static const std::string* text = new std::string(
+      ".first\r\n" + std::string(3000, 'a') + "\nbare lf\r\n.dot\rno crlf");
+  for (bool data : {true, false}) {
+    SCOPED_TRACE(data ? "DATA" : "BDAT");
+    bool released = false;
+    std::shared_ptr<EncodedBody> copy;
+    std::string want;
+    {
+      absl::Cord body =
+          absl::MakeCordFromExternal(*text, [&released] { released = true; });
+      body.Append(absl::Cord(std::string(100, 'z')));  // a second chunk
+      want = Fresh(body, Mode(data));
+      std::shared_ptr<EncodedBody> original =
+          *EncodedBody::Encode(body, Mode(data));
+      copy = EncodedBody::Copy(*original);
+      ASSERT_NE(copy, nullptr);
+      EXPECT_EQ(Wire(*original), want);
+    }  // the original and the caller's Cord are gone
+    EXPECT_FALSE(released);
+    EncodedBody::Parts parts = copy->Take();
+    copy.reset();
+    EXPECT_FALSE(released);  // the parts' owner holds the chunks
+    ASSERT_FALSE(parts.slices.empty());
+    parts.stuffer.Finish(&parts.slices);
+    EXPECT_EQ(Join(parts.slices), want);
+    parts.owner.reset();
+    EXPECT_TRUE(released);
+  }
+}
+
+// The connection sends a copy as it sends the original.
+TEST(EncodedBodyCopyTest, ConnectionSendsACopy) {
+  const absl::Cord body(Bodies().back());
+  std::shared_ptr<EncodedBody> for_data =
+      *EncodedBody::Encode(body, Mode(true));
+  std::shared_ptr<EncodedBody> for_bdat =
+      *EncodedBody::Encode(body, Mode(false));
+  for (int i = 0; i < 2; ++i) {
+    Data data;
+    data.encoded = EncodedBody::Copy(*for_data);
+    ASSERT_NE(data.encoded, nullptr);
+    EXPECT_EQ(SendData(std::move(data)), SendData(Data{body, false}));
+    Bdat bdat;
+    bdat.last = true;
+    bdat.encoded = EncodedBody::Copy(*for_bdat);
+    ASSERT_NE(bdat.encoded, nullptr);
+    EXPECT_EQ(SendBdat(std::move(bdat)), SendBdat(Bdat{body, true, true}));
+  }
+  EXPECT_FALSE(for_data->spent());
+  EXPECT_FALSE(for_bdat->spent());
+}
+
+// Inline bytes live in the Cord object: a copy's would be elsewhere.
+TEST(EncodedBodyCopyTest, AnInlineBodyIsRefused) {
+  for (absl::string_view text : {"hi\r\n", ".x\n", "a", "fifteen octets."}) {
+    for (bool data : {true, false}) {
+      std::shared_ptr<EncodedBody> e =
+          *EncodedBody::Encode(absl::Cord(text), Mode(data));
+      EXPECT_EQ(EncodedBody::Copy(*e), nullptr) << text;
+      EXPECT_FALSE(e->spent());
+    }
+  }
+}
+
+// An empty body has only static bytes (the end-of-data marker): copyable.
+TEST(EncodedBodyCopyTest, AnEmptyBodyIsCopied) {
+  for (bool data : {true, false}) {
+    std::shared_ptr<EncodedBody> e =
+        *EncodedBody::Encode(absl::Cord(), Mode(data));
+    std::shared_ptr<EncodedBody> copy = EncodedBody::Copy(*e);
+    ASSERT_NE(copy, nullptr);
+    EXPECT_EQ(Wire(*copy), data ? ".\r\n" : "");
+  }
+}
+
+TEST(EncodedBodyCopyTest, ASpentBodyIsRefused) {
+  std::shared_ptr<EncodedBody> e =
+      *EncodedBody::Encode(absl::Cord(Bodies().back()), Mode(true));
+  ASSERT_NE(EncodedBody::Copy(*e), nullptr);
+  e->Take();
+  EXPECT_EQ(EncodedBody::Copy(*e), nullptr);
 }
 
 }  // namespace

@@ -174,13 +174,15 @@ struct SessionOptions {
   // what the precheck measured of it, after its delivery ends (until the
   // next `Deliver` or the session's end), so that the same Cord delivered
   // again is not scanned again for SIZE, 8BITMIME and bare line endings
-  // (core/body_meter_memo.h; a bulk sender reusing one body). Since the
-  // precheck encodes a body it has not seen once for both the facts and the
-  // transfer (core/encoded_body.h), this saves no pass any more (the one
-  // pass moves to the connection); kept for callers that set it. It is matched
-  // by its chunks' addresses: memory given with absl::MakeCordFromExternal
-  // must stay unchanged until its releaser runs, as Abseil requires, which
-  // is then later than without this option. Default off.
+  // (core/body_meter_memo.h; a bulk sender reusing one body, a mailing list
+  // sending one transaction per recipient). The memo also keeps a copy of
+  // the body's encoding (core/encoded_body.h), so the same body sent again
+  // over the same transfer (DATA or BDAT) is not scanned at all: the
+  // connection gets a copy of the remembered slices (kept alive with the
+  // body: 16 bytes per slice). It is matched by its chunks' addresses:
+  // memory given with absl::MakeCordFromExternal must stay unchanged until
+  // its releaser runs, as Abseil requires, which is then later than without
+  // this option. Default off.
   bool remember_last_body = false;
 };
 
