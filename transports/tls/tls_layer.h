@@ -1,8 +1,10 @@
 // TlsLayer: a sans-I/O TLS filter over BoringSSL, written once and used by
 // every transport (blocking, libuv, the demo's embedded sink, tests).
 //
-// The layer owns an `SSL` whose two BIOs are memory BIOs: it never touches a
-// socket, a clock or a thread. The caller moves bytes:
+// The layer owns an `SSL` whose BIOs are in memory: incoming ciphertext goes
+// through a memory BIO, outgoing ciphertext is appended by a custom BIO
+// straight to the layer's pending buffer. It never touches a socket, a
+// clock or a thread. The caller moves bytes:
 //
 //   socket --ReceiveCiphertext()--> [TlsLayer] --ReadPlaintext()--> core
 //   socket <--PendingCiphertext()/ConsumeCiphertext()-- [TlsLayer]
@@ -143,7 +145,9 @@ struct TlsOptions {
 //   getters        handshake_done, peer_closed, status, info,
 //                  PeerCertificateChainDer, PeerCertificateChainPem
 // Call order: Create, Start, then any mix of the others. Not thread-safe;
-// one owner drives it.
+// one owner drives it. Neither copyable nor movable: the SSL's write BIO
+// points at the layer's pending ciphertext, so a layer stays where `Create`
+// allocated it (held by the returned unique_ptr).
 class TlsLayer {
  public:
   // Create builds a layer from `options`. The `SSL_CTX` is shared by every
@@ -256,13 +260,12 @@ class TlsLayer {
   absl::Status AdvanceHandshake();
   absl::Status Fail(absl::Status status);
   absl::Status HandshakeError(int ssl_error);
-  void DrainOutput();
   void FillInfo();
 
   std::shared_ptr<TlsContext> context_;  // shared; see Create
   bssl::UniquePtr<SSL> ssl_;
-  BIO* rbio_ = nullptr;  // owned by `ssl_`
-  BIO* wbio_ = nullptr;  // owned by `ssl_`
+  BIO* rbio_ = nullptr;  // memory BIO, owned by `ssl_`
+  // The write BIO (owned by `ssl_`) appends to `out_` and is not kept here.
   TlsRole role_ = TlsRole::kClient;
   bool started_ = false;
   bool handshake_done_ = false;
@@ -278,7 +281,9 @@ class TlsLayer {
   // first_bytes_: the first bytes received (at most 4), to tell a server
   // that answers in plaintext SMTP ("220 ") from a TLS failure.
   std::string first_bytes_;
-  std::string out_;        // pending ciphertext
+  // out_: pending ciphertext, appended to by the SSL's write BIO during
+  // SSL_do_handshake / SSL_write / SSL_read / SSL_shutdown.
+  std::string out_;
   size_t out_offset_ = 0;  // consumed prefix of `out_`
   TlsInfo info_;
   absl::optional<DaneOptions> dane_;

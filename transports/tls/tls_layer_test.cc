@@ -5,7 +5,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
@@ -218,6 +220,94 @@ TEST_F(TlsLayerTest, LargeWriteAppliesBackPressure) {
   }
   EXPECT_GT(rounds, 1);  // the cap split the write
   EXPECT_EQ(received, big);
+}
+
+// Every ciphertext byte either side produces must reach the peer once and
+// in order, whatever the interleaving of writes, partial sends and reads:
+// 4 MiB from the client and 1 MiB from the server at once, in odd-sized
+// writes, the "transport" taking odd-sized prefixes of the pending
+// ciphertext (so records are appended behind a partly consumed buffer),
+// then close_notify both ways. A lost, duplicated or reordered byte fails
+// the record MAC or the comparison.
+TEST_F(TlsLayerTest, ManyOddWritesBothWaysArriveIntactThenCloseNotify) {
+  Connect(ClientOptions(), ServerOptions());
+  ASSERT_TRUE(client_->handshake_done());
+  ASSERT_TRUE(server_->handshake_done());
+
+  auto pattern = [](size_t size, uint32_t seed) {
+    std::string bytes(size, '\0');
+    uint32_t x = seed;
+    for (char& c : bytes) {
+      x = x * 1664525u + 1013904223u;  // any byte value, no period in sight
+      c = static_cast<char>(x >> 24);
+    }
+    return bytes;
+  };
+  const std::string to_server = pattern(4 << 20, 1);
+  const std::string to_client = pattern(1 << 20, 2);
+  // Write sizes: around the record size (16384) and far from it.
+  const size_t kWriteSizes[] = {1, 7, 333, 4099, 16383, 16385, 65537, 100003};
+  const size_t kSendSizes[] = {1, 517, 9973, 70001, 300007};
+  const size_t kReadSizes[] = {3, 1021, 16384, 40000};
+
+  size_t client_sent = 0;
+  size_t server_sent = 0;
+  std::string server_got;
+  std::string client_got;
+  std::vector<char> buf(40000);
+  // Writes a piece of `data` from `offset` through `from`.
+  auto write = [&](TlsLayer& from, const std::string& data, size_t& offset,
+                   size_t step) {
+    if (offset == data.size()) return;
+    const size_t want =
+        std::min(kWriteSizes[step % 8], data.size() - offset);
+    absl::StatusOr<size_t> n =
+        from.WritePlaintext(absl::string_view(data).substr(offset, want));
+    ASSERT_TRUE(n.ok()) << n.status();
+    offset += *n;
+  };
+  // Moves an odd-sized prefix of `from`'s pending ciphertext to `to`.
+  auto send = [&](TlsLayer& from, TlsLayer& to, size_t step) {
+    absl::string_view pending = from.PendingCiphertext();
+    const std::string piece(pending.substr(0, kSendSizes[step % 5]));
+    from.ConsumeCiphertext(piece.size());
+    ASSERT_TRUE(to.ReceiveCiphertext(piece).ok()) << to.status();
+  };
+  auto read = [&](TlsLayer& layer, std::string& got, size_t step) {
+    absl::StatusOr<size_t> n = layer.ReadPlaintext(
+        absl::MakeSpan(buf.data(), kReadSizes[step % 4]));
+    ASSERT_TRUE(n.ok()) << n.status();
+    got.append(buf.data(), *n);
+  };
+
+  size_t step = 0;
+  while (server_got.size() < to_server.size() ||
+         client_got.size() < to_client.size()) {
+    ASSERT_LT(step, 1000000u) << "no progress";
+    write(*client_, to_server, client_sent, step);
+    write(*server_, to_client, server_sent, step + 3);
+    send(*client_, *server_, step);
+    send(*server_, *client_, step + 2);
+    read(*server_, server_got, step);
+    read(*client_, client_got, step + 1);
+    if (HasFatalFailure()) return;
+    ++step;
+  }
+  ASSERT_EQ(server_got.size(), to_server.size());
+  EXPECT_TRUE(server_got == to_server) << "client to server bytes differ";
+  ASSERT_EQ(client_got.size(), to_client.size());
+  EXPECT_TRUE(client_got == to_client) << "server to client bytes differ";
+
+  // close_notify queued behind whatever is still pending, both ways.
+  ASSERT_TRUE(client_->Shutdown().ok());
+  ASSERT_TRUE(server_->Shutdown().ok());
+  Pump();
+  EXPECT_EQ(ReadAll(*server_), "");
+  EXPECT_EQ(ReadAll(*client_), "");
+  EXPECT_TRUE(server_->peer_closed());
+  EXPECT_TRUE(client_->peer_closed());
+  EXPECT_TRUE(client_->status().ok()) << client_->status();
+  EXPECT_TRUE(server_->status().ok()) << server_->status();
 }
 
 TEST_F(TlsLayerTest, WriteBeforeHandshakeConsumesNothing) {
