@@ -12,7 +12,9 @@
 //  - The result is the same whatever the chunking of the input: state (at a
 //    line start? last byte a CR?) carries across `Encode` calls.
 //  - Zero copy: `Encode` appends `IoSlice`s that point into the caller's
-//    chunk or into static storage (".", "\n", "\r\n", terminators). The
+//    chunk or into static storage ("\n", "\r\n", terminators). A stuffed
+//    dot is the line's own dot sent twice: the slice before it ends on it,
+//    the next one starts on it (one slice per dot line, not two). The
 //    caller keeps each chunk alive and unchanged until every slice pointing
 //    into it has been written.
 //

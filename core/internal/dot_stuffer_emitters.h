@@ -1,7 +1,8 @@
 // The DotStuffer's emitters: what a kernel's insertion points turn into
 // (interface in core/internal/dot_stuffer_scan.h). Internal.
 //  - SliceEmitter: zero-copy IoSlices (runs of the chunk between insertion
-//    points, plus static insertions) for DotStuffer::Encode;
+//    points, plus static insertions; a stuffed dot is the line's own dot,
+//    covered by two overlapping runs) for DotStuffer::Encode;
 //  - RunCopyEmitter: the same runs copied into the caller's buffer
 //    (EncodeCopy);
 //  - BlockCopyEmitter512 (AVX-512 only): stores each 64-byte block as a
@@ -107,6 +108,16 @@ class SliceEmitter {
 
  private:
   SMTP_ALWAYS_INLINE void Put(size_t q, uint32_t type) {
+    if (type == kInsertDot) {
+      // The stuffed dot is the line's own dot sent twice (RFC 5321
+      // §4.5.2): the run is extended over it and the next run starts on it
+      // again. One slice per dot line instead of two (the run and a static
+      // "."): fewer iovecs for the kernel to walk, the same bytes. The dot
+      // is always in this chunk (the insertion point is its position).
+      *w_++ = IoSlice{p_ + run_, q + 1 - run_};
+      run_ = q;
+      return;
+    }
     *w_ = IoSlice{p_ + run_, q - run_};
     w_ += q != run_;  // an empty run is overwritten
     *w_++ = IoSlice{kWire + InsertOffset(type), InsertLen(type)};
