@@ -1,7 +1,8 @@
 // loopback_floor: the kernel's floor for sending message bytes over a
 // loopback TCP connection, plain and through TLS, for bench/e2e.sh.
 //
-//   loopback_floor --file MESSAGE --count N [--tls | --stuffed-iov]
+//   loopback_floor --file MESSAGE --count N [--tls | --stuffed-iov |
+//                  --gather BYTES]
 //                  [--smtp-port PORT]
 //
 // It forks a reader that drains the connection (and, with --tls, decrypts
@@ -15,9 +16,12 @@
 //
 // --stuffed-iov writes the dot-stuffed message the way a zero-copy encoder
 // hands it to the kernel: writev of up to 1024 iovecs, one per run of bytes
-// between line-leading dots plus one "." per such dot (what
-// core/dot_stuffer.h's Encode emits). Its difference to the plain floor is
-// the kernel's cost of the iovec layout (bench/README.md "Profile notes").
+// between line-leading dots, each run ending on the next line's dot, which
+// starts the next run again (what core/dot_stuffer.h's Encode emits). Its
+// difference to the plain floor is the kernel's cost of the iovec layout
+// (bench/README.md "Profile notes"). --gather BYTES copies those runs into
+// a BYTES staging buffer and writes each full buffer instead: the price of
+// coalescing in user space.
 //
 // --smtp-port writes (plainly) to an SMTP server on 127.0.0.1:PORT instead
 // of the forked reader: one MAIL/RCPT/DATA, then the message N times as one
@@ -84,19 +88,18 @@ double Monotonic() {
   return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
 }
 
-// StuffedIov splits `message` as a zero-copy dot-stuffer would: a run up to
-// each line-leading dot, then a static "." (the stuffed extra dot).
+// StuffedIov splits `message` as the zero-copy dot-stuffer does: at each
+// line-leading dot, the run so far ends on that dot and the next run starts
+// on it again (the stuffed dot is the line's own dot sent twice), so the
+// iovecs carry the stuffed text, one per dot line.
 std::vector<iovec> StuffedIov(const std::string& message) {
-  static char dot[] = ".";
   std::vector<iovec> iov;
   size_t start = 0;
   for (size_t i = 0; i < message.size(); ++i) {
     const bool line_start = i == 0 || message[i - 1] == '\n';
     if (line_start && message[i] == '.') {
-      if (i > start) {
-        iov.push_back({const_cast<char*>(message.data() + start), i - start});
-      }
-      iov.push_back({dot, 1});
+      iov.push_back(
+          {const_cast<char*>(message.data() + start), i + 1 - start});
       start = i;
     }
   }
@@ -220,7 +223,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: loopback_floor --file MESSAGE --count N "
-                   "[--tls | --stuffed-iov]\n");
+                   "[--tls | --stuffed-iov | --gather BYTES]\n");
       return 64;
     }
   }
