@@ -15,8 +15,8 @@
 // stays the one authority on body bytes: a template is its output.
 //
 // Memory: besides the body's chunks, the memo keeps the template's slice
-// vector alive (16 bytes per slice: about one per chunk plus two per
-// stuffed dot or completed line ending) until the next body replaces it.
+// vector alive (16 bytes per slice: about one per chunk and per stuffed
+// dot, two per completed line ending) until the next body replaces it.
 // Time: a miss costs one copy of that vector more (making the template),
 // a hit one copy (for the connection) instead of a scan of the body.
 //
